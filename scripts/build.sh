@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Configures and builds mamori with CMake + Ninja (+ ccache).
+#   scripts/build.sh [BUILD_DIR] [extra cmake args...]
+# BUILD_DIR defaults to build/. Warnings are errors here, as in CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build_dir="${1:-build}"
+shift || true
+cmake -S . -B "$build_dir" -G Ninja -DMAMORI_WERROR=ON "$@" >/dev/null
+cmake --build "$build_dir" -j "$(nproc)"

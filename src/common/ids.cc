@@ -1,0 +1,50 @@
+#include "common/ids.h"
+
+#include <array>
+
+#include "absl/strings/escaping.h"
+
+namespace mamori::common {
+namespace {
+constexpr size_t kIdRandomBytes = 16;
+constexpr size_t kIdBodyLength = 22;  // base64 of 16 bytes, unpadded
+}  // namespace
+
+std::string_view IdPrefix(IdKind kind) {
+  switch (kind) {
+    case IdKind::kSubject: return "sub_";
+    case IdKind::kRecord: return "rec_";
+    case IdKind::kRequest: return "req_";
+    case IdKind::kConsent: return "con_";
+    case IdKind::kComplaint: return "cmp_";
+    case IdKind::kIncident: return "inc_";
+    case IdKind::kHold: return "hld_";
+    case IdKind::kToken: return "tok_";
+  }
+  return "";
+}
+
+std::string NewId(IdKind kind, RandomSource& random) {
+  std::array<uint8_t, kIdRandomBytes> bytes{};
+  random.Fill(bytes);
+  std::string body = absl::WebSafeBase64Escape(
+      absl::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  std::string id(IdPrefix(kind));
+  id += body;
+  return id;
+}
+
+bool IsValidId(std::string_view id, IdKind kind) {
+  std::string_view prefix = IdPrefix(kind);
+  if (id.substr(0, prefix.size()) != prefix) return false;
+  std::string_view body = id.substr(prefix.size());
+  if (body.size() != kIdBodyLength) return false;
+  for (char c : body) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace mamori::common

@@ -1,0 +1,26 @@
+// RFC 3339 timestamps in UTC, the only textual time format mamori stores or
+// prints.
+//
+//   std::string s = FormatTimestamp(t);              // "2026-04-01T09:30:00Z"
+//   absl::StatusOr<absl::Time> t = ParseTimestamp("2026-04-01");  // midnight UTC
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace mamori::common {
+
+// Seconds precision, always with a trailing Z.
+std::string FormatTimestamp(absl::Time t);
+
+// Accepts "YYYY-MM-DD" (midnight UTC) or RFC 3339 with a zone offset
+// ("2026-04-01T09:30:00+09:00", fractional seconds allowed).
+absl::StatusOr<absl::Time> ParseTimestamp(std::string_view text);
+
+// Accepts only a calendar date "YYYY-MM-DD".
+absl::StatusOr<absl::CivilDay> ParseDate(std::string_view text);
+
+}  // namespace mamori::common

@@ -1,0 +1,200 @@
+// Policy: the operator's privacy policy compiled from its TOML file.
+//
+// A Policy is an immutable value: the operator, its group companies,
+// services, data categories, purposes, retention rules, roles, training
+// courses, trustees, recipients and joint-use declarations. Everything else
+// in mamori (the vault, later the decision engine) reads it; nothing writes
+// it after compilation. The file format is specified in docs/policy-file.md.
+//
+//   absl::StatusOr<Policy> p = LoadPolicyFile("examples/telecom-operator.toml");
+//   const Category* c = p->FindCategory("pd:TelephoneNumber");
+//
+// Thread-safety: a const Policy may be shared freely between threads.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mamori::policy {
+
+// The legal class of a data category (LEGAL.md). Decides which rules apply.
+enum class LegalClass {
+  kOrdinary,
+  kSpecialCare,           // APPI Art. 2(3): consent at acquisition, never opt-out
+  kCommunicationSecrecy,  // TBA Art. 4: consent, warrant, imminent danger, business act
+  kLocation,              // explicit consent, warrant, imminent danger
+  kMyNumber,              // statutory purposes only
+  kFinancial,             // misuse risks financial loss: any leak is reportable
+};
+
+// How values of a category are normalized before they get a blind index, so
+// staff can find a customer by them without decrypting anything.
+enum class IdentifierKind { kNone, kPhone, kEmail, kContract, kName, kBirthDate };
+
+// What "erase" means for a category when its retention ends.
+enum class ErasureMode {
+  kDelete,      // destroy the keys, then the rows (crypto-shredding)
+  kDeidentify,  // keep a de-identified remainder (communication history)
+};
+
+// The event a retention period counts from.
+enum class RetentionAnchor { kCollection, kContractEnd, kLastUse };
+
+// A calendar period as in ISO 8601 ("P6M", "P7Y", "P30D", "P1Y6M").
+struct Period {
+  int years = 0;
+  int months = 0;
+  int days = 0;
+  // Rough length in days (year = 365, month = 30) for comparisons only.
+  int64_t ApproximateDays() const { return years * 365LL + months * 30LL + days; }
+  friend bool operator==(const Period&, const Period&) = default;
+};
+
+struct Operator {
+  std::string name;
+  std::string name_en;
+  std::string address;
+  std::string representative;
+  std::string privacy_contact;
+  std::string complaint_desk;
+  std::string time_zone;  // IANA zone, e.g. "Asia/Tokyo"; deadlines end at day end there
+};
+
+struct GroupCompany {
+  std::string id;
+  std::string name;
+  std::string address;
+  std::string representative;
+};
+
+struct Service {
+  std::string id;
+  std::string name_ja;
+  std::string name_en;
+  std::vector<std::string> purposes;  // purpose ids announced for this service
+};
+
+struct Category {
+  std::string id;  // DPV personal-data term where one exists, e.g. "pd:EmailAddress"
+  std::string name_ja;
+  std::string name_en;
+  LegalClass legal_class = LegalClass::kOrdinary;
+  IdentifierKind identifier = IdentifierKind::kNone;
+  ErasureMode erasure = ErasureMode::kDelete;
+};
+
+struct Purpose {
+  std::string id;  // DPV purpose where one exists, e.g. "dpv:ServiceProvision"
+  std::string name_ja;
+  std::string name_en;
+  std::string announcement_ja;  // the announced text shown to customers
+  std::string announcement_en;
+  std::vector<std::string> categories;
+  bool requires_consent = false;
+  bool legitimate_business_act = false;  // may use communication-secrecy data
+  bool statutory_my_number = false;      // a use the My Number Act allows
+  std::string retention;                 // retention rule id
+};
+
+struct RetentionRule {
+  std::string id;
+  Period duration;
+  RetentionAnchor anchor = RetentionAnchor::kCollection;
+  std::optional<Period> minimum;
+  std::optional<Period> maximum;
+};
+
+struct Course {
+  std::string id;
+  std::string name;
+  int valid_days = 365;
+};
+
+struct Role {
+  std::string id;
+  std::string name;
+  std::vector<std::string> purposes;
+  std::vector<std::string> categories;
+  std::vector<std::string> permissions;  // requests, complaints, incidents, audit, actors, policy
+  std::vector<std::string> courses;      // required course ids
+  std::optional<int> bulk_access_threshold;  // subjects per day before an alert
+};
+
+struct Trustee {
+  std::string id;
+  std::string name;
+  std::string contract;  // contract reference
+  std::string country;   // ISO 3166-1 alpha-2
+  std::vector<std::string> purposes;
+  std::vector<std::string> categories;
+  int audit_interval_days = 365;
+  bool equivalent_measures = false;  // Art. 28: foreign recipient keeps equivalent measures
+};
+
+struct Recipient {
+  std::string id;
+  std::string name;
+  std::string country;
+  std::vector<std::string> purposes;
+  std::vector<std::string> categories;
+  bool equivalent_measures = false;
+};
+
+struct ResponsibleParty {
+  std::string name;
+  std::string address;
+  std::string representative;
+};
+
+struct JointUse {
+  std::string id;
+  std::vector<std::string> items;  // category ids
+  std::vector<std::string> users;  // group company ids
+  std::vector<std::string> purposes;
+  ResponsibleParty responsible;
+};
+
+struct Policy {
+  std::string name;  // a label for this policy document
+  Operator operator_info;
+  std::vector<GroupCompany> group_companies;
+  std::vector<Service> services;
+  std::vector<Category> categories;
+  std::vector<Purpose> purposes;
+  std::vector<RetentionRule> retention;
+  std::vector<Role> roles;
+  std::vector<Course> courses;
+  std::vector<Trustee> trustees;
+  std::vector<Recipient> recipients;
+  std::vector<JointUse> joint_uses;
+
+  // Look-ups by id; nullptr when absent. Linear scans: policies are small.
+  const Service* FindService(std::string_view id) const;
+  const Category* FindCategory(std::string_view id) const;
+  const Purpose* FindPurpose(std::string_view id) const;
+  const RetentionRule* FindRetention(std::string_view id) const;
+  const Role* FindRole(std::string_view id) const;
+  const Course* FindCourse(std::string_view id) const;
+  const Trustee* FindTrustee(std::string_view id) const;
+  const Recipient* FindRecipient(std::string_view id) const;
+  const GroupCompany* FindGroupCompany(std::string_view id) const;
+
+  // The purposes `service` announces that cover `category`, in the order the
+  // service lists them: the collection purposes a new record of that category
+  // gets. Empty when the service is unknown or does not collect the category
+  // under any announced purpose.
+  std::vector<std::string> CollectionPurposes(std::string_view service,
+                                              std::string_view category) const;
+};
+
+std::string_view LegalClassName(LegalClass c);          // "ordinary", "special_care", ...
+std::string_view IdentifierKindName(IdentifierKind k);  // "none", "phone", ...
+std::string_view ErasureModeName(ErasureMode m);        // "delete", "deidentify"
+std::string_view RetentionAnchorName(
+    RetentionAnchor a);                     // "collection", "contract_end", "last_use"
+std::string FormatPeriod(const Period& p);  // "P1Y6M"
+
+}  // namespace mamori::policy

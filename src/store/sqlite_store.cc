@@ -1,0 +1,468 @@
+#include "store/sqlite_store.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <span>
+#include <vector>
+
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/status_macros.h"
+#include "store/internal/sqlite_db.h"
+
+namespace mamori::store {
+namespace {
+
+using internal::SqliteDatabase;
+using internal::SqliteStatement;
+using internal::StatementScope;
+using StepResult = SqliteStatement::StepResult;
+
+struct Migration {
+  int version;
+  const char* sql;
+};
+
+// Append-only: a released migration is never edited, only followed.
+constexpr Migration kRecordMigrations[] = {
+    {1, R"sql(
+CREATE TABLE policy_versions (
+  version        INTEGER PRIMARY KEY,
+  loaded_at      BIGINT  NOT NULL,
+  source_sha256  TEXT    NOT NULL,
+  source         TEXT    NOT NULL,
+  loaded_by      TEXT    NOT NULL
+);
+CREATE TABLE subjects (
+  id              TEXT    PRIMARY KEY,
+  created_at      BIGINT  NOT NULL,
+  policy_version  INTEGER NOT NULL REFERENCES policy_versions(version)
+);
+CREATE TABLE records (
+  id              TEXT    PRIMARY KEY,
+  subject_id      TEXT    NOT NULL REFERENCES subjects(id),
+  category        TEXT    NOT NULL,
+  service         TEXT    NOT NULL,
+  purposes        TEXT    NOT NULL,
+  policy_version  INTEGER NOT NULL REFERENCES policy_versions(version),
+  key_bucket      TEXT    NOT NULL,
+  collected_at    BIGINT  NOT NULL,
+  sealed_value    BLOB    NOT NULL
+);
+CREATE INDEX records_by_subject ON records(subject_id);
+CREATE TABLE blind_indexes (
+  kind        TEXT NOT NULL,
+  mac         BLOB NOT NULL,
+  subject_id  TEXT NOT NULL REFERENCES subjects(id),
+  PRIMARY KEY (kind, mac, subject_id)
+);
+)sql"},
+};
+
+constexpr Migration kKeyMigrations[] = {
+    {1, R"sql(
+CREATE TABLE subject_keys (
+  subject_id  TEXT PRIMARY KEY,
+  wrapped     BLOB NOT NULL
+);
+CREATE TABLE data_keys (
+  subject_id  TEXT NOT NULL,
+  category    TEXT NOT NULL,
+  bucket      TEXT NOT NULL,
+  wrapped     BLOB NOT NULL,
+  PRIMARY KEY (subject_id, category, bucket)
+);
+CREATE TABLE operator_keys (
+  name     TEXT PRIMARY KEY,
+  wrapped  BLOB NOT NULL
+);
+)sql"},
+};
+
+int64_t ToMicros(absl::Time t) { return absl::ToUnixMicros(t); }
+absl::Time FromMicros(int64_t us) { return absl::FromUnixMicros(us); }
+
+// Applies the migrations newer than the file's version, all in one
+// transaction, and returns the resulting version.
+absl::StatusOr<int> Migrate(SqliteDatabase& db, std::span<const Migration> migrations) {
+  RETURN_IF_ERROR(db.Exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      " version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)"));
+  ASSIGN_OR_RETURN(auto current_stmt,
+                   db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+  ASSIGN_OR_RETURN(StepResult r, current_stmt->Step());
+  (void)r;
+  int current = static_cast<int>(current_stmt->ColumnInt(0));
+  current_stmt->Reset();
+  int latest = migrations.empty() ? 0 : migrations.back().version;
+  if (current > latest) {
+    return absl::FailedPreconditionError(fmt::format(
+        "{} has schema version {}, newer than this mamori knows ({}); upgrade mamori", db.path(),
+        current, latest));
+  }
+  if (current == latest) return current;
+  RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  for (const Migration& m : migrations) {
+    if (m.version <= current) continue;
+    absl::Status s = db.Exec(m.sql);
+    if (s.ok()) {
+      ASSIGN_OR_RETURN(auto insert,
+                       db.Prepare("INSERT INTO schema_migrations (version, applied_at) "
+                                  "VALUES (?, ?)"));
+      s = insert->BindInt(1, m.version).BindInt(2, ToMicros(absl::Now())).Run();
+    }
+    if (!s.ok()) {
+      (void)db.Exec("ROLLBACK");
+      return s;
+    }
+  }
+  RETURN_IF_ERROR(db.Exec("COMMIT"));
+  return latest;
+}
+
+class SqliteTransaction final : public Transaction {
+ public:
+  explicit SqliteTransaction(SqliteDatabase& db) : db_(db) {}
+  ~SqliteTransaction() override {
+    if (!done_) (void)db_.Exec("ROLLBACK");
+  }
+  absl::Status Commit() override {
+    if (done_) return absl::FailedPreconditionError("transaction already finished");
+    done_ = true;
+    absl::Status s = db_.Exec("COMMIT");
+    if (!s.ok()) (void)db_.Exec("ROLLBACK");
+    return s;
+  }
+
+ private:
+  SqliteDatabase& db_;
+  bool done_ = false;
+};
+
+absl::StatusOr<std::unique_ptr<Transaction>> Begin(SqliteDatabase& db) {
+  RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  return std::make_unique<SqliteTransaction>(db);
+}
+
+absl::StatusOr<std::unique_ptr<SqliteDatabase>> OpenFile(const std::string& path, bool create,
+                                                         bool secure_delete) {
+  if (!create && !std::filesystem::exists(path)) {
+    return absl::NotFoundError(
+        fmt::format("{} does not exist (is this a mamori data directory? see `mamori init`)", path));
+  }
+  ASSIGN_OR_RETURN(auto db, SqliteDatabase::Open(path, create));
+  // synchronous=FULL: a committed transaction survives power loss, so nothing
+  // acknowledged is lost.
+  RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL"));
+  RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL"));
+  RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys=ON"));
+  if (secure_delete) RETURN_IF_ERROR(db->Exec("PRAGMA secure_delete=ON"));
+  return db;
+}
+
+class SqliteRecordStore final : public RecordStore {
+ public:
+  static absl::StatusOr<std::unique_ptr<SqliteRecordStore>> Open(const std::string& path,
+                                                                 bool create) {
+    ASSIGN_OR_RETURN(auto db, OpenFile(path, create, /*secure_delete=*/false));
+    ASSIGN_OR_RETURN(int version, Migrate(*db, kRecordMigrations));
+    auto store = std::unique_ptr<SqliteRecordStore>(new SqliteRecordStore(std::move(db)));
+    store->schema_version_ = version;
+    RETURN_IF_ERROR(store->PrepareStatements());
+    return store;
+  }
+
+  absl::StatusOr<std::unique_ptr<Transaction>> BeginTransaction() override {
+    return Begin(*db_);
+  }
+
+  absl::Status InsertSubject(const SubjectRow& subject) override {
+    return insert_subject_->BindText(1, subject.id)
+        .BindInt(2, ToMicros(subject.created_at))
+        .BindInt(3, subject.policy_version)
+        .Run();
+  }
+
+  absl::StatusOr<std::optional<SubjectRow>> GetSubject(std::string_view id) override {
+    StatementScope scope(*get_subject_);
+    get_subject_->BindText(1, id);
+    ASSIGN_OR_RETURN(StepResult r, get_subject_->Step());
+    if (r == StepResult::kDone) return std::nullopt;
+    return SubjectRow{get_subject_->ColumnText(0), FromMicros(get_subject_->ColumnInt(1)),
+                      get_subject_->ColumnInt(2)};
+  }
+
+  absl::StatusOr<int64_t> CountSubjects() override { return Count("SELECT COUNT(*) FROM subjects"); }
+  absl::StatusOr<int64_t> CountRecords() override { return Count("SELECT COUNT(*) FROM records"); }
+
+  absl::Status InsertRecord(const RecordRow& record) override {
+    return insert_record_->BindText(1, record.id)
+        .BindText(2, record.subject_id)
+        .BindText(3, record.category)
+        .BindText(4, record.service)
+        .BindText(5, absl::StrJoin(record.purposes, ","))
+        .BindInt(6, record.policy_version)
+        .BindText(7, record.key_bucket)
+        .BindInt(8, ToMicros(record.collected_at))
+        .BindBlob(9, record.sealed_value)
+        .Run();
+  }
+
+  absl::StatusOr<std::optional<RecordRow>> GetRecord(std::string_view id) override {
+    StatementScope scope(*get_record_);
+    get_record_->BindText(1, id);
+    ASSIGN_OR_RETURN(StepResult r, get_record_->Step());
+    if (r == StepResult::kDone) return std::nullopt;
+    return ReadRecord(*get_record_);
+  }
+
+  absl::StatusOr<std::vector<RecordRow>> ListRecords(std::string_view subject_id) override {
+    StatementScope scope(*list_records_);
+    list_records_->BindText(1, subject_id);
+    std::vector<RecordRow> rows;
+    while (true) {
+      ASSIGN_OR_RETURN(StepResult r, list_records_->Step());
+      if (r == StepResult::kDone) break;
+      rows.push_back(ReadRecord(*list_records_));
+    }
+    return rows;
+  }
+
+  absl::Status InsertBlindIndex(std::string_view kind, std::string_view mac,
+                                std::string_view subject_id) override {
+    return insert_index_->BindText(1, kind).BindBlob(2, mac).BindText(3, subject_id).Run();
+  }
+
+  absl::StatusOr<std::vector<std::string>> FindSubjectsByIndex(std::string_view kind,
+                                                               std::string_view mac) override {
+    StatementScope scope(*find_index_);
+    find_index_->BindText(1, kind).BindBlob(2, mac);
+    std::vector<std::string> ids;
+    while (true) {
+      ASSIGN_OR_RETURN(StepResult r, find_index_->Step());
+      if (r == StepResult::kDone) break;
+      ids.push_back(find_index_->ColumnText(0));
+    }
+    return ids;
+  }
+
+  absl::Status InsertPolicyVersion(const PolicyVersionRow& row) override {
+    ASSIGN_OR_RETURN(auto stmt, db_->Prepare(
+                                    "INSERT INTO policy_versions (version, loaded_at, "
+                                    "source_sha256, source, loaded_by) VALUES (?, ?, ?, ?, ?)"));
+    return stmt->BindInt(1, row.version)
+        .BindInt(2, ToMicros(row.loaded_at))
+        .BindText(3, row.source_sha256)
+        .BindText(4, row.source)
+        .BindText(5, row.loaded_by)
+        .Run();
+  }
+
+  absl::StatusOr<std::optional<PolicyVersionRow>> GetPolicyVersion(int64_t version) override {
+    return ReadPolicyVersion(
+        "SELECT version, loaded_at, source_sha256, source, loaded_by FROM policy_versions "
+        "WHERE version = ?",
+        version);
+  }
+
+  absl::StatusOr<std::optional<PolicyVersionRow>> LatestPolicyVersion() override {
+    return ReadPolicyVersion(
+        "SELECT version, loaded_at, source_sha256, source, loaded_by FROM policy_versions "
+        "ORDER BY version DESC LIMIT 1",
+        std::nullopt);
+  }
+
+  absl::StatusOr<int> SchemaVersion() override { return schema_version_; }
+
+ private:
+  explicit SqliteRecordStore(std::unique_ptr<SqliteDatabase> db) : db_(std::move(db)) {}
+
+  absl::Status PrepareStatements() {
+    ASSIGN_OR_RETURN(insert_subject_,
+                     db_->Prepare("INSERT INTO subjects (id, created_at, policy_version) "
+                                  "VALUES (?, ?, ?)"));
+    ASSIGN_OR_RETURN(get_subject_, db_->Prepare("SELECT id, created_at, policy_version "
+                                                "FROM subjects WHERE id = ?"));
+    ASSIGN_OR_RETURN(insert_record_,
+                     db_->Prepare("INSERT INTO records (id, subject_id, category, service, "
+                                  "purposes, policy_version, key_bucket, collected_at, "
+                                  "sealed_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    constexpr std::string_view kRecordColumns =
+        "SELECT id, subject_id, category, service, purposes, policy_version, key_bucket, "
+        "collected_at, sealed_value FROM records ";
+    ASSIGN_OR_RETURN(get_record_, db_->Prepare(fmt::format("{}WHERE id = ?", kRecordColumns)));
+    ASSIGN_OR_RETURN(list_records_, db_->Prepare(fmt::format(
+                                        "{}WHERE subject_id = ? ORDER BY rowid", kRecordColumns)));
+    ASSIGN_OR_RETURN(insert_index_,
+                     db_->Prepare("INSERT INTO blind_indexes (kind, mac, subject_id) "
+                                  "VALUES (?, ?, ?) ON CONFLICT DO NOTHING"));
+    ASSIGN_OR_RETURN(find_index_, db_->Prepare("SELECT subject_id FROM blind_indexes "
+                                               "WHERE kind = ? AND mac = ? ORDER BY subject_id"));
+    return absl::OkStatus();
+  }
+
+  static RecordRow ReadRecord(const SqliteStatement& stmt) {
+    RecordRow row;
+    row.id = stmt.ColumnText(0);
+    row.subject_id = stmt.ColumnText(1);
+    row.category = stmt.ColumnText(2);
+    row.service = stmt.ColumnText(3);
+    std::string purposes = stmt.ColumnText(4);
+    if (!purposes.empty()) row.purposes = absl::StrSplit(purposes, ',');
+    row.policy_version = stmt.ColumnInt(5);
+    row.key_bucket = stmt.ColumnText(6);
+    row.collected_at = FromMicros(stmt.ColumnInt(7));
+    row.sealed_value = stmt.ColumnBlob(8);
+    return row;
+  }
+
+  absl::StatusOr<int64_t> Count(std::string_view sql) {
+    ASSIGN_OR_RETURN(auto stmt, db_->Prepare(sql));
+    ASSIGN_OR_RETURN(StepResult r, stmt->Step());
+    (void)r;
+    return stmt->ColumnInt(0);
+  }
+
+  absl::StatusOr<std::optional<PolicyVersionRow>> ReadPolicyVersion(
+      std::string_view sql, std::optional<int64_t> version) {
+    ASSIGN_OR_RETURN(auto stmt, db_->Prepare(sql));
+    if (version) stmt->BindInt(1, *version);
+    ASSIGN_OR_RETURN(StepResult r, stmt->Step());
+    if (r == StepResult::kDone) return std::nullopt;
+    return PolicyVersionRow{stmt->ColumnInt(0), FromMicros(stmt->ColumnInt(1)),
+                            stmt->ColumnText(2), stmt->ColumnText(3), stmt->ColumnText(4)};
+  }
+
+  std::unique_ptr<SqliteDatabase> db_;
+  int schema_version_ = 0;
+  std::unique_ptr<SqliteStatement> insert_subject_, get_subject_, insert_record_, get_record_,
+      list_records_, insert_index_, find_index_;
+};
+
+class SqliteKeyStore final : public KeyStore {
+ public:
+  static absl::StatusOr<std::unique_ptr<SqliteKeyStore>> Open(const std::string& path,
+                                                              bool create) {
+    ASSIGN_OR_RETURN(auto db, OpenFile(path, create, /*secure_delete=*/true));
+    ASSIGN_OR_RETURN(int version, Migrate(*db, kKeyMigrations));
+    (void)version;
+    auto store = std::unique_ptr<SqliteKeyStore>(new SqliteKeyStore(std::move(db)));
+    RETURN_IF_ERROR(store->PrepareStatements());
+    return store;
+  }
+
+  absl::StatusOr<std::unique_ptr<Transaction>> BeginTransaction() override {
+    return Begin(*db_);
+  }
+
+  absl::Status PutSubjectKey(std::string_view subject_id, std::string_view wrapped) override {
+    return put_subject_key_->BindText(1, subject_id).BindBlob(2, wrapped).Run();
+  }
+
+  absl::StatusOr<std::optional<std::string>> GetSubjectKey(std::string_view subject_id) override {
+    StatementScope scope(*get_subject_key_);
+    get_subject_key_->BindText(1, subject_id);
+    return ReadOptionalBlob(*get_subject_key_);
+  }
+
+  absl::Status PutDataKey(const DataKeyId& id, std::string_view wrapped) override {
+    return put_data_key_->BindText(1, id.subject_id)
+        .BindText(2, id.category)
+        .BindText(3, id.bucket)
+        .BindBlob(4, wrapped)
+        .Run();
+  }
+
+  absl::StatusOr<std::optional<std::string>> GetDataKey(const DataKeyId& id) override {
+    StatementScope scope(*get_data_key_);
+    get_data_key_->BindText(1, id.subject_id).BindText(2, id.category).BindText(3, id.bucket);
+    return ReadOptionalBlob(*get_data_key_);
+  }
+
+  absl::Status PutOperatorKey(std::string_view name, std::string_view wrapped) override {
+    ASSIGN_OR_RETURN(auto stmt,
+                     db_->Prepare("INSERT INTO operator_keys (name, wrapped) VALUES (?, ?)"));
+    return stmt->BindText(1, name).BindBlob(2, wrapped).Run();
+  }
+
+  absl::StatusOr<std::optional<std::string>> GetOperatorKey(std::string_view name) override {
+    ASSIGN_OR_RETURN(auto stmt, db_->Prepare("SELECT wrapped FROM operator_keys WHERE name = ?"));
+    stmt->BindText(1, name);
+    return ReadOptionalBlob(*stmt);
+  }
+
+  absl::StatusOr<int64_t> DestroySubjectKeys(std::string_view subject_id) override {
+    ASSIGN_OR_RETURN(auto data, db_->Prepare("DELETE FROM data_keys WHERE subject_id = ?"));
+    RETURN_IF_ERROR(data->BindText(1, subject_id).Run());
+    int64_t destroyed = sqlite3_changes(db_->handle());
+    ASSIGN_OR_RETURN(auto subject, db_->Prepare("DELETE FROM subject_keys WHERE subject_id = ?"));
+    RETURN_IF_ERROR(subject->BindText(1, subject_id).Run());
+    return destroyed + sqlite3_changes(db_->handle());
+  }
+
+  absl::StatusOr<int64_t> DestroyDataKey(const DataKeyId& id) override {
+    ASSIGN_OR_RETURN(auto stmt, db_->Prepare("DELETE FROM data_keys WHERE subject_id = ? AND "
+                                             "category = ? AND bucket = ?"));
+    RETURN_IF_ERROR(
+        stmt->BindText(1, id.subject_id).BindText(2, id.category).BindText(3, id.bucket).Run());
+    return static_cast<int64_t>(sqlite3_changes(db_->handle()));
+  }
+
+  absl::Status Checkpoint() override {
+    return db_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+
+ private:
+  explicit SqliteKeyStore(std::unique_ptr<SqliteDatabase> db) : db_(std::move(db)) {}
+
+  absl::Status PrepareStatements() {
+    ASSIGN_OR_RETURN(put_subject_key_, db_->Prepare("INSERT INTO subject_keys (subject_id, "
+                                                    "wrapped) VALUES (?, ?)"));
+    ASSIGN_OR_RETURN(get_subject_key_,
+                     db_->Prepare("SELECT wrapped FROM subject_keys WHERE subject_id = ?"));
+    ASSIGN_OR_RETURN(put_data_key_, db_->Prepare("INSERT INTO data_keys (subject_id, category, "
+                                                 "bucket, wrapped) VALUES (?, ?, ?, ?)"));
+    ASSIGN_OR_RETURN(get_data_key_, db_->Prepare("SELECT wrapped FROM data_keys WHERE "
+                                                 "subject_id = ? AND category = ? AND bucket = ?"));
+    return absl::OkStatus();
+  }
+
+  static absl::StatusOr<std::optional<std::string>> ReadOptionalBlob(SqliteStatement& stmt) {
+    ASSIGN_OR_RETURN(StepResult r, stmt.Step());
+    if (r == StepResult::kDone) return std::nullopt;
+    return stmt.ColumnBlob(0);
+  }
+
+  std::unique_ptr<SqliteDatabase> db_;
+  std::unique_ptr<SqliteStatement> put_subject_key_, get_subject_key_, put_data_key_,
+      get_data_key_;
+};
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::unique_ptr<SqliteRecordStore> records, std::unique_ptr<SqliteKeyStore> keys)
+      : records_(std::move(records)), keys_(std::move(keys)) {}
+  RecordStore& records() override { return *records_; }
+  KeyStore& keys() override { return *keys_; }
+  std::string_view engine() const override { return "sqlite"; }
+
+ private:
+  std::unique_ptr<SqliteRecordStore> records_;
+  std::unique_ptr<SqliteKeyStore> keys_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& directory,
+                                                       const SqliteStoreOptions& options) {
+  std::filesystem::path dir(directory);
+  // Keys first: a crash between the two leaves keys without records, which
+  // is harmless, never records without keys.
+  ASSIGN_OR_RETURN(auto keys, SqliteKeyStore::Open((dir / kKeysFileName).string(), options.create));
+  ASSIGN_OR_RETURN(auto records,
+                   SqliteRecordStore::Open((dir / kRecordsFileName).string(), options.create));
+  return std::make_unique<SqliteStore>(std::move(records), std::move(keys));
+}
+
+}  // namespace mamori::store

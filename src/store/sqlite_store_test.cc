@@ -1,0 +1,91 @@
+// SQLite-specific behaviour: files, reopening, migrations, and that destroyed
+// keys leave the key file.
+#include <gtest/gtest.h>
+
+#include "absl/time/clock.h"
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "store/sqlite_store.h"
+
+namespace mamori::store {
+namespace {
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("mamori-sqlite-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string ReadAll(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(SqliteStoreTest, MissingDirectoryIsNotFoundWithoutCreate) {
+  auto store = OpenSqliteStore(dir_.string(), {.create = false});
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / kRecordsFileName));
+}
+
+TEST_F(SqliteStoreTest, ReopenKeepsDataAndSchemaVersion) {
+  {
+    auto store = OpenSqliteStore(dir_.string(), {.create = true});
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->records().InsertPolicyVersion({1, absl::Now(), "h", "s", "a"}).ok());
+  }
+  auto store = OpenSqliteStore(dir_.string(), {.create = false});
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->records().SchemaVersion().value(), 1);
+  EXPECT_TRUE((*store)->records().GetPolicyVersion(1).value().has_value());
+  EXPECT_EQ((*store)->engine(), "sqlite");
+}
+
+TEST_F(SqliteStoreTest, RefusesNewerSchema) {
+  {
+    auto store = OpenSqliteStore(dir_.string(), {.create = true});
+    ASSERT_TRUE(store.ok());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / kRecordsFileName).c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "INSERT INTO schema_migrations VALUES (99, 0)", nullptr, nullptr,
+                         nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto store = OpenSqliteStore(dir_.string(), {.create = false});
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(SqliteStoreTest, DestroyedKeyBytesLeaveTheDisk) {
+  const std::string marker = "WRAPPED-KEY-MARKER-0123456789abcdef";
+  {
+    auto store = OpenSqliteStore(dir_.string(), {.create = true});
+    ASSERT_TRUE(store.ok());
+    KeyStore& ks = (*store)->keys();
+    ASSERT_TRUE(ks.PutSubjectKey("sub_1", marker).ok());
+    ASSERT_TRUE(ks.Checkpoint().ok());
+    EXPECT_NE(ReadAll(dir_ / kKeysFileName).find(marker), std::string::npos);
+    ASSERT_TRUE(ks.DestroySubjectKeys("sub_1").ok());
+    ASSERT_TRUE(ks.Checkpoint().ok());
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+    EXPECT_EQ(ReadAll(entry.path()).find(marker), std::string::npos) << entry.path();
+  }
+}
+
+}  // namespace
+}  // namespace mamori::store

@@ -1,0 +1,98 @@
+#include "vault/key_ring.h"
+
+#include <fmt/format.h>
+
+#include "common/status_macros.h"
+#include "crypto/aead.h"
+
+namespace mamori::vault {
+namespace {
+
+// Associated data naming each wrapped key's place in the hierarchy, so a
+// wrapped key copied to another row does not unwrap.
+std::string SubjectKeyAad(std::string_view subject_id) {
+  return fmt::format("mamori:subject-key:v1|{}", subject_id);
+}
+std::string DataKeyAad(const store::DataKeyId& id) {
+  return fmt::format("mamori:data-key:v1|{}|{}|{}", id.subject_id, id.category, id.bucket);
+}
+std::string OperatorKeyAad(std::string_view name) {
+  return fmt::format("mamori:operator-key:v1|{}", name);
+}
+std::string CacheKey(const store::DataKeyId& id) {
+  std::string key;
+  key.reserve(id.subject_id.size() + id.category.size() + id.bucket.size() + 2);
+  key.append(id.subject_id).push_back('\x1f');
+  key.append(id.category).push_back('\x1f');
+  key.append(id.bucket);
+  return key;
+}
+
+}  // namespace
+
+absl::StatusOr<const crypto::SecretKey*> KeyRing::SubjectKey(std::string_view subject_id,
+                                                             bool create) {
+  std::string cache_key(subject_id);
+  if (auto it = subject_keys_.find(cache_key); it != subject_keys_.end()) {
+    return it->second.get();
+  }
+  ASSIGN_OR_RETURN(std::optional<std::string> wrapped, keys_.GetSubjectKey(subject_id));
+  std::unique_ptr<crypto::SecretKey> key;
+  if (wrapped) {
+    ASSIGN_OR_RETURN(crypto::SecretKey unwrapped,
+                     crypto::UnwrapKey(master_, *wrapped, SubjectKeyAad(subject_id)));
+    key = std::make_unique<crypto::SecretKey>(unwrapped);
+  } else if (create) {
+    key = std::make_unique<crypto::SecretKey>(crypto::SecretKey::Generate(random_));
+    RETURN_IF_ERROR(keys_.PutSubjectKey(
+        subject_id, crypto::WrapKey(master_, *key, SubjectKeyAad(subject_id), random_)));
+  } else {
+    return absl::NotFoundError("the subject's key does not exist (erased?)");
+  }
+  const crypto::SecretKey* result = key.get();
+  subject_keys_.emplace(std::move(cache_key), std::move(key));
+  return result;
+}
+
+absl::StatusOr<const crypto::SecretKey*> KeyRing::DataKey(const store::DataKeyId& id,
+                                                          bool create) {
+  std::string cache_key = CacheKey(id);
+  if (auto it = data_keys_.find(cache_key); it != data_keys_.end()) return it->second.get();
+  ASSIGN_OR_RETURN(const crypto::SecretKey* subject_key, SubjectKey(id.subject_id, create));
+  ASSIGN_OR_RETURN(std::optional<std::string> wrapped, keys_.GetDataKey(id));
+  std::unique_ptr<crypto::SecretKey> key;
+  if (wrapped) {
+    ASSIGN_OR_RETURN(crypto::SecretKey unwrapped,
+                     crypto::UnwrapKey(*subject_key, *wrapped, DataKeyAad(id)));
+    key = std::make_unique<crypto::SecretKey>(unwrapped);
+  } else if (create) {
+    key = std::make_unique<crypto::SecretKey>(crypto::SecretKey::Generate(random_));
+    RETURN_IF_ERROR(
+        keys_.PutDataKey(id, crypto::WrapKey(*subject_key, *key, DataKeyAad(id), random_)));
+  } else {
+    return absl::NotFoundError("the record's data key does not exist (erased?)");
+  }
+  const crypto::SecretKey* result = key.get();
+  data_keys_.emplace(std::move(cache_key), std::move(key));
+  return result;
+}
+
+absl::StatusOr<crypto::SecretKey> KeyRing::OperatorKey(std::string_view name, bool create) {
+  ASSIGN_OR_RETURN(std::optional<std::string> wrapped, keys_.GetOperatorKey(name));
+  if (wrapped) return crypto::UnwrapKey(master_, *wrapped, OperatorKeyAad(name));
+  if (!create) return absl::NotFoundError(fmt::format("operator key {} does not exist", name));
+  crypto::SecretKey key = crypto::SecretKey::Generate(random_);
+  RETURN_IF_ERROR(StoreOperatorKey(name, key));
+  return key;
+}
+
+absl::Status KeyRing::StoreOperatorKey(std::string_view name, const crypto::SecretKey& key) {
+  return keys_.PutOperatorKey(name, crypto::WrapKey(master_, key, OperatorKeyAad(name), random_));
+}
+
+void KeyRing::EvictAll() {
+  subject_keys_.clear();
+  data_keys_.clear();
+}
+
+}  // namespace mamori::vault
