@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -13,6 +12,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <system_error>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -485,7 +485,11 @@ class PolicyCompiler {
 
   // Reads "id" and relabels the reader with it. `number` is the 1-based
   // position of the element in its array, used while the id is unknown.
-  std::string ReadId(TableReader& reader, std::string_view kind, size_t number, bool prefixed) {
+  // `dpv_prefix` ("pd", "dpv") is set for kinds whose ids are prefixed terms
+  // and names the vocabulary suggested for them.
+  std::string ReadId(TableReader& reader, std::string_view kind, size_t number,
+                     std::string_view dpv_prefix = {}) {
+    bool prefixed = !dpv_prefix.empty();
     reader.set_label(absl::StrCat(ToAbsl(kind), " #", number));
     std::optional<std::string> id = reader.String("id", true);
     if (!id) return "";
@@ -495,9 +499,9 @@ class PolicyCompiler {
       Pos pos = reader.source().Field("id");
       if (prefixed) {
         std::string local = SuggestedLocal(*id);
-        problems_.Add(pos, absl::StrCat(ToAbsl(kind), " id \"", *id,
-                                        "\" must be a prefixed term such as \"pd:", local,
-                                        "\" or \"mamori:", local, "\""));
+        problems_.Add(
+            pos, absl::StrCat(ToAbsl(kind), " id \"", *id, "\" must be a prefixed term such as \"",
+                              ToAbsl(dpv_prefix), ":", local, "\" or \"mamori:", local, "\""));
       } else {
         problems_.Add(pos, absl::StrCat(ToAbsl(kind), " id \"", *id,
                                         "\" may contain only letters, digits, \".\", \"_\", "
@@ -519,7 +523,7 @@ class PolicyCompiler {
   void ReadGroupCompany(const toml::table& table) {
     auto [company, source] = NewElement(policy_.group_companies, group_sources_);
     TableReader reader(problems_, table, "", {"id", "name", "address", "representative"}, source);
-    company.id = ReadId(reader, "group company", policy_.group_companies.size(), false);
+    company.id = ReadId(reader, "group company", policy_.group_companies.size());
     reader.CheckUnknownKeys();
     if (auto v = reader.String("name", true)) company.name = *v;
     if (auto v = reader.String("address", true)) company.address = *v;
@@ -529,7 +533,7 @@ class PolicyCompiler {
   void ReadService(const toml::table& table) {
     auto [service, source] = NewElement(policy_.services, service_sources_);
     TableReader reader(problems_, table, "", {"id", "name_ja", "name_en", "purposes"}, source);
-    service.id = ReadId(reader, "service", policy_.services.size(), false);
+    service.id = ReadId(reader, "service", policy_.services.size());
     reader.CheckUnknownKeys();
     if (auto v = reader.String("name_ja", true)) service.name_ja = *v;
     if (auto v = reader.String("name_en", true)) service.name_en = *v;
@@ -547,7 +551,7 @@ class PolicyCompiler {
     TableReader reader(problems_, table, "",
                        {"id", "name_ja", "name_en", "legal_class", "identifier", "erasure"},
                        source);
-    category.id = ReadId(reader, "category", policy_.categories.size(), true);
+    category.id = ReadId(reader, "category", policy_.categories.size(), "pd");
     reader.CheckUnknownKeys();
     if (auto v = reader.String("name_ja", true)) category.name_ja = *v;
     if (auto v = reader.String("name_en", true)) category.name_en = *v;
@@ -563,7 +567,7 @@ class PolicyCompiler {
         {"id", "name_ja", "name_en", "announcement_ja", "announcement_en", "categories",
          "requires_consent", "legitimate_business_act", "statutory_my_number", "retention"},
         source);
-    purpose.id = ReadId(reader, "purpose", policy_.purposes.size(), true);
+    purpose.id = ReadId(reader, "purpose", policy_.purposes.size(), "dpv");
     reader.CheckUnknownKeys();
     if (auto v = reader.String("name_ja", true)) purpose.name_ja = *v;
     if (auto v = reader.String("name_en", true)) purpose.name_en = *v;
@@ -604,7 +608,7 @@ class PolicyCompiler {
     RetentionTexts& texts = retention_texts_.back();
     TableReader reader(problems_, table, "", {"id", "duration", "anchor", "minimum", "maximum"},
                        source);
-    rule.id = ReadId(reader, "retention rule", policy_.retention.size(), false);
+    rule.id = ReadId(reader, "retention rule", policy_.retention.size());
     reader.CheckUnknownKeys();
     if (auto p = ReadPeriod(reader, source, "duration", true, texts.duration)) {
       rule.duration = *p;
@@ -625,7 +629,7 @@ class PolicyCompiler {
         problems_, table, "",
         {"id", "name", "purposes", "categories", "permissions", "courses", "bulk_access_threshold"},
         source);
-    role.id = ReadId(reader, "role", policy_.roles.size(), false);
+    role.id = ReadId(reader, "role", policy_.roles.size());
     reader.CheckUnknownKeys();
     if (auto v = reader.String("name", true)) role.name = *v;
     if (auto v = reader.StringList("purposes", false)) role.purposes = *v;
@@ -638,7 +642,7 @@ class PolicyCompiler {
   void ReadCourse(const toml::table& table) {
     auto [course, source] = NewElement(policy_.courses, course_sources_);
     TableReader reader(problems_, table, "", {"id", "name", "valid_days"}, source);
-    course.id = ReadId(reader, "course", policy_.courses.size(), false);
+    course.id = ReadId(reader, "course", policy_.courses.size());
     reader.CheckUnknownKeys();
     if (auto v = reader.String("name", true)) course.name = *v;
     if (auto v = reader.PositiveInt("valid_days", true)) course.valid_days = *v;
@@ -676,7 +680,7 @@ class PolicyCompiler {
                        {"id", "name", "contract", "country", "purposes", "categories",
                         "audit_interval_days", "equivalent_measures"},
                        source);
-    trustee.id = ReadId(reader, "trustee", policy_.trustees.size(), false);
+    trustee.id = ReadId(reader, "trustee", policy_.trustees.size());
     reader.CheckUnknownKeys();
     if (auto v = reader.String("name", true)) trustee.name = *v;
     if (auto v = reader.String("contract", true)) trustee.contract = *v;
@@ -694,7 +698,7 @@ class PolicyCompiler {
     TableReader reader(problems_, table, "",
                        {"id", "name", "country", "purposes", "categories", "equivalent_measures"},
                        source);
-    recipient.id = ReadId(reader, "recipient", policy_.recipients.size(), false);
+    recipient.id = ReadId(reader, "recipient", policy_.recipients.size());
     reader.CheckUnknownKeys();
     if (auto v = reader.String("name", true)) recipient.name = *v;
     recipient.country = ReadCountry(reader, source);
@@ -707,7 +711,7 @@ class PolicyCompiler {
     auto [joint_use, source] = NewElement(policy_.joint_uses, joint_sources_);
     TableReader reader(problems_, table, "", {"id", "items", "users", "purposes", "responsible"},
                        source);
-    joint_use.id = ReadId(reader, "joint use", policy_.joint_uses.size(), false);
+    joint_use.id = ReadId(reader, "joint use", policy_.joint_uses.size());
     reader.CheckUnknownKeys();
     joint_use.items = ReadNonEmptyList(reader, source, "items", "items");
     joint_use.users = ReadNonEmptyList(reader, source, "users", "users");
@@ -1003,7 +1007,8 @@ class PolicyCompiler {
   std::vector<RetentionTexts> retention_texts_;
 };
 
-// Reads a whole file; nullopt with errno set when it cannot.
+// Reads a whole file; nullopt with `error` set to an errno value when it
+// cannot.
 std::optional<std::string> ReadFile(const std::string& path, int& error) {
   std::error_code ignored;
   if (std::filesystem::is_directory(path, ignored)) {
@@ -1023,6 +1028,11 @@ std::optional<std::string> ReadFile(const std::string& path, int& error) {
     return std::nullopt;
   }
   return contents.str();
+}
+
+// The text of an errno value; unlike strerror, thread-safe.
+std::string ErrorText(int error) {
+  return std::error_code(error, std::generic_category()).message();
 }
 
 absl::Status ProblemsToStatus(const std::vector<PolicyProblem>& problems) {
@@ -1056,7 +1066,7 @@ PolicyCheckResult CheckPolicyFile(const std::string& path) {
   if (!text) {
     PolicyCheckResult result;
     result.problems.push_back(
-        PolicyProblem{path, 1, 1, absl::StrCat("cannot read policy file: ", std::strerror(error))});
+        PolicyProblem{path, 1, 1, absl::StrCat("cannot read policy file: ", ErrorText(error))});
     return result;
   }
   return CheckPolicyText(*text, path);
@@ -1072,7 +1082,7 @@ absl::StatusOr<Policy> LoadPolicyFile(const std::string& path) {
   int error = 0;
   std::optional<std::string> text = ReadFile(path, error);
   if (!text) {
-    std::string message = absl::StrCat(path, ": cannot read policy file: ", std::strerror(error));
+    std::string message = absl::StrCat(path, ": cannot read policy file: ", ErrorText(error));
     if (error == ENOENT) return absl::NotFoundError(message);
     return absl::FailedPreconditionError(message);
   }

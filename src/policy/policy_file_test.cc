@@ -146,6 +146,19 @@ TEST(PolicyFileTest, ExampleCompilesLegalFacts) {
   EXPECT_EQ(p.FindRecipient("hikari-servicer")->country, "JP");
 }
 
+TEST(PolicyFileTest, DocumentationExampleChecksClean) {
+  std::string doc = ReadText(testing::SourceDir() + "/docs/policy-file.md");
+  size_t start = doc.find("```toml\n");
+  ASSERT_NE(start, std::string::npos) << "no ```toml block in docs/policy-file.md";
+  start += 8;
+  size_t end = doc.find("```", start);
+  ASSERT_NE(end, std::string::npos);
+  PolicyCheckResult result = CheckPolicyText(doc.substr(start, end - start), "policy-file.md");
+  std::vector<std::string> problems;
+  for (const PolicyProblem& problem : result.problems) problems.push_back(problem.ToString());
+  EXPECT_THAT(problems, IsEmpty());
+}
+
 constexpr char kMinimal[] = R"(
 [policy]
 name = "minimal"
@@ -289,6 +302,14 @@ TEST(PolicyFileTest, UnreadableFileIsOneProblem) {
   absl::StatusOr<Policy> p = LoadPolicyFile(path);
   EXPECT_EQ(p.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(p.status().message(), HasSubstr(path));
+}
+
+TEST(PolicyFileTest, DirectoryIsUnreadable) {
+  PolicyCheckResult r = CheckPolicyFile(::testing::TempDir());
+  ASSERT_EQ(r.problems.size(), 1u);
+  EXPECT_THAT(r.problems[0].message, HasSubstr("cannot read policy file"));
+  EXPECT_EQ(LoadPolicyFile(::testing::TempDir()).status().code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 TEST(PolicyFileTest, LoadPolicyFileReportsProblemsAsInvalidArgument) {

@@ -19,13 +19,11 @@ std::string DataKeyAad(const store::DataKeyId& id) {
 std::string OperatorKeyAad(std::string_view name) {
   return fmt::format("mamori:operator-key:v1|{}", name);
 }
-std::string CacheKey(const store::DataKeyId& id) {
-  std::string key;
-  key.reserve(id.subject_id.size() + id.category.size() + id.bucket.size() + 2);
+void CacheKey(const store::DataKeyId& id, std::string& key) {
+  key.clear();
   key.append(id.subject_id).push_back('\x1f');
   key.append(id.category).push_back('\x1f');
   key.append(id.bucket);
-  return key;
 }
 
 }  // namespace
@@ -56,8 +54,11 @@ absl::StatusOr<const crypto::SecretKey*> KeyRing::SubjectKey(std::string_view su
 
 absl::StatusOr<const crypto::SecretKey*> KeyRing::DataKey(const store::DataKeyId& id,
                                                           bool create) {
-  std::string cache_key = CacheKey(id);
-  if (auto it = data_keys_.find(cache_key); it != data_keys_.end()) return it->second.get();
+  CacheKey(id, lookup_scratch_);
+  if (auto it = data_keys_.find(lookup_scratch_); it != data_keys_.end()) {
+    return it->second.get();
+  }
+  std::string cache_key = lookup_scratch_;
   ASSIGN_OR_RETURN(const crypto::SecretKey* subject_key, SubjectKey(id.subject_id, create));
   ASSIGN_OR_RETURN(std::optional<std::string> wrapped, keys_.GetDataKey(id));
   std::unique_ptr<crypto::SecretKey> key;

@@ -65,6 +65,8 @@ class KeyRing {
   absl::flat_hash_map<std::string, std::unique_ptr<crypto::SecretKey>> subject_keys_;
   // Keyed by "subject\x1f" "category\x1f" "bucket".
   absl::flat_hash_map<std::string, std::unique_ptr<crypto::SecretKey>> data_keys_;
+  // Reused to build look-up keys without allocating on the hot path.
+  std::string lookup_scratch_;
 };
 
 }  // namespace mamori::vault

@@ -116,10 +116,9 @@ absl::StatusOr<std::string> Vault::SealValue(const store::DataKeyId& key_id,
                                              std::string_view record_id,
                                              std::string_view value) {
   ASSIGN_OR_RETURN(const crypto::SecretKey* key, key_ring_.DataKey(key_id, /*create=*/true));
-  std::string aad;
-  ValueAad(aad, key_id, record_id);
+  ValueAad(aad_scratch_, key_id, record_id);
   std::string sealed;
-  crypto::SealInto(*key, value, aad, random_, sealed);
+  crypto::SealInto(*key, value, aad_scratch_, random_, sealed);
   return sealed;
 }
 
@@ -127,10 +126,9 @@ absl::StatusOr<std::string> Vault::OpenValue(const store::DataKeyId& key_id,
                                              std::string_view record_id,
                                              std::string_view sealed) {
   ASSIGN_OR_RETURN(const crypto::SecretKey* key, key_ring_.DataKey(key_id, /*create=*/false));
-  std::string aad;
-  ValueAad(aad, key_id, record_id);
+  ValueAad(aad_scratch_, key_id, record_id);
   std::string value;
-  RETURN_IF_ERROR(crypto::OpenInto(*key, sealed, aad, value));
+  RETURN_IF_ERROR(crypto::OpenInto(*key, sealed, aad_scratch_, value));
   return value;
 }
 

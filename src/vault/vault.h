@@ -147,6 +147,7 @@ class Vault {
   KeyRing key_ring_;
   std::unique_ptr<crypto::BlindIndexer> indexer_;
   absl::TimeZone operator_zone_;
+  std::string aad_scratch_;  // reused by SealValue / OpenValue
 };
 
 }  // namespace mamori::vault

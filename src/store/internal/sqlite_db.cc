@@ -25,13 +25,13 @@ absl::Status SqliteError(sqlite3* db, int rc, std::string_view what) {
 }
 
 SqliteStatement& SqliteStatement::BindText(int index, std::string_view text) {
-  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
   return *this;
 }
 
 SqliteStatement& SqliteStatement::BindBlob(int index, std::string_view bytes) {
   sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()),
-                    SQLITE_TRANSIENT);
+                    SQLITE_STATIC);
   return *this;
 }
 
