@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 
 echo "== build (RelWithDebInfo, -Werror)" >&2
-bash scripts/build.sh build
+bash scripts/build.sh build -DMAMORI_BUILD_BENCHMARKS=ON
 echo "== tests" >&2
 ctest --test-dir build --output-on-failure -j "$(nproc)"
 

@@ -6,7 +6,8 @@
 
 namespace mamori::common {
 namespace {
-constexpr size_t kIdRandomBytes = 16;
+constexpr size_t kIdBytes = 16;
+constexpr size_t kIdTimeBytes = 6;
 constexpr size_t kIdBodyLength = 22;  // base64 of 16 bytes, unpadded
 }  // namespace
 
@@ -24,9 +25,13 @@ std::string_view IdPrefix(IdKind kind) {
   return "";
 }
 
-std::string NewId(IdKind kind, RandomSource& random) {
-  std::array<uint8_t, kIdRandomBytes> bytes{};
-  random.Fill(bytes);
+std::string NewId(IdKind kind, RandomSource& random, absl::Time now) {
+  std::array<uint8_t, kIdBytes> bytes{};
+  uint64_t millis = static_cast<uint64_t>(absl::ToUnixMillis(now));
+  for (size_t i = 0; i < kIdTimeBytes; ++i) {
+    bytes[i] = static_cast<uint8_t>(millis >> (8 * (kIdTimeBytes - 1 - i)));
+  }
+  random.Fill(std::span<uint8_t>(bytes.data() + kIdTimeBytes, kIdBytes - kIdTimeBytes));
   std::string body = absl::WebSafeBase64Escape(
       absl::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   std::string id(IdPrefix(kind));

@@ -1,12 +1,14 @@
 // Opaque ids: URL-safe strings with a type prefix (DESIGN.md, "Ids").
 //
-//   std::string id = NewId(IdKind::kSubject, random);   // "sub_Zk3...". 22 chars after the prefix
+//   std::string id = NewId(IdKind::kSubject, random);   // "sub_AZLc...", 22 chars after the prefix
 //   bool ok = HasIdPrefix(id, IdKind::kSubject);
 #pragma once
 
 #include <string>
 #include <string_view>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/random.h"
 
 namespace mamori::common {
@@ -24,8 +26,12 @@ enum class IdKind {
 
 std::string_view IdPrefix(IdKind kind);
 
-// 128 random bits, web-safe base64 without padding, after the prefix.
-std::string NewId(IdKind kind, RandomSource& random);
+// 16 bytes, web-safe base64 without padding, after the prefix: the creation
+// time in milliseconds (48 bits, big-endian) then 80 random bits, as in
+// UUIDv7 (RFC 9562). Ids made close in time share a prefix, so inserting
+// them into a B-tree touches few pages; 80 random bits keep them unique
+// and unguessable.
+std::string NewId(IdKind kind, RandomSource& random, absl::Time now = absl::Now());
 
 // True when `id` has the kind's prefix and a well-formed body.
 bool IsValidId(std::string_view id, IdKind kind);

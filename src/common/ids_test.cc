@@ -28,8 +28,18 @@ TEST(IdsTest, RejectsMalformedIds) {
 
 TEST(IdsTest, DeterministicRandomRepeats) {
   DeterministicRandom a(7), b(7);
-  EXPECT_EQ(NewId(IdKind::kRecord, a), NewId(IdKind::kRecord, b));
-  EXPECT_NE(NewId(IdKind::kRecord, a), NewId(IdKind::kRecord, a));
+  absl::Time t = absl::FromUnixMillis(1'775'000'000'123);
+  EXPECT_EQ(NewId(IdKind::kRecord, a, t), NewId(IdKind::kRecord, b, t));
+  EXPECT_NE(NewId(IdKind::kRecord, a, t), NewId(IdKind::kRecord, a, t));
+}
+
+TEST(IdsTest, IdsMadeCloseInTimeShareAPrefix) {
+  absl::Time t = absl::FromUnixMillis(1'775'000'000'123);
+  std::string a = NewId(IdKind::kRecord, SodiumRandom::Instance(), t);
+  std::string b = NewId(IdKind::kRecord, SodiumRandom::Instance(), t + absl::Milliseconds(1));
+  // 4 + 7 characters cover the prefix and the top 42 bits of the time.
+  EXPECT_EQ(a.substr(0, 11), b.substr(0, 11));
+  EXPECT_NE(a, b);
 }
 
 }  // namespace

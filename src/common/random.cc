@@ -59,7 +59,11 @@ DeterministicRandom::DeterministicRandom(uint64_t seed) {
 void DeterministicRandom::Fill(std::span<uint8_t> out) {
   // Mix the call counter into the seed so successive calls differ.
   std::array<uint8_t, randombytes_SEEDBYTES> block_seed = seed_;
-  uint64_t n = ++counter_;
+  uint64_t n = 0;
+  {
+    std::lock_guard lock(mutex_);
+    n = ++counter_;
+  }
   std::memcpy(block_seed.data() + 8, &n, sizeof(n));
   randombytes_buf_deterministic(out.data(), out.size(), block_seed.data());
 }

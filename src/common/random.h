@@ -4,11 +4,13 @@
 // that need repeatable output use DeterministicRandom; it is never used for
 // real keys.
 //
-// Thread-safety: SodiumRandom is thread-safe; DeterministicRandom is not.
+// Thread-safety: implementations must be thread-safe (a vault draws from
+// two threads during an import); both here are.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <mutex>
 #include <span>
 
 namespace mamori::common {
@@ -34,8 +36,9 @@ class DeterministicRandom final : public RandomSource {
   void Fill(std::span<uint8_t> out) override;
 
  private:
+  std::mutex mutex_;
   std::array<uint8_t, 32> seed_{};
-  uint64_t counter_ = 0;
+  uint64_t counter_ = 0;  // guarded by mutex_
 };
 
 }  // namespace mamori::common

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -89,6 +90,10 @@ class RecordStore {
 
   // NotFound when the subject does not exist; AlreadyExists for a taken id.
   virtual absl::Status InsertRecord(const RecordRow& record) = 0;
+  // Many records at once, for bulk imports: faster than one at a time, with
+  // the same errors. On error some may be inserted; callers use it inside a
+  // transaction and roll back.
+  virtual absl::Status InsertRecords(std::span<const RecordRow> records) = 0;
   virtual absl::StatusOr<std::optional<RecordRow>> GetRecord(std::string_view id) = 0;
   // In insertion order.
   virtual absl::StatusOr<std::vector<RecordRow>> ListRecords(std::string_view subject_id) = 0;

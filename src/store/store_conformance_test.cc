@@ -90,6 +90,32 @@ TEST_P(StoreConformanceTest, RecordsRoundTripInInsertionOrder) {
   EXPECT_EQ(rs.InsertRecord(Record("rec_a", "sub_1")).code(), absl::StatusCode::kAlreadyExists);
 }
 
+TEST_P(StoreConformanceTest, BulkInsertKeepsEveryRecordInOrder) {
+  RecordStore& rs = store_->records();
+  ASSERT_TRUE(rs.InsertSubject({"sub_1", absl::Now(), 1}).ok());
+  std::vector<RecordRow> rows;
+  for (int i = 0; i < 70; ++i) {  // two full batches and a remainder
+    RecordRow r = Record("rec_" + std::to_string(1000 + i), "sub_1");
+    r.purposes = {"dpv:P" + std::to_string(i)};
+    r.sealed_value = "sealed-" + std::to_string(i);
+    rows.push_back(r);
+  }
+  ASSERT_TRUE(rs.InsertRecords(rows).ok());
+  auto list = rs.ListRecords("sub_1");
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 70u);
+  for (int i = 0; i < 70; ++i) {
+    EXPECT_EQ((*list)[i].id, rows[i].id);
+    EXPECT_EQ((*list)[i].purposes, rows[i].purposes);
+    EXPECT_EQ((*list)[i].sealed_value, rows[i].sealed_value);
+  }
+  EXPECT_EQ(rs.InsertRecords(std::vector<RecordRow>{Record("rec_1000", "sub_1")}).code(),
+            absl::StatusCode::kAlreadyExists);
+  std::vector<RecordRow> orphans(40, Record("rec_x", "sub_missing"));
+  for (int i = 0; i < 40; ++i) orphans[i].id = "rec_orphan_" + std::to_string(i);
+  EXPECT_EQ(rs.InsertRecords(orphans).code(), absl::StatusCode::kNotFound);
+}
+
 TEST_P(StoreConformanceTest, RecordForUnknownSubjectIsRefused) {
   EXPECT_EQ(store_->records().InsertRecord(Record("rec_1", "sub_missing")).code(),
             absl::StatusCode::kNotFound);

@@ -64,8 +64,8 @@ absl::StatusOr<int> LockDirectory(const std::string& data_dir) {
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     ::close(fd);
     return absl::FailedPreconditionError(fmt::format(
-        "data directory {} is in use by another mamori process (a running server holds it: "
-        "send writes through the server with --server URL --token T)",
+        "data directory {} is in use by another mamori process, which holds its write lock; "
+        "try again when it has finished (while a server runs, writes go through the server)",
         data_dir));
   }
   return fd;

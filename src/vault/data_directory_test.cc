@@ -72,7 +72,8 @@ TEST_F(DataDirectoryTest, SecondWriterIsRefusedReaderIsNot) {
                                     common::SodiumRandom::Instance());
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_NE(std::string(second.status().message()).find("--server"), std::string::npos);
+  EXPECT_NE(std::string(second.status().message()).find("in use by another mamori process"),
+            std::string::npos);
   auto reader = DataDirectory::Open(data_dir_, master_key_, DataDirectory::Access::kReadOnly,
                                     clock_, common::SodiumRandom::Instance());
   EXPECT_TRUE(reader.ok()) << reader.status();

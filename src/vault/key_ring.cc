@@ -41,9 +41,9 @@ absl::StatusOr<const crypto::SecretKey*> KeyRing::SubjectKey(std::string_view su
                      crypto::UnwrapKey(master_, *wrapped, SubjectKeyAad(subject_id)));
     key = std::make_unique<crypto::SecretKey>(unwrapped);
   } else if (create) {
-    key = std::make_unique<crypto::SecretKey>(crypto::SecretKey::Generate(random_));
-    RETURN_IF_ERROR(keys_.PutSubjectKey(
-        subject_id, crypto::WrapKey(master_, *key, SubjectKeyAad(subject_id), random_)));
+    NewKey created = NewSubjectKey(subject_id);
+    RETURN_IF_ERROR(keys_.PutSubjectKey(subject_id, created.wrapped));
+    key = std::make_unique<crypto::SecretKey>(created.key);
   } else {
     return absl::NotFoundError("the subject's key does not exist (erased?)");
   }
@@ -67,15 +67,28 @@ absl::StatusOr<const crypto::SecretKey*> KeyRing::DataKey(const store::DataKeyId
                      crypto::UnwrapKey(*subject_key, *wrapped, DataKeyAad(id)));
     key = std::make_unique<crypto::SecretKey>(unwrapped);
   } else if (create) {
-    key = std::make_unique<crypto::SecretKey>(crypto::SecretKey::Generate(random_));
-    RETURN_IF_ERROR(
-        keys_.PutDataKey(id, crypto::WrapKey(*subject_key, *key, DataKeyAad(id), random_)));
+    NewKey created = NewDataKey(*subject_key, id);
+    RETURN_IF_ERROR(keys_.PutDataKey(id, created.wrapped));
+    key = std::make_unique<crypto::SecretKey>(created.key);
   } else {
     return absl::NotFoundError("the record's data key does not exist (erased?)");
   }
   const crypto::SecretKey* result = key.get();
   data_keys_.emplace(std::move(cache_key), std::move(key));
   return result;
+}
+
+KeyRing::NewKey KeyRing::NewSubjectKey(std::string_view subject_id) const {
+  crypto::SecretKey key = crypto::SecretKey::Generate(random_);
+  std::string wrapped = crypto::WrapKey(master_, key, SubjectKeyAad(subject_id), random_);
+  return {key, std::move(wrapped)};
+}
+
+KeyRing::NewKey KeyRing::NewDataKey(const crypto::SecretKey& subject_key,
+                                    const store::DataKeyId& id) const {
+  crypto::SecretKey key = crypto::SecretKey::Generate(random_);
+  std::string wrapped = crypto::WrapKey(subject_key, key, DataKeyAad(id), random_);
+  return {key, std::move(wrapped)};
 }
 
 absl::StatusOr<crypto::SecretKey> KeyRing::OperatorKey(std::string_view name, bool create) {

@@ -14,7 +14,8 @@
 //   KeyRing ring(store.keys(), master, random);
 //   ASSIGN_OR_RETURN(const SecretKey* key, ring.DataKey({subject, category, bucket}, true));
 //
-// Thread-safety: not thread-safe; owned by the single writer.
+// Thread-safety: not thread-safe, but for the const New*Key functions; owned
+// by the single writer.
 #pragma once
 
 #include <memory>
@@ -47,6 +48,18 @@ class KeyRing {
 
   // An operator key; with `create`, generated when missing.
   absl::StatusOr<crypto::SecretKey> OperatorKey(std::string_view name, bool create);
+
+  // A freshly generated key and its wrapped form, not yet stored.
+  struct NewKey {
+    crypto::SecretKey key;
+    std::string wrapped;
+  };
+
+  // Generate keys for a brand-new subject without touching the store or the
+  // cache; the caller stores the wrapped forms (keys before records).
+  // Thread-safe.
+  NewKey NewSubjectKey(std::string_view subject_id) const;
+  NewKey NewDataKey(const crypto::SecretKey& subject_key, const store::DataKeyId& id) const;
 
   // Stores a given operator key (for example a signing seed) wrapped under
   // the master key. AlreadyExists when one is stored under that name.

@@ -10,6 +10,7 @@
 #include <cctype>
 
 #include "absl/time/civil_time.h"
+#include "common/strings.h"
 
 namespace mamori::vault {
 namespace {
@@ -49,8 +50,18 @@ std::string Trim(std::string_view s) {
   return std::string(s.substr(b, e - b));
 }
 
-absl::StatusOr<std::string> NormalizePhone(std::string_view value) {
+// NFKC_Casefold, with an error that names the identifier.
+absl::StatusOr<std::string> FoldFor(IdentifierKind kind, std::string_view value) {
   absl::StatusOr<std::string> folded = NfkcCasefold(value);
+  if (!folded.ok()) {
+    return absl::InvalidArgumentError(fmt::format("{}: {}", policy::IdentifierKindName(kind),
+                                                  common::FromAbsl(folded.status().message())));
+  }
+  return folded;
+}
+
+absl::StatusOr<std::string> NormalizePhone(std::string_view value) {
+  absl::StatusOr<std::string> folded = FoldFor(IdentifierKind::kPhone, value);
   if (!folded.ok()) return folded.status();
   i18n::phonenumbers::PhoneNumber number;
   auto err = PhoneUtil().Parse(*folded, kDefaultPhoneRegion, &number);
@@ -64,7 +75,7 @@ absl::StatusOr<std::string> NormalizePhone(std::string_view value) {
 }
 
 absl::StatusOr<std::string> NormalizeEmail(std::string_view value) {
-  absl::StatusOr<std::string> folded = NfkcCasefold(Trim(value));
+  absl::StatusOr<std::string> folded = FoldFor(IdentifierKind::kEmail, Trim(value));
   if (!folded.ok()) return folded.status();
   std::string email = Trim(*folded);
   size_t at = email.find('@');
@@ -77,7 +88,7 @@ absl::StatusOr<std::string> NormalizeEmail(std::string_view value) {
 }
 
 absl::StatusOr<std::string> NormalizeContract(std::string_view value) {
-  absl::StatusOr<std::string> folded = NfkcCasefold(value);
+  absl::StatusOr<std::string> folded = FoldFor(IdentifierKind::kContract, value);
   if (!folded.ok()) return folded.status();
   std::string contract =
       RemoveWhere(*folded, [](UChar32 c) { return IsUnicodeSpace(c) || c == '-'; });
@@ -86,7 +97,7 @@ absl::StatusOr<std::string> NormalizeContract(std::string_view value) {
 }
 
 absl::StatusOr<std::string> NormalizeName(std::string_view value) {
-  absl::StatusOr<std::string> folded = NfkcCasefold(value);
+  absl::StatusOr<std::string> folded = FoldFor(IdentifierKind::kName, value);
   if (!folded.ok()) return folded.status();
   std::string name = RemoveWhere(*folded, [](UChar32 c) { return IsUnicodeSpace(c); });
   if (name.empty()) return absl::InvalidArgumentError("name: empty name");
@@ -94,7 +105,7 @@ absl::StatusOr<std::string> NormalizeName(std::string_view value) {
 }
 
 absl::StatusOr<std::string> NormalizeBirthDate(std::string_view value) {
-  absl::StatusOr<std::string> folded = NfkcCasefold(Trim(value));
+  absl::StatusOr<std::string> folded = FoldFor(IdentifierKind::kBirthDate, Trim(value));
   if (!folded.ok()) return folded.status();
   int y = 0, m = 0, d = 0;
   char sep1 = 0, sep2 = 0;

@@ -111,7 +111,9 @@ INSTANTIATE_TEST_SUITE_P(
                 "birth_date: expected a date such as 1990-04-01"},
         BadCase{IdentifierKind::kBirthDate, "1990-04-01x",
                 "birth_date: expected a date such as 1990-04-01"},
-        BadCase{IdentifierKind::kName, std::string("\xff\xfe", 2), "text is not valid UTF-8"}));
+        BadCase{IdentifierKind::kName, std::string("\xff\xfe", 2), "name: text is not valid UTF-8"},
+        BadCase{IdentifierKind::kPhone, std::string("09\xc3", 3),
+                "phone: text is not valid UTF-8"}));
 
 TEST(NfkcCasefoldTest, FoldsWidthAndCase) {
   EXPECT_EQ(NfkcCasefold("ＡＢＣ").value(), "abc");

@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <thread>
+
 #include "absl/time/civil_time.h"
+#include "common/bounded_queue.h"
 #include "common/ids.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
@@ -78,6 +81,24 @@ Vault::Vault(store::Store& store, const crypto::SecretKey& master, const policy:
   if (absl::LoadTimeZone(common::ToAbsl(policy.operator_info.time_zone), &zone)) {
     operator_zone_ = zone;
   }
+  for (const policy::Service& service : policy.services) {
+    for (const policy::Category& category : policy.categories) {
+      CollectionRule rule;
+      rule.purposes = policy.CollectionPurposes(service.id, category.id);
+      if (rule.purposes.empty()) continue;
+      rule.from_collection = true;
+      for (const std::string& id : rule.purposes) {
+        const policy::Purpose* purpose = policy.FindPurpose(id);
+        const policy::RetentionRule* retention =
+            purpose == nullptr ? nullptr : policy.FindRetention(purpose->retention);
+        if (retention == nullptr || retention->anchor != policy::RetentionAnchor::kCollection) {
+          rule.from_collection = false;
+        }
+      }
+      collection_rules_.emplace(fmt::format("{}\x1f{}", service.id, category.id),
+                                std::move(rule));
+    }
+  }
 }
 
 absl::StatusOr<std::unique_ptr<Vault>> Vault::Open(store::Store& store,
@@ -96,20 +117,24 @@ absl::StatusOr<std::unique_ptr<Vault>> Vault::Open(store::Store& store,
   return vault;
 }
 
+std::string Vault::BucketFor(bool from_collection, absl::Time collected_at) const {
+  if (!from_collection) return "open";
+  absl::CivilMonth month = absl::ToCivilMonth(collected_at, operator_zone_);
+  return fmt::format("{:04d}-{:02d}", month.year(), month.month());
+}
+
 std::string Vault::KeyBucket(const std::vector<std::string>& purposes,
                              absl::Time collected_at) const {
-  bool all_from_collection = !purposes.empty();
+  bool from_collection = !purposes.empty();
   for (const std::string& id : purposes) {
     const policy::Purpose* purpose = policy_.FindPurpose(id);
     const policy::RetentionRule* rule =
         purpose == nullptr ? nullptr : policy_.FindRetention(purpose->retention);
     if (rule == nullptr || rule->anchor != policy::RetentionAnchor::kCollection) {
-      all_from_collection = false;
+      from_collection = false;
     }
   }
-  if (!all_from_collection) return "open";
-  absl::CivilMonth month = absl::ToCivilMonth(collected_at, operator_zone_);
-  return fmt::format("{:04d}-{:02d}", month.year(), month.month());
+  return BucketFor(from_collection, collected_at);
 }
 
 absl::StatusOr<std::string> Vault::SealValue(const store::DataKeyId& key_id,
@@ -132,25 +157,25 @@ absl::StatusOr<std::string> Vault::OpenValue(const store::DataKeyId& key_id,
   return value;
 }
 
-absl::Status Vault::IndexIdentifiers(std::string_view subject_id,
-                                     const SubjectIdentifiers& ids) {
+absl::StatusOr<std::vector<Vault::IndexEntry>> Vault::PrepareIdentifiers(
+    const SubjectIdentifiers& ids) const {
   const std::pair<IdentifierKind, const std::optional<std::string>*> fields[] = {
       {IdentifierKind::kPhone, &ids.phone},       {IdentifierKind::kEmail, &ids.email},
       {IdentifierKind::kContract, &ids.contract}, {IdentifierKind::kName, &ids.name},
       {IdentifierKind::kBirthDate, &ids.birth_date}};
+  std::vector<IndexEntry> entries;
   for (const auto& [kind, value] : fields) {
     if (!value->has_value()) continue;
     ASSIGN_OR_RETURN(std::string normalized, NormalizeIdentifier(kind, **value));
     std::string_view domain = policy::IdentifierKindName(kind);
-    RETURN_IF_ERROR(
-        store_.records().InsertBlindIndex(domain, indexer_->Mac(domain, normalized), subject_id));
+    entries.push_back({domain, indexer_->Mac(domain, normalized)});
   }
-  return absl::OkStatus();
+  return entries;
 }
 
-absl::StatusOr<std::string> Vault::InsertRecord(std::string_view subject_id,
-                                                const NewRecord& record,
-                                                std::string_view field_prefix) {
+absl::StatusOr<Vault::PreparedRecord> Vault::PrepareRecord(NewRecord record,
+                                                           std::string_view field_prefix,
+                                                           absl::Time now) const {
   auto error = [&](std::string_view field, std::string message) {
     return absl::InvalidArgumentError(fmt::format("{}{}: {}", field_prefix, field, message));
   };
@@ -161,8 +186,8 @@ absl::StatusOr<std::string> Vault::InsertRecord(std::string_view subject_id,
   if (policy_.FindService(record.service) == nullptr) {
     return error("service", fmt::format("unknown service \"{}\"", record.service));
   }
-  std::vector<std::string> purposes = policy_.CollectionPurposes(record.service, record.category);
-  if (purposes.empty()) {
+  auto rule = collection_rules_.find(fmt::format("{}\x1f{}", record.service, record.category));
+  if (rule == collection_rules_.end()) {
     // Collection needs a purpose announced in advance (APPI Art. 21).
     return error("category", fmt::format("service \"{}\" announces no purpose for \"{}\"",
                                          record.service, record.category));
@@ -171,51 +196,153 @@ absl::StatusOr<std::string> Vault::InsertRecord(std::string_view subject_id,
   if (record.value.size() > kMaxValueBytes) {
     return error("value", fmt::format("larger than {} bytes", kMaxValueBytes));
   }
-  absl::Time now = clock_.Now();
-  absl::Time collected_at = record.collected_at.value_or(now);
-  if (collected_at > now + kCollectionClockSkew) return error("collected_at", "in the future");
-
-  std::string record_id = common::NewId(common::IdKind::kRecord, random_);
-  store::DataKeyId key_id{std::string(subject_id), record.category,
-                          KeyBucket(purposes, collected_at)};
+  PreparedRecord prepared;
+  prepared.collected_at = record.collected_at.value_or(now);
+  if (prepared.collected_at > now + kCollectionClockSkew) {
+    return error("collected_at", "in the future");
+  }
   if (category->identifier != IdentifierKind::kNone) {
     absl::StatusOr<std::string> normalized =
         NormalizeIdentifier(category->identifier, record.value);
-    if (!normalized.ok()) return WithPrefix(normalized.status(), fmt::format("{}value: ", field_prefix));
+    if (!normalized.ok()) {
+      return WithPrefix(normalized.status(), fmt::format("{}value: ", field_prefix));
+    }
     std::string_view domain = policy::IdentifierKindName(category->identifier);
-    RETURN_IF_ERROR(store_.records().InsertBlindIndex(domain, indexer_->Mac(domain, *normalized),
-                                                      subject_id));
+    prepared.index = IndexEntry{domain, indexer_->Mac(domain, *normalized)};
   }
-  ASSIGN_OR_RETURN(std::string sealed, SealValue(key_id, record_id, record.value));
-  store::RecordRow row{record_id,        std::string(subject_id), record.category,
-                       record.service,   std::move(purposes),     policy_version_,
-                       key_id.bucket,    collected_at,            std::move(sealed)};
-  RETURN_IF_ERROR(store_.records().InsertRecord(row));
+  prepared.rule = &rule->second;
+  prepared.bucket = BucketFor(rule->second.from_collection, prepared.collected_at);
+  prepared.record = std::move(record);
+  return prepared;
+}
+
+absl::StatusOr<std::vector<Vault::PreparedRecord>> Vault::PrepareRecords(
+    std::vector<NewRecord> records, absl::Time now) const {
+  std::vector<PreparedRecord> prepared;
+  prepared.reserve(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    ASSIGN_OR_RETURN(PreparedRecord r,
+                     PrepareRecord(std::move(records[i]), fmt::format("records[{}].", i), now));
+    prepared.push_back(std::move(r));
+  }
+  return prepared;
+}
+
+absl::Status Vault::WriteIndexes(std::string_view subject_id,
+                                 const std::vector<IndexEntry>& entries) {
+  for (const IndexEntry& entry : entries) {
+    RETURN_IF_ERROR(store_.records().InsertBlindIndex(entry.kind, entry.mac, subject_id));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> Vault::WriteRecord(std::string_view subject_id,
+                                               PreparedRecord& prepared,
+                                               std::vector<store::RecordRow>* pending) {
+  std::string record_id = common::NewId(common::IdKind::kRecord, random_);
+  store::DataKeyId key_id{std::string(subject_id), prepared.record.category,
+                          std::move(prepared.bucket)};
+  if (prepared.index) {
+    RETURN_IF_ERROR(
+        store_.records().InsertBlindIndex(prepared.index->kind, prepared.index->mac, subject_id));
+  }
+  ASSIGN_OR_RETURN(std::string sealed, SealValue(key_id, record_id, prepared.record.value));
+  store::RecordRow row{record_id,
+                       std::move(key_id.subject_id),
+                       std::move(key_id.category),
+                       std::move(prepared.record.service),
+                       prepared.rule->purposes,
+                       policy_version_,
+                       std::move(key_id.bucket),
+                       prepared.collected_at,
+                       std::move(sealed)};
+  if (pending != nullptr) {
+    pending->push_back(std::move(row));
+  } else {
+    RETURN_IF_ERROR(store_.records().InsertRecord(row));
+  }
   return record_id;
 }
 
-absl::StatusOr<std::string> Vault::InsertSubject(const SubjectIdentifiers& identifiers,
-                                                 const std::vector<NewRecord>& records) {
-  if (identifiers.empty() && records.empty()) {
+absl::StatusOr<Vault::SealedSubject> Vault::SealNewSubject(
+    std::vector<IndexEntry> indexes, std::vector<PreparedRecord> records) const {
+  if (indexes.empty() && records.empty()) {
     return absl::InvalidArgumentError("a subject needs at least one identifier or record");
   }
-  std::string subject_id = common::NewId(common::IdKind::kSubject, random_);
-  RETURN_IF_ERROR(store_.records().InsertSubject({subject_id, clock_.Now(), policy_version_}));
-  RETURN_IF_ERROR(IndexIdentifiers(subject_id, identifiers));
-  for (size_t i = 0; i < records.size(); ++i) {
-    ASSIGN_OR_RETURN(std::string record_id,
-                     InsertRecord(subject_id, records[i], fmt::format("records[{}].", i)));
-    (void)record_id;
+  SealedSubject sealed;
+  sealed.subject = {common::NewId(common::IdKind::kSubject, random_), clock_.Now(),
+                    policy_version_};
+  const std::string& subject_id = sealed.subject.id;
+  KeyRing::NewKey subject_key = key_ring_.NewSubjectKey(subject_id);
+  sealed.wrapped_subject_key = std::move(subject_key.wrapped);
+  // A new subject's records often repeat its identifiers (the phone given to
+  // find it and the phone record): each index entry is written once.
+  sealed.indexes = std::move(indexes);
+  auto add_index = [&](IndexEntry entry) {
+    for (const IndexEntry& e : sealed.indexes) {
+      if (e.kind == entry.kind && e.mac == entry.mac) return;
+    }
+    sealed.indexes.push_back(std::move(entry));
+  };
+  // Data keys made so far, by (category, bucket); a subject has few.
+  std::vector<std::pair<store::DataKeyId, crypto::SecretKey>> data_keys;
+  std::string aad;
+  sealed.rows.reserve(records.size());
+  for (PreparedRecord& prepared : records) {
+    if (prepared.index) add_index(std::move(*prepared.index));
+    store::DataKeyId key_id{subject_id, prepared.record.category, std::move(prepared.bucket)};
+    const crypto::SecretKey* key = nullptr;
+    for (const auto& [id, data_key] : data_keys) {
+      if (id.category == key_id.category && id.bucket == key_id.bucket) key = &data_key;
+    }
+    if (key == nullptr) {
+      KeyRing::NewKey created = key_ring_.NewDataKey(subject_key.key, key_id);
+      sealed.wrapped_data_keys.emplace_back(key_id, std::move(created.wrapped));
+      data_keys.emplace_back(key_id, created.key);
+      key = &data_keys.back().second;
+    }
+    store::RecordRow row;
+    row.id = common::NewId(common::IdKind::kRecord, random_);
+    ValueAad(aad, key_id, row.id);
+    crypto::SealInto(*key, prepared.record.value, aad, random_, row.sealed_value);
+    row.subject_id = subject_id;
+    row.category = std::move(key_id.category);
+    row.service = std::move(prepared.record.service);
+    row.purposes = prepared.rule->purposes;
+    row.policy_version = policy_version_;
+    row.key_bucket = std::move(key_id.bucket);
+    row.collected_at = prepared.collected_at;
+    sealed.rows.push_back(std::move(row));
   }
-  return subject_id;
+  return sealed;
+}
+
+absl::Status Vault::WriteSealedSubject(SealedSubject& sealed,
+                                       std::vector<store::RecordRow>& pending) {
+  // Keys first (DESIGN.md, "Writes and the ledger"); both halves commit
+  // together in the WriteBatch.
+  const std::string& subject_id = sealed.subject.id;
+  RETURN_IF_ERROR(store_.keys().PutSubjectKey(subject_id, sealed.wrapped_subject_key));
+  for (const auto& [id, wrapped] : sealed.wrapped_data_keys) {
+    RETURN_IF_ERROR(store_.keys().PutDataKey(id, wrapped));
+  }
+  RETURN_IF_ERROR(store_.records().InsertSubject(sealed.subject));
+  RETURN_IF_ERROR(WriteIndexes(subject_id, sealed.indexes));
+  for (store::RecordRow& row : sealed.rows) pending.push_back(std::move(row));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> Vault::AddSubject(const SubjectIdentifiers& identifiers,
                                               const std::vector<NewRecord>& records) {
+  ASSIGN_OR_RETURN(std::vector<IndexEntry> indexes, PrepareIdentifiers(identifiers));
+  ASSIGN_OR_RETURN(std::vector<PreparedRecord> prepared, PrepareRecords(records, clock_.Now()));
+  ASSIGN_OR_RETURN(SealedSubject sealed, SealNewSubject(std::move(indexes), std::move(prepared)));
   ASSIGN_OR_RETURN(auto batch, WriteBatch::Begin(*this));
-  ASSIGN_OR_RETURN(std::string subject_id, InsertSubject(identifiers, records));
+  std::vector<store::RecordRow> rows;
+  RETURN_IF_ERROR(WriteSealedSubject(sealed, rows));
+  RETURN_IF_ERROR(store_.records().InsertRecords(rows));
   RETURN_IF_ERROR(batch->Commit());
-  return subject_id;
+  return sealed.subject.id;
 }
 
 absl::StatusOr<std::string> Vault::AddRecord(std::string_view subject_id,
@@ -223,8 +350,9 @@ absl::StatusOr<std::string> Vault::AddRecord(std::string_view subject_id,
   ASSIGN_OR_RETURN(std::optional<store::SubjectRow> subject,
                    store_.records().GetSubject(subject_id));
   if (!subject) return absl::NotFoundError(fmt::format("subject {} not found", subject_id));
+  ASSIGN_OR_RETURN(PreparedRecord prepared, PrepareRecord(record, "", clock_.Now()));
   ASSIGN_OR_RETURN(auto batch, WriteBatch::Begin(*this));
-  ASSIGN_OR_RETURN(std::string record_id, InsertRecord(subject_id, record, ""));
+  ASSIGN_OR_RETURN(std::string record_id, WriteRecord(subject_id, prepared));
   RETURN_IF_ERROR(batch->Commit());
   return record_id;
 }
@@ -257,49 +385,131 @@ absl::StatusOr<std::string> Vault::ReadValue(std::string_view record_id) {
   return OpenValue({row->subject_id, row->category, row->key_bucket}, row->id, row->sealed_value);
 }
 
+// One import line, parsed and prepared by the reader thread.
+struct Vault::PreparedLine {
+  int64_t line_number = 0;
+  int64_t bytes_read = 0;  // through the end of this line
+  // Either an existing subject with what to add to it...
+  std::optional<std::string> existing_subject;
+  std::vector<IndexEntry> indexes;
+  std::vector<PreparedRecord> records;
+  // ...or a new subject, sealed by the reader.
+  std::optional<SealedSubject> sealed;
+  int64_t record_count = 0;
+};
+
+namespace {
+// Lines handed from the reader to the writer at a time, and how many such
+// chunks may wait: enough to keep both threads busy, little memory.
+constexpr size_t kImportChunkLines = 256;
+constexpr size_t kImportQueuedChunks = 8;
+}  // namespace
+
 absl::StatusOr<ImportSummary> Vault::Import(std::istream& in, const ImportProgress& progress) {
-  ASSIGN_OR_RETURN(auto batch, WriteBatch::Begin(*this));
-  ImportSummary summary;
-  int64_t bytes_read = 0;
-  std::string line;
-  while (std::getline(in, line)) {
-    ++summary.lines;
-    bytes_read += static_cast<int64_t>(line.size()) + 1;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank line
+  // The reader thread parses, validates, normalizes and blind-indexes lines
+  // (no store access); this thread encrypts and writes them. A failure on
+  // either side stops both, and the batch is rolled back whole.
+  struct Chunk {
+    std::vector<PreparedLine> lines;
+    absl::Status error;  // set on the last chunk when a line failed
+    int64_t lines_read = 0;
+    int64_t bytes_read = 0;
+  };
+  common::BoundedQueue<Chunk> queue(kImportQueuedChunks);
+  const absl::Time now = clock_.Now();
+  std::thread reader([&] {
+    Chunk chunk;
+    std::string line;
+    int64_t line_number = 0, bytes_read = 0;
     auto fail = [&](const absl::Status& s) {
-      return absl::Status(s.code(),
-                          fmt::format("line {}: {}", summary.lines, common::FromAbsl(s.message())));
+      chunk.error = absl::Status(
+          s.code(), fmt::format("line {}: {}", line_number, common::FromAbsl(s.message())));
     };
-    absl::StatusOr<ImportLine> parsed = ParseImportLine(line);
-    if (!parsed.ok()) return fail(parsed.status());
-    if (parsed->existing_subject) {
-      const std::string& subject_id = *parsed->existing_subject;
-      absl::StatusOr<std::optional<store::SubjectRow>> subject =
-          store_.records().GetSubject(subject_id);
-      if (!subject.ok()) return fail(subject.status());
-      if (!subject->has_value()) {
-        return fail(absl::NotFoundError(fmt::format("subject: {} not found", subject_id)));
+    while (chunk.error.ok() && std::getline(in, line)) {
+      ++line_number;
+      bytes_read += static_cast<int64_t>(line.size()) + 1;
+      if (line.find_first_not_of(" \t\r") != std::string::npos) {
+        absl::StatusOr<ImportLine> parsed = ParseImportLine(line);
+        absl::StatusOr<std::vector<IndexEntry>> indexes =
+            parsed.ok() ? PrepareIdentifiers(parsed->identifiers) : parsed.status();
+        absl::StatusOr<std::vector<PreparedRecord>> records =
+            indexes.ok() ? PrepareRecords(std::move(parsed->records), now) : indexes.status();
+        if (!records.ok()) {
+          fail(records.status());
+          break;
+        }
+        PreparedLine prepared{line_number, bytes_read, std::move(parsed->existing_subject), {},
+                              {}, std::nullopt, static_cast<int64_t>(records->size())};
+        if (prepared.existing_subject) {
+          prepared.indexes = std::move(*indexes);
+          prepared.records = std::move(*records);
+        } else {
+          absl::StatusOr<SealedSubject> sealed =
+              SealNewSubject(std::move(*indexes), std::move(*records));
+          if (!sealed.ok()) {
+            fail(sealed.status());
+            break;
+          }
+          prepared.sealed = std::move(*sealed);
+        }
+        chunk.lines.push_back(std::move(prepared));
       }
-      if (absl::Status s = IndexIdentifiers(subject_id, parsed->identifiers); !s.ok()) {
-        return fail(s);
+      if (chunk.lines.size() >= kImportChunkLines) {
+        chunk.lines_read = line_number;
+        chunk.bytes_read = bytes_read;
+        if (!queue.Push(std::move(chunk))) return;  // the writer gave up
+        chunk = Chunk();
       }
-      for (size_t i = 0; i < parsed->records.size(); ++i) {
-        absl::StatusOr<std::string> id =
-            InsertRecord(subject_id, parsed->records[i], fmt::format("records[{}].", i));
-        if (!id.ok()) return fail(id.status());
-      }
-    } else {
-      absl::StatusOr<std::string> id = InsertSubject(parsed->identifiers, parsed->records);
-      if (!id.ok()) return fail(id.status());
-      ++summary.subjects;
     }
-    summary.records += static_cast<int64_t>(parsed->records.size());
-    if (progress && summary.lines % 1000 == 0) progress(bytes_read, summary.lines);
-  }
-  if (in.bad()) return absl::InternalError("reading the import file failed");
-  RETURN_IF_ERROR(batch->Commit());
-  if (progress) progress(bytes_read, summary.lines);
-  return summary;
+    if (chunk.error.ok() && in.bad()) chunk.error = absl::InternalError("reading the import failed");
+    chunk.lines_read = line_number;
+    chunk.bytes_read = bytes_read;
+    queue.Push(std::move(chunk));
+    queue.Close();
+  });
+  auto result = [&]() -> absl::StatusOr<ImportSummary> {
+    ASSIGN_OR_RETURN(auto batch, WriteBatch::Begin(*this));
+    ImportSummary summary;
+    // Rows wait here and go to the store in bulk; the subjects they belong
+    // to are inserted first, so the foreign keys hold.
+    std::vector<store::RecordRow> pending;
+    while (std::optional<Chunk> chunk = queue.Pop()) {
+      for (PreparedLine& line : chunk->lines) {
+        auto fail = [&](const absl::Status& s) {
+          return absl::Status(s.code(), fmt::format("line {}: {}", line.line_number,
+                                                    common::FromAbsl(s.message())));
+        };
+        if (line.existing_subject) {
+          const std::string& subject_id = *line.existing_subject;
+          absl::StatusOr<std::optional<store::SubjectRow>> subject =
+              store_.records().GetSubject(subject_id);
+          if (!subject.ok()) return fail(subject.status());
+          if (!subject->has_value()) {
+            return fail(absl::NotFoundError(fmt::format("subject: {} not found", subject_id)));
+          }
+          if (absl::Status s = WriteIndexes(subject_id, line.indexes); !s.ok()) return fail(s);
+          for (PreparedRecord& record : line.records) {
+            absl::StatusOr<std::string> id = WriteRecord(subject_id, record, &pending);
+            if (!id.ok()) return fail(id.status());
+          }
+        } else {
+          if (absl::Status s = WriteSealedSubject(*line.sealed, pending); !s.ok()) return fail(s);
+          ++summary.subjects;
+        }
+        summary.records += line.record_count;
+      }
+      RETURN_IF_ERROR(store_.records().InsertRecords(pending));
+      pending.clear();
+      summary.lines = chunk->lines_read;
+      if (!chunk->error.ok()) return chunk->error;
+      if (progress) progress(chunk->bytes_read, chunk->lines_read);
+    }
+    RETURN_IF_ERROR(batch->Commit());
+    return summary;
+  }();
+  queue.Close();  // unblocks the reader if the writer stopped early
+  reader.join();
+  return result;
 }
 
 }  // namespace mamori::vault

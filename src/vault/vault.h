@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "common/random.h"
@@ -130,14 +131,68 @@ class Vault {
  private:
   class WriteBatch;
 
+  // What the policy says about collecting a category through a service:
+  // the purposes announced for it and whether all of them keep data for a
+  // period counted from collection (which makes the key bucket monthly).
+  struct CollectionRule {
+    std::vector<std::string> purposes;
+    bool from_collection = false;
+  };
+
+  // A blind-index entry ready to store.
+  struct IndexEntry {
+    std::string_view kind;  // "phone", "email", ... (static storage)
+    std::string mac;
+  };
+
+  // A record checked against the policy and normalized, ready to encrypt
+  // and write. Preparing needs no store access, so an import prepares lines
+  // on one thread while another writes.
+  struct PreparedRecord {
+    NewRecord record;
+    const CollectionRule* rule = nullptr;
+    absl::Time collected_at;
+    std::string bucket;
+    std::optional<IndexEntry> index;
+  };
+
+  // A new subject made ready to store, off the writer's thread: its id, its
+  // keys (wrapped), its index entries (once each) and its encrypted rows.
+  struct SealedSubject {
+    store::SubjectRow subject;
+    std::string wrapped_subject_key;
+    std::vector<std::pair<store::DataKeyId, std::string>> wrapped_data_keys;
+    std::vector<IndexEntry> indexes;
+    std::vector<store::RecordRow> rows;
+  };
+
+  struct PreparedLine;
+
   Vault(store::Store& store, const crypto::SecretKey& master, const policy::Policy& policy,
         int64_t policy_version, common::Clock& clock, common::RandomSource& random);
 
-  absl::Status IndexIdentifiers(std::string_view subject_id, const SubjectIdentifiers& ids);
-  absl::StatusOr<std::string> InsertSubject(const SubjectIdentifiers& identifiers,
-                                            const std::vector<NewRecord>& records);
-  absl::StatusOr<std::string> InsertRecord(std::string_view subject_id, const NewRecord& record,
-                                           std::string_view field_prefix);
+  // Thread-safe (const, no store access).
+  absl::StatusOr<std::vector<IndexEntry>> PrepareIdentifiers(
+      const SubjectIdentifiers& identifiers) const;
+  absl::StatusOr<PreparedRecord> PrepareRecord(NewRecord record, std::string_view field_prefix,
+                                               absl::Time now) const;
+  absl::StatusOr<std::vector<PreparedRecord>> PrepareRecords(std::vector<NewRecord> records,
+                                                             absl::Time now) const;
+  std::string BucketFor(bool from_collection, absl::Time collected_at) const;
+  // Generates the subject's keys and encrypts its records. Thread-safe.
+  absl::StatusOr<SealedSubject> SealNewSubject(std::vector<IndexEntry> indexes,
+                                               std::vector<PreparedRecord> records) const;
+
+  // The writer's half; REQUIRES: a WriteBatch is open.
+  absl::Status WriteIndexes(std::string_view subject_id, const std::vector<IndexEntry>& entries);
+  // With `pending`, the row is appended there for a later bulk insert
+  // instead of being inserted now.
+  absl::StatusOr<std::string> WriteRecord(std::string_view subject_id, PreparedRecord& record,
+                                          std::vector<store::RecordRow>* pending = nullptr);
+  // Stores the subject, its keys and its index entries, and moves its rows
+  // to `pending` for the caller to insert (InsertRecords) in bulk.
+  absl::Status WriteSealedSubject(SealedSubject& sealed,
+                                  std::vector<store::RecordRow>& pending);
 
   store::Store& store_;
   const policy::Policy& policy_;
@@ -147,6 +202,8 @@ class Vault {
   KeyRing key_ring_;
   std::unique_ptr<crypto::BlindIndexer> indexer_;
   absl::TimeZone operator_zone_;
+  // Keyed by "service\x1f" "category"; only pairs with announced purposes.
+  absl::flat_hash_map<std::string, CollectionRule> collection_rules_;
   std::string aad_scratch_;  // reused by SealValue / OpenValue
 };
 

@@ -134,7 +134,7 @@ exec 9>"$DATA/lock"
 flock -n 9
 run subject add --data "$DATA" --phone 080-1111-2222
 expect_code 2 "a second writer is refused while the directory is locked"
-expect_err_contains "--server" "the refusal says to go through the server"
+expect_err_contains "in use by another mamori process" "the refusal says why"
 run find --data "$DATA" --phone 090-1234-5678
 expect_code 0 "read-only commands work beside the writer"
 flock -u 9
