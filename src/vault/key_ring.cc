@@ -32,50 +32,42 @@ absl::StatusOr<const crypto::SecretKey*> KeyRing::SubjectKey(std::string_view su
                                                              bool create) {
   std::string cache_key(subject_id);
   if (auto it = subject_keys_.find(cache_key); it != subject_keys_.end()) {
-    return it->second.get();
+    return &it->second;
   }
   ASSIGN_OR_RETURN(std::optional<std::string> wrapped, keys_.GetSubjectKey(subject_id));
-  std::unique_ptr<crypto::SecretKey> key;
+  crypto::SecretKey key;
   if (wrapped) {
-    ASSIGN_OR_RETURN(crypto::SecretKey unwrapped,
-                     crypto::UnwrapKey(master_, *wrapped, SubjectKeyAad(subject_id)));
-    key = std::make_unique<crypto::SecretKey>(unwrapped);
+    ASSIGN_OR_RETURN(key, crypto::UnwrapKey(master_, *wrapped, SubjectKeyAad(subject_id)));
   } else if (create) {
     NewKey created = NewSubjectKey(subject_id);
     RETURN_IF_ERROR(keys_.PutSubjectKey(subject_id, created.wrapped));
-    key = std::make_unique<crypto::SecretKey>(created.key);
+    key = created.key;
   } else {
     return absl::NotFoundError("the subject's key does not exist (erased?)");
   }
-  const crypto::SecretKey* result = key.get();
-  subject_keys_.emplace(std::move(cache_key), std::move(key));
-  return result;
+  return &subject_keys_.emplace(std::move(cache_key), key).first->second;
 }
 
 absl::StatusOr<const crypto::SecretKey*> KeyRing::DataKey(const store::DataKeyId& id,
                                                           bool create) {
   CacheKey(id, lookup_scratch_);
   if (auto it = data_keys_.find(lookup_scratch_); it != data_keys_.end()) {
-    return it->second.get();
+    return &it->second;
   }
   std::string cache_key = lookup_scratch_;
   ASSIGN_OR_RETURN(const crypto::SecretKey* subject_key, SubjectKey(id.subject_id, create));
   ASSIGN_OR_RETURN(std::optional<std::string> wrapped, keys_.GetDataKey(id));
-  std::unique_ptr<crypto::SecretKey> key;
+  crypto::SecretKey key;
   if (wrapped) {
-    ASSIGN_OR_RETURN(crypto::SecretKey unwrapped,
-                     crypto::UnwrapKey(*subject_key, *wrapped, DataKeyAad(id)));
-    key = std::make_unique<crypto::SecretKey>(unwrapped);
+    ASSIGN_OR_RETURN(key, crypto::UnwrapKey(*subject_key, *wrapped, DataKeyAad(id)));
   } else if (create) {
     NewKey created = NewDataKey(*subject_key, id);
     RETURN_IF_ERROR(keys_.PutDataKey(id, created.wrapped));
-    key = std::make_unique<crypto::SecretKey>(created.key);
+    key = created.key;
   } else {
     return absl::NotFoundError("the record's data key does not exist (erased?)");
   }
-  const crypto::SecretKey* result = key.get();
-  data_keys_.emplace(std::move(cache_key), std::move(key));
-  return result;
+  return &data_keys_.emplace(std::move(cache_key), key).first->second;
 }
 
 KeyRing::NewKey KeyRing::NewSubjectKey(std::string_view subject_id) const {

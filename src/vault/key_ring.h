@@ -43,7 +43,7 @@ class KeyRing {
   // The data key for `id`. With `create`, a missing subject key and data key
   // are generated and stored (inside the caller's key-store transaction);
   // without it, a missing key is NotFound (for example after erasure).
-  // The pointer stays valid until the key is evicted.
+  // The pointer stays valid until the next call on this KeyRing.
   absl::StatusOr<const crypto::SecretKey*> DataKey(const store::DataKeyId& id, bool create);
 
   // An operator key; with `create`, generated when missing.
@@ -75,9 +75,9 @@ class KeyRing {
   crypto::SecretKey master_;
   common::RandomSource& random_;
   // Keyed by subject id.
-  absl::flat_hash_map<std::string, std::unique_ptr<crypto::SecretKey>> subject_keys_;
+  absl::flat_hash_map<std::string, crypto::SecretKey> subject_keys_;
   // Keyed by "subject\x1f" "category\x1f" "bucket".
-  absl::flat_hash_map<std::string, std::unique_ptr<crypto::SecretKey>> data_keys_;
+  absl::flat_hash_map<std::string, crypto::SecretKey> data_keys_;
   // Reused to build look-up keys without allocating on the hot path.
   std::string lookup_scratch_;
 };
