@@ -155,8 +155,7 @@ void BM_VaultOverhead(benchmark::State& state) {
   constexpr size_t kBlock = 256;
   std::vector<std::string> vault_sealed;
   for (size_t k = 0; k < kBlock; ++k) {
-    vault_sealed.push_back(
-        vault.SealValue(warm.ids[k * 37 % subjects], record_id, value).value());
+    vault_sealed.push_back(vault.SealValue(warm.ids[k * 37 % subjects], record_id, value).value());
   }
   std::vector<unsigned char> out(value.size() + crypto::kAeadOverhead);
   common::RandomSource& random = common::SodiumRandom::Instance();

@@ -61,12 +61,15 @@ void BM_Import(benchmark::State& state) {
     state.ResumeTiming();
   }
   state.SetItemsProcessed(records);
-  state.counters["records"] = benchmark::Counter(static_cast<double>(records),
-                                                 benchmark::Counter::kIsRate);
+  state.counters["records"] =
+      benchmark::Counter(static_cast<double>(records), benchmark::Counter::kIsRate);
 }
 // 2,000 customers with 45 call records each (100k records), and a
 // profile-only load (5 records a customer, all identifiers indexed).
-BENCHMARK(BM_Import)->Args({2000, 45})->Args({20000, 0})->Unit(benchmark::kMillisecond)
+BENCHMARK(BM_Import)
+    ->Args({2000, 45})
+    ->Args({20000, 0})
+    ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
 }  // namespace

@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir="${1:-build}"
+# Let ccache share results between clones in different folders (CI builds a
+# fresh clone each time): paths relative to the repository, cwd not hashed.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 shift || true
 cmake -S . -B "$build_dir" -G Ninja -DMAMORI_WERROR=ON "$@" >/dev/null
 cmake --build "$build_dir" -j "$(nproc)"

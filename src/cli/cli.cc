@@ -1,20 +1,18 @@
 #include "cli/cli.h"
 
+#include <fmt/format.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
-
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "common/clock.h"
 #include "common/random.h"
@@ -90,6 +88,10 @@ class ProgressBar {
     if (!enabled_) return;
     constexpr int kWidth = 30;
     double fraction = std::min(1.0, static_cast<double>(bytes) / static_cast<double>(total_));
+    // Redraw only when the percentage moves: a terminal is slow to write.
+    int percent = static_cast<int>(fraction * 100);
+    if (percent == last_percent_) return;
+    last_percent_ = percent;
     int filled = static_cast<int>(fraction * kWidth);
     err_ << fmt::format("\rimporting [{}{}] {:3.0f}%  {} lines", std::string(filled, '#'),
                         std::string(kWidth - filled, ' '), fraction * 100, lines)
@@ -105,6 +107,7 @@ class ProgressBar {
   int64_t total_;
   bool enabled_;
   bool shown_ = false;
+  int last_percent_ = -1;
 };
 
 struct Outcome {
@@ -117,8 +120,7 @@ class CommandLine {
   CommandLine(std::ostream& out, std::ostream& err) : out_(out), err_(err) {}
 
   int Run(int argc, char** argv) {
-    CLI::App app{"mamori: personal-information protection engine for telecom operators",
-                 "mamori"};
+    CLI::App app{"mamori: personal-information protection engine for telecom operators", "mamori"};
     app.require_subcommand(1);
     app.set_help_all_flag("--help-all", "Show help for every command");
     AddInit(app);
@@ -194,15 +196,16 @@ class CommandLine {
     auto* policy = app.add_subcommand("policy", "Check, show and load policy files");
     policy->require_subcommand(1);
 
-    auto* check = policy->add_subcommand("check", "Validate a policy file; every problem as FILE:LINE:COL: message");
+    auto* check = policy->add_subcommand(
+        "check", "Validate a policy file; every problem as FILE:LINE:COL: message");
     check->add_option("file", policy_path_, "Policy file (TOML)")->required();
     Action(check, [this]() -> absl::StatusOr<json> {
       policy::PolicyCheckResult r = policy::CheckPolicyFile(policy_path_);
       if (!r.problems.empty()) {
         for (const policy::PolicyProblem& p : r.problems) err_ << p.ToString() << "\n";
-        return absl::InvalidArgumentError(
-            fmt::format("{}: {} problem{} found", policy_path_, r.problems.size(),
-                        r.problems.size() == 1 ? "" : "s"));
+        return absl::InvalidArgumentError(fmt::format("{}: {} problem{} found", policy_path_,
+                                                      r.problems.size(),
+                                                      r.problems.size() == 1 ? "" : "s"));
       }
       const policy::Policy& p = *r.policy;
       return json{{"file", policy_path_},
@@ -297,8 +300,7 @@ class CommandLine {
     show->add_option("--subject", subject_, "Subject id")->required();
     Action(show, [this]() -> absl::StatusOr<json> {
       ASSIGN_OR_RETURN(auto dir, OpenData(loc_, DataDirectory::Access::kReadOnly));
-      ASSIGN_OR_RETURN(std::vector<vault::RecordInfo> records,
-                       dir->vault().ListRecords(subject_));
+      ASSIGN_OR_RETURN(std::vector<vault::RecordInfo> records, dir->vault().ListRecords(subject_));
       json list = json::array();
       for (const vault::RecordInfo& r : records) {
         list.push_back({{"record", r.id},
@@ -380,12 +382,11 @@ class CommandLine {
     AddIdentifierOptions(find);
     Action(find, [this]() -> absl::StatusOr<json> {
       std::vector<std::pair<policy::IdentifierKind, const std::optional<std::string>*>> given;
-      for (auto [kind, value] :
-           {std::pair{policy::IdentifierKind::kPhone, &phone_},
-            {policy::IdentifierKind::kEmail, &email_},
-            {policy::IdentifierKind::kContract, &contract_},
-            {policy::IdentifierKind::kName, &name_},
-            {policy::IdentifierKind::kBirthDate, &birth_date_}}) {
+      for (auto [kind, value] : {std::pair{policy::IdentifierKind::kPhone, &phone_},
+                                 {policy::IdentifierKind::kEmail, &email_},
+                                 {policy::IdentifierKind::kContract, &contract_},
+                                 {policy::IdentifierKind::kName, &name_},
+                                 {policy::IdentifierKind::kBirthDate, &birth_date_}}) {
         if (value->has_value()) given.emplace_back(kind, value);
       }
       if (given.size() != 1) {

@@ -13,14 +13,22 @@ constexpr size_t kIdBodyLength = 22;  // base64 of 16 bytes, unpadded
 
 std::string_view IdPrefix(IdKind kind) {
   switch (kind) {
-    case IdKind::kSubject: return "sub_";
-    case IdKind::kRecord: return "rec_";
-    case IdKind::kRequest: return "req_";
-    case IdKind::kConsent: return "con_";
-    case IdKind::kComplaint: return "cmp_";
-    case IdKind::kIncident: return "inc_";
-    case IdKind::kHold: return "hld_";
-    case IdKind::kToken: return "tok_";
+    case IdKind::kSubject:
+      return "sub_";
+    case IdKind::kRecord:
+      return "rec_";
+    case IdKind::kRequest:
+      return "req_";
+    case IdKind::kConsent:
+      return "con_";
+    case IdKind::kComplaint:
+      return "cmp_";
+    case IdKind::kIncident:
+      return "inc_";
+    case IdKind::kHold:
+      return "hld_";
+    case IdKind::kToken:
+      return "tok_";
   }
   return "";
 }

@@ -16,11 +16,11 @@
 #define MAMORI_STATUS_CONCAT_INNER(a, b) a##b
 #define MAMORI_STATUS_CONCAT(a, b) MAMORI_STATUS_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                         \
-  do {                                                \
+#define RETURN_IF_ERROR(expr)                                         \
+  do {                                                                \
     if (absl::Status mamori_status_ = (expr); !mamori_status_.ok()) { \
-      return mamori_status_;                          \
-    }                                                 \
+      return mamori_status_;                                          \
+    }                                                                 \
   } while (false)
 
 #define MAMORI_ASSIGN_OR_RETURN_IMPL(statusor, lhs, rexpr) \

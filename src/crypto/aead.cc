@@ -23,9 +23,9 @@ void SealInto(const SecretKey& key, std::string_view plaintext, std::string_view
   auto* nonce = reinterpret_cast<unsigned char*>(out.data());
   random.Fill(std::span<uint8_t>(nonce, kAeadNonceSize));
   unsigned long long cipher_len = 0;
-  crypto_aead_xchacha20poly1305_ietf_encrypt(nonce + kAeadNonceSize, &cipher_len,
-                                             Bytes(plaintext), plaintext.size(), Bytes(aad),
-                                             aad.size(), nullptr, nonce, key.data());
+  crypto_aead_xchacha20poly1305_ietf_encrypt(nonce + kAeadNonceSize, &cipher_len, Bytes(plaintext),
+                                             plaintext.size(), Bytes(aad), aad.size(), nullptr,
+                                             nonce, key.data());
 }
 
 std::string Seal(const SecretKey& key, std::string_view plaintext, std::string_view aad,
@@ -64,8 +64,7 @@ absl::StatusOr<std::string> Open(const SecretKey& key, std::string_view sealed,
 
 std::string WrapKey(const SecretKey& kek, const SecretKey& key, std::string_view aad,
                     common::RandomSource& random) {
-  return Seal(kek,
-              std::string_view(reinterpret_cast<const char*>(key.data()), SecretKey::kSize),
+  return Seal(kek, std::string_view(reinterpret_cast<const char*>(key.data()), SecretKey::kSize),
               aad, random);
 }
 

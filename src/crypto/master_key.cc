@@ -1,8 +1,7 @@
 #include "crypto/master_key.h"
 
-#include <fmt/format.h>
-
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,10 +33,10 @@ absl::StatusOr<SecretKey> CreateMasterKeyFile(const std::string& path,
   std::string encoded = absl::Base64Escape(
       absl::string_view(reinterpret_cast<const char*>(key.data()), SecretKey::kSize));
   std::string contents = fmt::format("{}\n{}\n", kHeader, encoded);
-  bool ok = ::fchmod(fd, 0600) == 0 &&
-            ::write(fd, contents.data(), contents.size()) ==
-                static_cast<ssize_t>(contents.size()) &&
-            ::fsync(fd) == 0;
+  bool ok =
+      ::fchmod(fd, 0600) == 0 &&
+      ::write(fd, contents.data(), contents.size()) == static_cast<ssize_t>(contents.size()) &&
+      ::fsync(fd) == 0;
   int saved_errno = errno;
   ::close(fd);
   Wipe(std::span<uint8_t>(reinterpret_cast<uint8_t*>(contents.data()), contents.size()));
@@ -66,13 +65,14 @@ absl::StatusOr<SecretKey> ReadMasterKeyFile(const std::string& path) {
   std::string contents = buffer.str();
   absl::string_view rest(contents);
   std::string decoded;
-  bool ok = absl::ConsumePrefix(&rest, absl::string_view(kHeader.data(), kHeader.size())) && absl::ConsumePrefix(&rest, "\n") &&
+  bool ok = absl::ConsumePrefix(&rest, absl::string_view(kHeader.data(), kHeader.size())) &&
+            absl::ConsumePrefix(&rest, "\n") &&
             absl::Base64Unescape(absl::StripAsciiWhitespace(rest), &decoded) &&
             decoded.size() == SecretKey::kSize;
   SecretKey key;
   if (ok) {
-    key = SecretKey::FromBytes(std::span<const uint8_t>(
-        reinterpret_cast<const uint8_t*>(decoded.data()), decoded.size()));
+    key = SecretKey::FromBytes(
+        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(decoded.data()), decoded.size()));
   }
   Wipe(std::span<uint8_t>(reinterpret_cast<uint8_t*>(contents.data()), contents.size()));
   Wipe(std::span<uint8_t>(reinterpret_cast<uint8_t*>(decoded.data()), decoded.size()));

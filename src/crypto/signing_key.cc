@@ -19,8 +19,8 @@ SigningKey SigningKey::FromSeed(const SecretKey& seed) {
   key.seed_ = seed;
   std::array<unsigned char, crypto_sign_SECRETKEYBYTES> secret{};
   key.public_key_.assign(kPublicKeySize, '\0');
-  crypto_sign_seed_keypair(reinterpret_cast<unsigned char*>(key.public_key_.data()),
-                           secret.data(), seed.data());
+  crypto_sign_seed_keypair(reinterpret_cast<unsigned char*>(key.public_key_.data()), secret.data(),
+                           seed.data());
   sodium_memzero(secret.data(), secret.size());
   return key;
 }
@@ -43,10 +43,10 @@ bool VerifySignature(std::string_view public_key, std::string_view message,
       signature.size() != SigningKey::kSignatureSize) {
     return false;
   }
-  return crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(signature.data()),
-                                     reinterpret_cast<const unsigned char*>(message.data()),
-                                     message.size(),
-                                     reinterpret_cast<const unsigned char*>(public_key.data())) == 0;
+  return crypto_sign_verify_detached(
+             reinterpret_cast<const unsigned char*>(signature.data()),
+             reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+             reinterpret_cast<const unsigned char*>(public_key.data())) == 0;
 }
 
 }  // namespace mamori::crypto

@@ -1,8 +1,8 @@
 // SQLite-specific behaviour: files, reopening, migrations, and that destroyed
 // keys leave the key file.
-#include <gtest/gtest.h>
+#include "store/sqlite_store.h"
 
-#include "absl/time/clock.h"
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "store/sqlite_store.h"
+#include "absl/time/clock.h"
 
 namespace mamori::store {
 namespace {
@@ -62,9 +62,9 @@ TEST_F(SqliteStoreTest, RefusesNewerSchema) {
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir_ / kRecordsFileName).c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "INSERT INTO schema_migrations VALUES (99, 0)", nullptr, nullptr,
-                         nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db, "INSERT INTO schema_migrations VALUES (99, 0)", nullptr, nullptr, nullptr),
+      SQLITE_OK);
   sqlite3_close(db);
   auto store = OpenSqliteStore(dir_.string(), {.create = false});
   EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);

@@ -123,8 +123,7 @@ class KeyStore {
   // Put* are AlreadyExists when a key is already stored under that id: keys
   // are created once and destroyed, never replaced.
   virtual absl::Status PutSubjectKey(std::string_view subject_id, std::string_view wrapped) = 0;
-  virtual absl::StatusOr<std::optional<std::string>> GetSubjectKey(
-      std::string_view subject_id) = 0;
+  virtual absl::StatusOr<std::optional<std::string>> GetSubjectKey(std::string_view subject_id) = 0;
 
   virtual absl::Status PutDataKey(const DataKeyId& id, std::string_view wrapped) = 0;
   virtual absl::StatusOr<std::optional<std::string>> GetDataKey(const DataKeyId& id) = 0;

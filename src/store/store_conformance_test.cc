@@ -1,13 +1,12 @@
 // The conformance suite every Store engine must pass. Engines register a
 // factory below; the PostgreSQL engine will add its own.
 #include <gtest/gtest.h>
-
-#include "absl/time/clock.h"
 #include <unistd.h>
 
 #include <filesystem>
 #include <functional>
 
+#include "absl/time/clock.h"
 #include "store/sqlite_store.h"
 #include "store/store.h"
 
@@ -41,8 +40,14 @@ class StoreConformanceTest : public ::testing::TestWithParam<EngineFactory> {
   }
 
   RecordRow Record(std::string id, std::string subject) {
-    return RecordRow{std::move(id),   std::move(subject),       "pd:Name", "mobile",
-                     {"dpv:A", "dpv:B"}, 1, "open", absl::FromUnixSeconds(1'700'000'100),
+    return RecordRow{std::move(id),
+                     std::move(subject),
+                     "pd:Name",
+                     "mobile",
+                     {"dpv:A", "dpv:B"},
+                     1,
+                     "open",
+                     absl::FromUnixSeconds(1'700'000'100),
                      std::string("\x00\x01sealed", 8)};
   }
 
@@ -207,10 +212,8 @@ TEST_P(StoreConformanceTest, KeyTransactionRollsBack) {
 
 INSTANTIATE_TEST_SUITE_P(
     Engines, StoreConformanceTest,
-    ::testing::Values(EngineFactory{"sqlite",
-                                    [](const std::string& dir) {
-                                      return OpenSqliteStore(dir, {.create = true});
-                                    }}),
+    ::testing::Values(EngineFactory{
+        "sqlite", [](const std::string& dir) { return OpenSqliteStore(dir, {.create = true}); }}),
     [](const ::testing::TestParamInfo<EngineFactory>& param) { return param.param.name; });
 
 }  // namespace

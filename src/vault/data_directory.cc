@@ -1,12 +1,11 @@
 #include "vault/data_directory.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sodium.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <cerrno>
 #include <cstring>
@@ -90,9 +89,9 @@ absl::StatusOr<InitResult> InitDataDirectory(const InitOptions& options, common:
   const fs::path dir(options.data_dir);
   std::error_code ec;
   if (fs::exists(dir, ec) && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec))) {
-    return absl::AlreadyExistsError(fmt::format(
-        "{} already exists and is not empty; refusing to overwrite a data directory",
-        options.data_dir));
+    return absl::AlreadyExistsError(
+        fmt::format("{} already exists and is not empty; refusing to overwrite a data directory",
+                    options.data_dir));
   }
   if (fs::exists(options.master_key_path, ec)) {
     return absl::AlreadyExistsError(fmt::format(
@@ -160,8 +159,8 @@ absl::StatusOr<std::unique_ptr<DataDirectory>> DataDirectory::Open(
     const std::string& data_dir, const std::string& master_key_path, Access access,
     common::Clock& clock, common::RandomSource& random) {
   if (!fs::is_directory(data_dir)) {
-    return absl::NotFoundError(fmt::format(
-        "data directory {} does not exist (create it with `mamori init`)", data_dir));
+    return absl::NotFoundError(
+        fmt::format("data directory {} does not exist (create it with `mamori init`)", data_dir));
   }
   std::unique_ptr<DataDirectory> d(new DataDirectory());
   d->data_dir_ = data_dir;
@@ -184,7 +183,8 @@ absl::Status DataDirectory::OpenVault() {
       policy::ParsePolicyText(latest->source, fmt::format("policy version {}", latest->version));
   if (!compiled.ok()) {
     return absl::DataLossError(fmt::format("stored policy version {} no longer compiles: {}",
-                                           latest->version, common::FromAbsl(compiled.status().message())));
+                                           latest->version,
+                                           common::FromAbsl(compiled.status().message())));
   }
   vault_.reset();
   policy_ = std::make_unique<policy::Policy>(std::move(*compiled));

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -25,8 +26,6 @@
 #include "policy/policy.h"
 #include "store/store.h"
 #include "vault/vault.h"
-
-#include <nlohmann/json.hpp>
 
 namespace mamori::vault {
 
@@ -81,8 +80,7 @@ class DataDirectory {
   // carry it; records already held keep theirs.
   // REQUIRES: opened with Access::kWrite.
   absl::StatusOr<PolicyLoadResult> LoadPolicy(std::string_view toml_text,
-                                              std::string_view source_name,
-                                              std::string_view actor);
+                                              std::string_view source_name, std::string_view actor);
 
  private:
   DataDirectory() = default;

@@ -36,19 +36,19 @@ TEST_F(DataDirectoryTest, InitRefusesToOverwrite) {
       {data_dir_, SourcePath("src/vault/testdata/small-policy.toml"), (root_ / "k2").string(), "a"},
       clock_, common::SodiumRandom::Instance());
   EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists);
-  auto same_key = InitDataDirectory({(root_ / "other").string(),
-                                     SourcePath("src/vault/testdata/small-policy.toml"),
-                                     master_key_, "a"},
-                                    clock_, common::SodiumRandom::Instance());
+  auto same_key =
+      InitDataDirectory({(root_ / "other").string(),
+                         SourcePath("src/vault/testdata/small-policy.toml"), master_key_, "a"},
+                        clock_, common::SodiumRandom::Instance());
   EXPECT_EQ(same_key.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_FALSE(fs::exists(root_ / "other"));
 }
 
 TEST_F(DataDirectoryTest, InitRefusesMasterKeyInsideTheDirectory) {
   std::string dir = (root_ / "inside").string();
-  auto r = InitDataDirectory({dir, SourcePath("src/vault/testdata/small-policy.toml"),
-                              dir + "/master.key", "a"},
-                             clock_, common::SodiumRandom::Instance());
+  auto r = InitDataDirectory(
+      {dir, SourcePath("src/vault/testdata/small-policy.toml"), dir + "/master.key", "a"}, clock_,
+      common::SodiumRandom::Instance());
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_FALSE(fs::exists(dir));
 }
@@ -100,8 +100,9 @@ TEST_F(DataDirectoryTest, PolicyLoadAddsVersionAndNewRecordsCarryIt) {
   // Version 2 lets the mobile service collect hobbies for service provision.
   std::string changed = text;
   std::string from = R"(categories = ["pd:Name", "pd:TelephoneNumber", "pd:EmailAddress"])";
-  changed.replace(changed.find(from), from.size(),
-                  R"(categories = ["pd:Name", "pd:TelephoneNumber", "pd:EmailAddress", "pd:Hobby"])");
+  changed.replace(
+      changed.find(from), from.size(),
+      R"(categories = ["pd:Name", "pd:TelephoneNumber", "pd:EmailAddress", "pd:Hobby"])");
   auto loaded = dir_->LoadPolicy(changed, "v2.toml", "admin:test");
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_FALSE(loaded->unchanged);

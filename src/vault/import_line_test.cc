@@ -54,14 +54,53 @@ INSTANTIATE_TEST_SUITE_P(
         BadLine{R"({"phone":12345})", "phone: expected a string"},
         BadLine{R"({"records":{"category":"SECRET"}})", "records: expected an array"},
         BadLine{R"({"records":["SECRET"]})", "records[0]: expected an object"},
-        BadLine{R"({"records":[{"service":"s","value":"SECRET"}]})", "records[0].category: missing"},
+        BadLine{R"({"records":[{"service":"s","value":"SECRET"}]})",
+                "records[0].category: missing"},
         BadLine{R"({"records":[{"category":"c","service":"s"}]})", "records[0].value: missing"},
         BadLine{R"({"records":[{"category":"c","service":"s","value":1}]})",
                 "records[0].value: expected a string"},
         BadLine{R"({"records":[{"category":"c","service":"s","value":"SECRET","extra":1}]})",
                 "records[0].extra: unknown field"},
-        BadLine{R"({"records":[{"category":"c","service":"s","value":"v","collected_at":"SECRET"}]})",
-                "records[0].collected_at: expected an RFC 3339 time or a date"}));
+        BadLine{
+            R"({"records":[{"category":"c","service":"s","value":"v","collected_at":"SECRET"}]})",
+            "records[0].collected_at: expected an RFC 3339 time or a date"},
+        BadLine{R"({"phone":"SECRET","phone":"SECRET2"})", "phone: given twice"},
+        BadLine{R"({"records":[{"category":"c","category":"d","service":"s","value":"v"}]})",
+                "records[0].category: given twice"},
+        BadLine{R"({"phone":{"x":"SECRET"}})", "phone: expected a string"},
+        BadLine{R"({"phone":["SECRET"]})", "phone: expected a string"},
+        BadLine{R"({"records":[[]]})", "records[0]: expected an object"},
+        BadLine{R"({"records":[{"category":"c","service":"s","value":"v"},"SECRET"]})",
+                "records[1]: expected an object"},
+        BadLine{R"({"records":[{"category":null,"service":"s","value":"SECRET"}]})",
+                "records[0].category: missing"},
+        BadLine{R"({"records":[{"category":"c","service":"s","value":{"v":1}}]})",
+                "records[0].value: expected a string"},
+        BadLine{R"("SECRET")", "expected a JSON object"},
+        BadLine{R"({"phone":"SECRET"} trailing)", "not valid JSON"},
+        BadLine{"", "not valid JSON"}));
+
+TEST(ImportLineTest, NullsCountAsAbsent) {
+  auto line = ParseImportLine(R"({"phone":null,"email":"e@example.jp","records":null})");
+  ASSERT_TRUE(line.ok()) << line.status();
+  EXPECT_FALSE(line->identifiers.phone.has_value());
+  EXPECT_EQ(line->identifiers.email.value(), "e@example.jp");
+  EXPECT_TRUE(line->records.empty());
+}
+
+TEST(ImportLineTest, ManyRecordsInOrder) {
+  std::string text = R"({"contract":"C","records":[)";
+  for (int i = 0; i < 100; ++i) {
+    if (i > 0) text += ",";
+    text += R"({"category":"c","service":"s","value":"v)" + std::to_string(i) + R"("})";
+  }
+  text += "]}";
+  auto line = ParseImportLine(text);
+  ASSERT_TRUE(line.ok()) << line.status();
+  ASSERT_EQ(line->records.size(), 100u);
+  EXPECT_EQ(line->records[0].value, "v0");
+  EXPECT_EQ(line->records[99].value, "v99");
+}
 
 }  // namespace
 }  // namespace mamori::vault

@@ -48,8 +48,7 @@ absl::StatusOr<const crypto::SecretKey*> KeyRing::SubjectKey(std::string_view su
   return &subject_keys_.emplace(std::move(cache_key), key).first->second;
 }
 
-absl::StatusOr<const crypto::SecretKey*> KeyRing::DataKey(const store::DataKeyId& id,
-                                                          bool create) {
+absl::StatusOr<const crypto::SecretKey*> KeyRing::DataKey(const store::DataKeyId& id, bool create) {
   CacheKey(id, lookup_scratch_);
   if (auto it = data_keys_.find(lookup_scratch_); it != data_keys_.end()) {
     return &it->second;

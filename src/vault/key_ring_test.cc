@@ -35,8 +35,8 @@ TEST_F(KeyRingTest, CreatesOnceThenReadsTheSameKey) {
   EXPECT_EQ(std::memcmp((*again)->data(), first.data(), crypto::SecretKey::kSize), 0);
   // Keys are stored only wrapped: the raw bytes are not what the store holds.
   std::string wrapped = keys.GetDataKey(id).value().value();
-  EXPECT_EQ(wrapped.find(std::string(reinterpret_cast<const char*>(first.data()),
-                                     crypto::SecretKey::kSize)),
+  EXPECT_EQ(wrapped.find(
+                std::string(reinterpret_cast<const char*>(first.data()), crypto::SecretKey::kSize)),
             std::string::npos);
 }
 

@@ -1,11 +1,10 @@
 #include "vault/normalizer.h"
 
+#include <fmt/format.h>
 #include <phonenumbers/logger.h>
 #include <phonenumbers/phonenumberutil.h>
 #include <unicode/normalizer2.h>
 #include <unicode/unistr.h>
-
-#include <fmt/format.h>
 
 #include <cctype>
 
@@ -111,10 +110,10 @@ absl::StatusOr<std::string> NormalizeBirthDate(std::string_view value) {
   char sep1 = 0, sep2 = 0;
   int consumed = 0;
   std::string text = Trim(*folded);
-  bool parsed = std::sscanf(text.c_str(), "%4d%c%2d%c%2d%n", &y, &sep1, &m, &sep2, &d,
-                            &consumed) == 5 &&
-                consumed == static_cast<int>(text.size()) && sep1 == sep2 &&
-                (sep1 == '-' || sep1 == '/' || sep1 == '.');
+  bool parsed =
+      std::sscanf(text.c_str(), "%4d%c%2d%c%2d%n", &y, &sep1, &m, &sep2, &d, &consumed) == 5 &&
+      consumed == static_cast<int>(text.size()) && sep1 == sep2 &&
+      (sep1 == '-' || sep1 == '/' || sep1 == '.');
   // CivilDay normalizes overflow (Feb 30 -> Mar 2), so a round trip that
   // changes the fields means the date does not exist.
   absl::CivilDay day(y, m, d);
@@ -131,8 +130,8 @@ absl::StatusOr<std::string> NfkcCasefold(std::string_view text) {
   UErrorCode status = U_ZERO_ERROR;
   const icu::Normalizer2* nfkc_cf = icu::Normalizer2::getNFKCCasefoldInstance(status);
   if (U_FAILURE(status)) return absl::InternalError("ICU NFKC_Casefold is unavailable");
-  icu::UnicodeString input =
-      icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
+  icu::UnicodeString input = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(text.data(), static_cast<int32_t>(text.size())));
   // fromUTF8 turns malformed sequences into U+FFFD; reject those inputs.
   if (input.indexOf(static_cast<UChar32>(0xFFFD)) >= 0 &&
       text.find("\xEF\xBF\xBD") == std::string_view::npos) {
@@ -147,12 +146,18 @@ absl::StatusOr<std::string> NfkcCasefold(std::string_view text) {
 
 absl::StatusOr<std::string> NormalizeIdentifier(IdentifierKind kind, std::string_view value) {
   switch (kind) {
-    case IdentifierKind::kPhone: return NormalizePhone(value);
-    case IdentifierKind::kEmail: return NormalizeEmail(value);
-    case IdentifierKind::kContract: return NormalizeContract(value);
-    case IdentifierKind::kName: return NormalizeName(value);
-    case IdentifierKind::kBirthDate: return NormalizeBirthDate(value);
-    case IdentifierKind::kNone: break;
+    case IdentifierKind::kPhone:
+      return NormalizePhone(value);
+    case IdentifierKind::kEmail:
+      return NormalizeEmail(value);
+    case IdentifierKind::kContract:
+      return NormalizeContract(value);
+    case IdentifierKind::kName:
+      return NormalizeName(value);
+    case IdentifierKind::kBirthDate:
+      return NormalizeBirthDate(value);
+    case IdentifierKind::kNone:
+      break;
   }
   return absl::InvalidArgumentError("this category is not an identifier");
 }

@@ -50,7 +50,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{IdentifierKind::kName, "山田 太郎", "山田太郎"},
         Case{IdentifierKind::kName, "山田　太郎", "山田太郎"},  // ideographic space
         Case{IdentifierKind::kName, "ヤマダ タロウ", "ヤマダタロウ"},
-        Case{IdentifierKind::kName, "ﾔﾏﾀﾞ ﾀﾛｳ", "ヤマダタロウ"},  // half-width katakana
+        Case{IdentifierKind::kName, "ﾔﾏﾀﾞ ﾀﾛｳ", "ヤマダタロウ"},             // half-width katakana
         Case{IdentifierKind::kName, "ＹＡＭＡＤＡ Ｔａｒｏ", "yamadataro"},  // full-width Latin
         Case{IdentifierKind::kName, "YAMADA Taro", "yamadataro"},
         Case{IdentifierKind::kName, "  yamada   taro ", "yamadataro"},

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <future>
 #include <thread>
 
 #include "absl/time/civil_time.h"
@@ -95,8 +97,7 @@ Vault::Vault(store::Store& store, const crypto::SecretKey& master, const policy:
           rule.from_collection = false;
         }
       }
-      collection_rules_.emplace(fmt::format("{}\x1f{}", service.id, category.id),
-                                std::move(rule));
+      collection_rules_.emplace(fmt::format("{}\x1f{}", service.id, category.id), std::move(rule));
     }
   }
 }
@@ -138,8 +139,7 @@ std::string Vault::KeyBucket(const std::vector<std::string>& purposes,
 }
 
 absl::StatusOr<std::string> Vault::SealValue(const store::DataKeyId& key_id,
-                                             std::string_view record_id,
-                                             std::string_view value) {
+                                             std::string_view record_id, std::string_view value) {
   ASSIGN_OR_RETURN(const crypto::SecretKey* key, key_ring_.DataKey(key_id, /*create=*/true));
   ValueAad(aad_scratch_, key_id, record_id);
   std::string sealed;
@@ -148,8 +148,7 @@ absl::StatusOr<std::string> Vault::SealValue(const store::DataKeyId& key_id,
 }
 
 absl::StatusOr<std::string> Vault::OpenValue(const store::DataKeyId& key_id,
-                                             std::string_view record_id,
-                                             std::string_view sealed) {
+                                             std::string_view record_id, std::string_view sealed) {
   ASSIGN_OR_RETURN(const crypto::SecretKey* key, key_ring_.DataKey(key_id, /*create=*/false));
   ValueAad(aad_scratch_, key_id, record_id);
   std::string value;
@@ -160,8 +159,10 @@ absl::StatusOr<std::string> Vault::OpenValue(const store::DataKeyId& key_id,
 absl::StatusOr<std::vector<Vault::IndexEntry>> Vault::PrepareIdentifiers(
     const SubjectIdentifiers& ids) const {
   const std::pair<IdentifierKind, const std::optional<std::string>*> fields[] = {
-      {IdentifierKind::kPhone, &ids.phone},       {IdentifierKind::kEmail, &ids.email},
-      {IdentifierKind::kContract, &ids.contract}, {IdentifierKind::kName, &ids.name},
+      {IdentifierKind::kPhone, &ids.phone},
+      {IdentifierKind::kEmail, &ids.email},
+      {IdentifierKind::kContract, &ids.contract},
+      {IdentifierKind::kName, &ids.name},
       {IdentifierKind::kBirthDate, &ids.birth_date}};
   std::vector<IndexEntry> entries;
   for (const auto& [kind, value] : fields) {
@@ -345,8 +346,7 @@ absl::StatusOr<std::string> Vault::AddSubject(const SubjectIdentifiers& identifi
   return sealed.subject.id;
 }
 
-absl::StatusOr<std::string> Vault::AddRecord(std::string_view subject_id,
-                                             const NewRecord& record) {
+absl::StatusOr<std::string> Vault::AddRecord(std::string_view subject_id, const NewRecord& record) {
   ASSIGN_OR_RETURN(std::optional<store::SubjectRow> subject,
                    store_.records().GetSubject(subject_id));
   if (!subject) return absl::NotFoundError(fmt::format("subject {} not found", subject_id));
@@ -388,7 +388,6 @@ absl::StatusOr<std::string> Vault::ReadValue(std::string_view record_id) {
 // One import line, parsed and prepared by the reader thread.
 struct Vault::PreparedLine {
   int64_t line_number = 0;
-  int64_t bytes_read = 0;  // through the end of this line
   // Either an existing subject with what to add to it...
   std::optional<std::string> existing_subject;
   std::vector<IndexEntry> indexes;
@@ -399,82 +398,127 @@ struct Vault::PreparedLine {
 };
 
 namespace {
-// Lines handed from the reader to the writer at a time, and how many such
-// chunks may wait: enough to keep both threads busy, little memory.
+
+// Lines handed from stage to stage at a time (at most so many lines or so
+// many bytes: small chunks let the writer start early), and how many chunks
+// may be in flight: enough to keep every thread busy, little memory.
 constexpr size_t kImportChunkLines = 256;
-constexpr size_t kImportQueuedChunks = 8;
+constexpr int64_t kImportChunkBytes = 64 * 1024;
+constexpr size_t kImportChunksInFlight = 8;
+
+// Threads preparing lines: the writer needs about half a core, the rest go
+// to preparing; at least one, at most four.
+size_t ImportWorkerCount() {
+  unsigned cores = std::thread::hardware_concurrency();
+  return std::clamp<size_t>(cores == 0 ? 1 : cores, 1, 4);
+}
+
 }  // namespace
 
 absl::StatusOr<ImportSummary> Vault::Import(std::istream& in, const ImportProgress& progress) {
-  // The reader thread parses, validates, normalizes and blind-indexes lines
-  // (no store access); this thread encrypts and writes them. A failure on
-  // either side stops both, and the batch is rolled back whole.
+  // A pipeline, in order:
+  //   reader  — one thread splits the input into chunks of raw lines;
+  //   workers — parse, validate, normalize, blind-index and, for new
+  //             subjects, generate keys and encrypt (no store access);
+  //   writer  — this thread stores the chunks in input order, in one batch.
+  // The first failure anywhere stops everything and the batch rolls back.
+  struct RawLine {
+    int64_t number = 0;
+    std::string text;
+  };
+  struct RawChunk {
+    std::vector<RawLine> lines;
+    absl::Status read_error;  // the input could not be read past this chunk
+    int64_t lines_read = 0;   // through the end of this chunk
+    int64_t bytes_read = 0;
+  };
   struct Chunk {
     std::vector<PreparedLine> lines;
-    absl::Status error;  // set on the last chunk when a line failed
+    absl::Status error;  // a line failed; lines before it are in `lines`
     int64_t lines_read = 0;
     int64_t bytes_read = 0;
   };
-  common::BoundedQueue<Chunk> queue(kImportQueuedChunks);
+  using Work = std::pair<RawChunk, std::promise<Chunk>>;
+  common::BoundedQueue<std::future<Chunk>> in_order(kImportChunksInFlight);
+  common::BoundedQueue<Work> work(kImportChunksInFlight);
   const absl::Time now = clock_.Now();
+
   std::thread reader([&] {
-    Chunk chunk;
-    std::string line;
     int64_t line_number = 0, bytes_read = 0;
-    auto fail = [&](const absl::Status& s) {
-      chunk.error = absl::Status(
-          s.code(), fmt::format("line {}: {}", line_number, common::FromAbsl(s.message())));
-    };
-    while (chunk.error.ok() && std::getline(in, line)) {
-      ++line_number;
-      bytes_read += static_cast<int64_t>(line.size()) + 1;
-      if (line.find_first_not_of(" \t\r") != std::string::npos) {
-        absl::StatusOr<ImportLine> parsed = ParseImportLine(line);
-        absl::StatusOr<std::vector<IndexEntry>> indexes =
-            parsed.ok() ? PrepareIdentifiers(parsed->identifiers) : parsed.status();
-        absl::StatusOr<std::vector<PreparedRecord>> records =
-            indexes.ok() ? PrepareRecords(std::move(parsed->records), now) : indexes.status();
-        if (!records.ok()) {
-          fail(records.status());
-          break;
-        }
-        PreparedLine prepared{line_number, bytes_read, std::move(parsed->existing_subject), {},
-                              {}, std::nullopt, static_cast<int64_t>(records->size())};
+    bool more = true;
+    while (more) {
+      RawChunk raw;
+      std::string text;
+      const int64_t chunk_start = bytes_read;
+      while (raw.lines.size() < kImportChunkLines && bytes_read - chunk_start < kImportChunkBytes &&
+             (more = !!std::getline(in, text))) {
+        ++line_number;
+        bytes_read += static_cast<int64_t>(text.size()) + 1;
+        if (text.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank line
+        raw.lines.push_back({line_number, std::move(text)});
+      }
+      if (!more && in.bad()) raw.read_error = absl::InternalError("reading the import failed");
+      raw.lines_read = line_number;
+      raw.bytes_read = bytes_read;
+      std::promise<Chunk> promise;
+      if (!in_order.Push(promise.get_future())) return;  // the writer stopped
+      if (!work.Push({std::move(raw), std::move(promise)})) return;
+    }
+    work.Close();
+    in_order.Close();
+  });
+
+  auto prepare = [&](RawChunk& raw) {
+    Chunk chunk;
+    chunk.lines_read = raw.lines_read;
+    chunk.bytes_read = raw.bytes_read;
+    for (RawLine& line : raw.lines) {
+      absl::StatusOr<ImportLine> parsed = ParseImportLine(line.text);
+      absl::StatusOr<std::vector<IndexEntry>> indexes =
+          parsed.ok() ? PrepareIdentifiers(parsed->identifiers) : parsed.status();
+      absl::StatusOr<std::vector<PreparedRecord>> records =
+          indexes.ok() ? PrepareRecords(std::move(parsed->records), now) : indexes.status();
+      PreparedLine prepared{line.number, {}, {}, {}, std::nullopt, 0};
+      absl::Status status = records.status();
+      if (status.ok()) {
+        prepared.record_count = static_cast<int64_t>(records->size());
+        prepared.existing_subject = std::move(parsed->existing_subject);
         if (prepared.existing_subject) {
           prepared.indexes = std::move(*indexes);
           prepared.records = std::move(*records);
         } else {
           absl::StatusOr<SealedSubject> sealed =
               SealNewSubject(std::move(*indexes), std::move(*records));
-          if (!sealed.ok()) {
-            fail(sealed.status());
-            break;
-          }
-          prepared.sealed = std::move(*sealed);
+          status = sealed.status();
+          if (sealed.ok()) prepared.sealed = std::move(*sealed);
         }
-        chunk.lines.push_back(std::move(prepared));
       }
-      if (chunk.lines.size() >= kImportChunkLines) {
-        chunk.lines_read = line_number;
-        chunk.bytes_read = bytes_read;
-        if (!queue.Push(std::move(chunk))) return;  // the writer gave up
-        chunk = Chunk();
+      if (!status.ok()) {
+        chunk.error = absl::Status(status.code(), fmt::format("line {}: {}", line.number,
+                                                              common::FromAbsl(status.message())));
+        return chunk;
       }
+      chunk.lines.push_back(std::move(prepared));
     }
-    if (chunk.error.ok() && in.bad()) chunk.error = absl::InternalError("reading the import failed");
-    chunk.lines_read = line_number;
-    chunk.bytes_read = bytes_read;
-    queue.Push(std::move(chunk));
-    queue.Close();
-  });
+    chunk.error = raw.read_error;
+    return chunk;
+  };
+  std::vector<std::thread> workers;
+  for (size_t i = 0; i < ImportWorkerCount(); ++i) {
+    workers.emplace_back([&] {
+      while (std::optional<Work> item = work.Pop()) item->second.set_value(prepare(item->first));
+    });
+  }
+
   auto result = [&]() -> absl::StatusOr<ImportSummary> {
     ASSIGN_OR_RETURN(auto batch, WriteBatch::Begin(*this));
     ImportSummary summary;
     // Rows wait here and go to the store in bulk; the subjects they belong
     // to are inserted first, so the foreign keys hold.
     std::vector<store::RecordRow> pending;
-    while (std::optional<Chunk> chunk = queue.Pop()) {
-      for (PreparedLine& line : chunk->lines) {
+    while (std::optional<std::future<Chunk>> next = in_order.Pop()) {
+      Chunk chunk = next->get();
+      for (PreparedLine& line : chunk.lines) {
         auto fail = [&](const absl::Status& s) {
           return absl::Status(s.code(), fmt::format("line {}: {}", line.line_number,
                                                     common::FromAbsl(s.message())));
@@ -500,15 +544,18 @@ absl::StatusOr<ImportSummary> Vault::Import(std::istream& in, const ImportProgre
       }
       RETURN_IF_ERROR(store_.records().InsertRecords(pending));
       pending.clear();
-      summary.lines = chunk->lines_read;
-      if (!chunk->error.ok()) return chunk->error;
-      if (progress) progress(chunk->bytes_read, chunk->lines_read);
+      summary.lines = chunk.lines_read;
+      if (!chunk.error.ok()) return chunk.error;
+      if (progress) progress(chunk.bytes_read, chunk.lines_read);
     }
     RETURN_IF_ERROR(batch->Commit());
     return summary;
   }();
-  queue.Close();  // unblocks the reader if the writer stopped early
+  // Stops the reader and the workers if the writer finished early.
+  in_order.Close();
+  work.Close();
   reader.join();
+  for (std::thread& worker : workers) worker.join();
   return result;
 }
 

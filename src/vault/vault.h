@@ -91,8 +91,7 @@ class Vault {
   static absl::StatusOr<std::unique_ptr<Vault>> Open(store::Store& store,
                                                      const crypto::SecretKey& master,
                                                      const policy::Policy& policy,
-                                                     int64_t policy_version,
-                                                     common::Clock& clock,
+                                                     int64_t policy_version, common::Clock& clock,
                                                      common::RandomSource& random);
 
   // Creates a subject with its identifiers indexed and its records stored,
@@ -120,8 +119,8 @@ class Vault {
   // Seals `value` for a record as AddRecord would. Exposed for benchmarks.
   absl::StatusOr<std::string> SealValue(const store::DataKeyId& key_id, std::string_view record_id,
                                         std::string_view value);
-  absl::StatusOr<std::string> OpenValue(const store::DataKeyId& key_id,
-                                        std::string_view record_id, std::string_view sealed);
+  absl::StatusOr<std::string> OpenValue(const store::DataKeyId& key_id, std::string_view record_id,
+                                        std::string_view sealed);
 
   // The data key bucket for a record collected at `collected_at` under
   // `purposes`: the collection month (in the operator's time zone) when
@@ -191,8 +190,7 @@ class Vault {
                                           std::vector<store::RecordRow>* pending = nullptr);
   // Stores the subject, its keys and its index entries, and moves its rows
   // to `pending` for the caller to insert (InsertRecords) in bulk.
-  absl::Status WriteSealedSubject(SealedSubject& sealed,
-                                  std::vector<store::RecordRow>& pending);
+  absl::Status WriteSealedSubject(SealedSubject& sealed, std::vector<store::RecordRow>& pending);
 
   store::Store& store_;
   const policy::Policy& policy_;

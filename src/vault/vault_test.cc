@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "vault/test_data_dir.h"
@@ -18,8 +19,8 @@ class VaultTest : public DataDirTest {};
 TEST_F(VaultTest, PhoneFormatsFindTheSameCustomer) {
   auto id = vault().AddSubject({.phone = "090-1234-5678"}, {});
   ASSERT_TRUE(id.ok()) << id.status();
-  for (const char* form : {"090-1234-5678", "+81 90 1234 5678", "09012345678",
-                           "０９０－１２３４－５６７８"}) {
+  for (const char* form :
+       {"090-1234-5678", "+81 90 1234 5678", "09012345678", "０９０－１２３４－５６７８"}) {
     auto found = vault().FindSubjects(IdentifierKind::kPhone, form);
     ASSERT_TRUE(found.ok()) << form;
     EXPECT_EQ(*found, std::vector<std::string>{*id}) << form;
@@ -97,16 +98,15 @@ TEST_F(VaultTest, AddRecordChecksPolicy) {
     EXPECT_EQ(std::string(r.status().message()), c.message);
   }
   EXPECT_TRUE(vault().ListRecords(*subject)->empty());
-  EXPECT_EQ(vault().AddRecord("sub_missing", {"pd:Name", "mobile", "v", std::nullopt})
-                .status()
-                .code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      vault().AddRecord("sub_missing", {"pd:Name", "mobile", "v", std::nullopt}).status().code(),
+      absl::StatusCode::kNotFound);
 }
 
 TEST_F(VaultTest, FailedSubjectLeavesNothing) {
-  auto r = vault().AddSubject({.phone = "09011112222"},
-                              {{"pd:Name", "mobile", "ok", std::nullopt},
-                               {"pd:Unknown", "mobile", "bad", std::nullopt}});
+  auto r = vault().AddSubject(
+      {.phone = "09011112222"},
+      {{"pd:Name", "mobile", "ok", std::nullopt}, {"pd:Unknown", "mobile", "bad", std::nullopt}});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(std::string(r.status().message()),
             "records[1].category: unknown category \"pd:Unknown\"");
@@ -114,8 +114,8 @@ TEST_F(VaultTest, FailedSubjectLeavesNothing) {
   EXPECT_EQ(dir_->store().records().CountRecords().value(), 0);
   EXPECT_TRUE(vault().FindSubjects(IdentifierKind::kPhone, "09011112222")->empty());
   // The vault still works after the rollback.
-  EXPECT_TRUE(vault().AddSubject({.phone = "09011112222"},
-                                 {{"pd:Name", "mobile", "ok", std::nullopt}})
+  EXPECT_TRUE(vault()
+                  .AddSubject({.phone = "09011112222"}, {{"pd:Name", "mobile", "ok", std::nullopt}})
                   .ok());
 }
 
@@ -129,8 +129,9 @@ TEST_F(VaultTest, CiphertextMovedToAnotherRowFailsToOpen) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((std::filesystem::path(data_dir_) / "records.db").c_str(), &db),
             SQLITE_OK);
-  std::string sql = "UPDATE records SET sealed_value = (SELECT sealed_value FROM records WHERE id='" +
-                    rec_a + "') WHERE id='" + rec_b + "'";
+  std::string sql =
+      "UPDATE records SET sealed_value = (SELECT sealed_value FROM records WHERE id='" + rec_a +
+      "') WHERE id='" + rec_b + "'";
   ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
   Reopen();
@@ -151,16 +152,26 @@ TEST_F(VaultTest, NoPlaintextValueReachesAnyFileOnDisk) {
       records);
   ASSERT_TRUE(id.ok()) << id.status();
   std::stringstream jsonl;
-  jsonl << R"({"name":"ImportedCanary","records":[{"category":"pd:Name","service":"mobile","value":"ImportedCanaryValue"}]})"
-        << "\n";
+  jsonl
+      << R"({"name":"ImportedCanary","records":[{"category":"pd:Name","service":"mobile","value":"ImportedCanaryValue"}]})"
+      << "\n";
   ASSERT_TRUE(vault().Import(jsonl, nullptr).ok());
   dir_.reset();  // close, so everything is on disk
 
-  std::vector<std::string> needles = {
-      "PlaintextCanaryName", "山田花子カナリア", "canary.person@example.jp", "090-8765-4321",
-      "+819087654321",  "819087654321", "CDR canary", "080-1357-2468", "+818013572468",
-      "ident.canary@example.jp", "Identifier Canary", "identifiercanary", "ImportedCanary",
-      "importedcanary"};
+  std::vector<std::string> needles = {"PlaintextCanaryName",
+                                      "山田花子カナリア",
+                                      "canary.person@example.jp",
+                                      "090-8765-4321",
+                                      "+819087654321",
+                                      "819087654321",
+                                      "CDR canary",
+                                      "080-1357-2468",
+                                      "+818013572468",
+                                      "ident.canary@example.jp",
+                                      "Identifier Canary",
+                                      "identifiercanary",
+                                      "ImportedCanary",
+                                      "importedcanary"};
   int files = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(root_)) {
     if (!entry.is_regular_file()) continue;
@@ -175,10 +186,11 @@ TEST_F(VaultTest, NoPlaintextValueReachesAnyFileOnDisk) {
 
 TEST_F(VaultTest, ImportLoadsEverythingOrNothing) {
   std::stringstream good;
-  good << R"({"phone":"090-0000-0001","records":[{"category":"pd:Name","service":"mobile","value":"A"}]})"
-       << "\n\n"
-       << R"({"email":"b@example.jp","records":[{"category":"pd:Name","service":"mobile","value":"B"},{"category":"pd:EmailAddress","service":"mobile","value":"b@example.jp"}]})"
-       << "\n";
+  good
+      << R"({"phone":"090-0000-0001","records":[{"category":"pd:Name","service":"mobile","value":"A"}]})"
+      << "\n\n"
+      << R"({"email":"b@example.jp","records":[{"category":"pd:Name","service":"mobile","value":"B"},{"category":"pd:EmailAddress","service":"mobile","value":"b@example.jp"}]})"
+      << "\n";
   int64_t progress_calls = 0;
   auto summary = vault().Import(good, [&](int64_t, int64_t) { ++progress_calls; });
   ASSERT_TRUE(summary.ok()) << summary.status();
@@ -189,17 +201,62 @@ TEST_F(VaultTest, ImportLoadsEverythingOrNothing) {
   std::string b = vault().FindSubjects(IdentifierKind::kEmail, "B@example.jp").value().at(0);
 
   std::stringstream bad;
-  bad << R"({"phone":"090-0000-0003"})" << "\n"
-      << R"({"subject":")" << b << R"(","records":[{"category":"pd:Name","service":"mobile","value":"B2"}]})" << "\n"
-      << R"({"phone":"090-0000-0004","records":[{"category":"pd:Hobby","service":"mobile","value":"x"}]})" << "\n";
+  bad << R"({"phone":"090-0000-0003"})"
+      << "\n"
+      << R"({"subject":")" << b
+      << R"(","records":[{"category":"pd:Name","service":"mobile","value":"B2"}]})"
+      << "\n"
+      << R"({"phone":"090-0000-0004","records":[{"category":"pd:Hobby","service":"mobile","value":"x"}]})"
+      << "\n";
   auto failed = vault().Import(bad, nullptr);
   ASSERT_FALSE(failed.ok());
-  EXPECT_EQ(std::string(failed.status().message()),
-            "line 3: records[0].category: service \"mobile\" announces no purpose for \"pd:Hobby\"");
+  EXPECT_EQ(
+      std::string(failed.status().message()),
+      "line 3: records[0].category: service \"mobile\" announces no purpose for \"pd:Hobby\"");
   EXPECT_EQ(dir_->store().records().CountSubjects().value(), 2);
   EXPECT_EQ(dir_->store().records().CountRecords().value(), 3);
   EXPECT_TRUE(vault().FindSubjects(IdentifierKind::kPhone, "090-0000-0003")->empty());
   EXPECT_EQ(vault().ListRecords(b)->size(), 2u);
+}
+
+TEST_F(VaultTest, ImportSpanningManyChunksKeepsOrderAndLineNumbers) {
+  // Enough lines for several pipeline chunks (256 lines each).
+  auto lines = [](int n, int bad_line) {
+    std::stringstream out;
+    for (int i = 1; i <= n; ++i) {
+      std::string category = i == bad_line ? "pd:Hobby" : "pd:Name";
+      out << R"({"contract":"C-)" << i << R"(","records":[{"category":")" << category
+          << R"(","service":"mobile","value":"Name )" << i << R"("}]})"
+          << "\n";
+      if (i % 100 == 0) out << "\n";  // blank lines still count
+    }
+    return out.str();
+  };
+  std::stringstream bad(lines(1000, 777));
+  auto failed = vault().Import(bad, nullptr);
+  ASSERT_FALSE(failed.ok());
+  // 777 data lines plus 7 blank lines before it.
+  EXPECT_EQ(std::string(failed.status().message()),
+            "line 784: records[0].category: service \"mobile\" announces no purpose for "
+            "\"pd:Hobby\"");
+  EXPECT_EQ(dir_->store().records().CountSubjects().value(), 0);
+
+  std::stringstream good(lines(1000, -1));
+  std::vector<int64_t> progress_lines;
+  auto summary = vault().Import(good, [&](int64_t, int64_t l) { progress_lines.push_back(l); });
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->subjects, 1000);
+  EXPECT_EQ(summary->records, 1000);
+  EXPECT_EQ(summary->lines, 1010);
+  EXPECT_TRUE(std::is_sorted(progress_lines.begin(), progress_lines.end()));
+  EXPECT_EQ(progress_lines.back(), 1010);
+  for (int i : {1, 256, 257, 999, 1000}) {
+    auto found = vault().FindSubjects(IdentifierKind::kContract, "C-" + std::to_string(i));
+    ASSERT_EQ(found->size(), 1u) << i;
+    auto records = vault().ListRecords(found->at(0)).value();
+    ASSERT_EQ(records.size(), 1u);
+    EXPECT_EQ(vault().ReadValue(records[0].id).value(), "Name " + std::to_string(i));
+  }
 }
 
 TEST_F(VaultTest, ImportToUnknownSubjectFails) {

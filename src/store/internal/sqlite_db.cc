@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-
 namespace mamori::store::internal {
 
 absl::Status SqliteError(sqlite3* db, int rc, std::string_view what) {
@@ -30,8 +29,7 @@ SqliteStatement& SqliteStatement::BindText(int index, std::string_view text) {
 }
 
 SqliteStatement& SqliteStatement::BindBlob(int index, std::string_view bytes) {
-  sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()),
-                    SQLITE_STATIC);
+  sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_STATIC);
   return *this;
 }
 

@@ -62,8 +62,7 @@ class StatementScope {
 class SqliteDatabase {
  public:
   // Opens (and with `create`, creates) the file at `path`.
-  static absl::StatusOr<std::unique_ptr<SqliteDatabase>> Open(const std::string& path,
-                                                               bool create);
+  static absl::StatusOr<std::unique_ptr<SqliteDatabase>> Open(const std::string& path, bool create);
   ~SqliteDatabase();
   SqliteDatabase(const SqliteDatabase&) = delete;
   SqliteDatabase& operator=(const SqliteDatabase&) = delete;
