@@ -138,21 +138,32 @@ std::string Vault::KeyBucket(const std::vector<std::string>& purposes,
   return BucketFor(from_collection, collected_at);
 }
 
-absl::StatusOr<std::string> Vault::SealValue(const store::DataKeyId& key_id,
-                                             std::string_view record_id, std::string_view value) {
+absl::Status Vault::SealValueInto(const store::DataKeyId& key_id, std::string_view record_id,
+                                  std::string_view value, std::string& sealed) {
   ASSIGN_OR_RETURN(const crypto::SecretKey* key, key_ring_.DataKey(key_id, /*create=*/true));
   ValueAad(aad_scratch_, key_id, record_id);
-  std::string sealed;
   crypto::SealInto(*key, value, aad_scratch_, random_, sealed);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> Vault::SealValue(const store::DataKeyId& key_id,
+                                             std::string_view record_id, std::string_view value) {
+  std::string sealed;
+  RETURN_IF_ERROR(SealValueInto(key_id, record_id, value, sealed));
   return sealed;
+}
+
+absl::Status Vault::OpenValueInto(const store::DataKeyId& key_id, std::string_view record_id,
+                                  std::string_view sealed, std::string& value) {
+  ASSIGN_OR_RETURN(const crypto::SecretKey* key, key_ring_.DataKey(key_id, /*create=*/false));
+  ValueAad(aad_scratch_, key_id, record_id);
+  return crypto::OpenInto(*key, sealed, aad_scratch_, value);
 }
 
 absl::StatusOr<std::string> Vault::OpenValue(const store::DataKeyId& key_id,
                                              std::string_view record_id, std::string_view sealed) {
-  ASSIGN_OR_RETURN(const crypto::SecretKey* key, key_ring_.DataKey(key_id, /*create=*/false));
-  ValueAad(aad_scratch_, key_id, record_id);
   std::string value;
-  RETURN_IF_ERROR(crypto::OpenInto(*key, sealed, aad_scratch_, value));
+  RETURN_IF_ERROR(OpenValueInto(key_id, record_id, sealed, value));
   return value;
 }
 

@@ -116,11 +116,17 @@ class Vault {
   // a bad line fails the whole file with "line N: field: problem".
   absl::StatusOr<ImportSummary> Import(std::istream& in, const ImportProgress& progress);
 
-  // Seals `value` for a record as AddRecord would. Exposed for benchmarks.
+  // Seals `value` for a record under its data key, as AddRecord does;
+  // opens it again. The *Into forms write into a caller's buffer, reusing
+  // its memory (no allocation when it is large enough).
   absl::StatusOr<std::string> SealValue(const store::DataKeyId& key_id, std::string_view record_id,
                                         std::string_view value);
+  absl::Status SealValueInto(const store::DataKeyId& key_id, std::string_view record_id,
+                             std::string_view value, std::string& sealed);
   absl::StatusOr<std::string> OpenValue(const store::DataKeyId& key_id, std::string_view record_id,
                                         std::string_view sealed);
+  absl::Status OpenValueInto(const store::DataKeyId& key_id, std::string_view record_id,
+                             std::string_view sealed, std::string& value);
 
   // The data key bucket for a record collected at `collected_at` under
   // `purposes`: the collection month (in the operator's time zone) when
