@@ -35,7 +35,7 @@ Master key: $demo.master.key (mode 0600, kept outside the data directory)
 Try next:
   export MAMORI_DATA=$demo
   $mamori find --phone "+81 90 1234 5678"          # any phone format finds the customer
-  $mamori find --name "ﾀﾅｶ ｹﾝｼﾞ"                    # half-width kana matches タナカ ケンジ
+  $mamori find --name "タナカ ケンジ"              # full-width kana finds the customer registered as ﾀﾅｶ ｹﾝｼﾞ
   $mamori subject show --subject <id from find>     # records, purposes, policy version
   $mamori subject add --phone 080-2222-3333 --name "鈴木 一郎"
   $mamori record add --subject <id> --category pd:EmailAddress --service mobile --value -
