@@ -32,6 +32,20 @@ void ValueAad(std::string& out, const store::DataKeyId& key_id, std::string_view
 // systems), before it is refused as a mistake.
 constexpr absl::Duration kCollectionClockSkew = absl::Minutes(5);
 
+// True when every purpose keeps data for a period counted from collection:
+// then the data key can be one per collection month, erased whole.
+bool AllRetainedFromCollection(const policy::Policy& policy,
+                               const std::vector<std::string>& purposes) {
+  if (purposes.empty()) return false;
+  for (const std::string& id : purposes) {
+    const policy::Purpose* purpose = policy.FindPurpose(id);
+    const policy::RetentionRule* rule =
+        purpose == nullptr ? nullptr : policy.FindRetention(purpose->retention);
+    if (rule == nullptr || rule->anchor != policy::RetentionAnchor::kCollection) return false;
+  }
+  return true;
+}
+
 absl::Status WithPrefix(const absl::Status& s, std::string_view prefix) {
   if (s.ok() || prefix.empty()) return s;
   return absl::Status(s.code(), fmt::format("{}{}", prefix, common::FromAbsl(s.message())));
@@ -88,15 +102,7 @@ Vault::Vault(store::Store& store, const crypto::SecretKey& master, const policy:
       CollectionRule rule;
       rule.purposes = policy.CollectionPurposes(service.id, category.id);
       if (rule.purposes.empty()) continue;
-      rule.from_collection = true;
-      for (const std::string& id : rule.purposes) {
-        const policy::Purpose* purpose = policy.FindPurpose(id);
-        const policy::RetentionRule* retention =
-            purpose == nullptr ? nullptr : policy.FindRetention(purpose->retention);
-        if (retention == nullptr || retention->anchor != policy::RetentionAnchor::kCollection) {
-          rule.from_collection = false;
-        }
-      }
+      rule.from_collection = AllRetainedFromCollection(policy, rule.purposes);
       collection_rules_.emplace(fmt::format("{}\x1f{}", service.id, category.id), std::move(rule));
     }
   }
@@ -126,16 +132,7 @@ std::string Vault::BucketFor(bool from_collection, absl::Time collected_at) cons
 
 std::string Vault::KeyBucket(const std::vector<std::string>& purposes,
                              absl::Time collected_at) const {
-  bool from_collection = !purposes.empty();
-  for (const std::string& id : purposes) {
-    const policy::Purpose* purpose = policy_.FindPurpose(id);
-    const policy::RetentionRule* rule =
-        purpose == nullptr ? nullptr : policy_.FindRetention(purpose->retention);
-    if (rule == nullptr || rule->anchor != policy::RetentionAnchor::kCollection) {
-      from_collection = false;
-    }
-  }
-  return BucketFor(from_collection, collected_at);
+  return BucketFor(AllRetainedFromCollection(policy_, purposes), collected_at);
 }
 
 absl::Status Vault::SealValueInto(const store::DataKeyId& key_id, std::string_view record_id,
