@@ -19,7 +19,8 @@ namespace mamori::vault::testing {
 
 inline std::string SourcePath(const std::string& relative) {
   const char* root = std::getenv("MAMORI_SOURCE_DIR");
-  return (std::filesystem::path(root != nullptr ? root : ".") / relative).string();
+  return (std::filesystem::path(root != nullptr ? root : MAMORI_DEFAULT_SOURCE_DIR) / relative)
+      .string();
 }
 
 inline std::string ReadWholeFile(const std::filesystem::path& path) {
