@@ -7,21 +7,15 @@
 #include <filesystem>
 #include <fstream>
 
+#include "common/testing/test_files.h"
+
 namespace mamori::crypto {
 namespace {
 
 class MasterKeyTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("mamori-master-key-test-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "demo.master.key").string();
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::filesystem::path dir_;
-  std::string path_;
+  common::testing::ScopedTempDir dir_;
+  std::string path_ = (dir_.path() / "demo.master.key").string();
 };
 
 TEST_F(MasterKeyTest, CreateThenReadGivesSameKeyWithMode0600) {

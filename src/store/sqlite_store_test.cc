@@ -11,29 +11,15 @@
 #include <sstream>
 
 #include "absl/time/clock.h"
+#include "common/testing/test_files.h"
 
 namespace mamori::store {
 namespace {
 
 class SqliteStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("mamori-sqlite-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::string ReadAll(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-
-  std::filesystem::path dir_;
+  common::testing::ScopedTempDir temp_;
+  const std::filesystem::path& dir_ = temp_.path();
 };
 
 TEST_F(SqliteStoreTest, MissingDirectoryIsNotFoundWithoutCreate) {
@@ -78,12 +64,13 @@ TEST_F(SqliteStoreTest, DestroyedKeyBytesLeaveTheDisk) {
     KeyStore& ks = (*store)->keys();
     ASSERT_TRUE(ks.PutSubjectKey("sub_1", marker).ok());
     ASSERT_TRUE(ks.Checkpoint().ok());
-    EXPECT_NE(ReadAll(dir_ / kKeysFileName).find(marker), std::string::npos);
+    EXPECT_NE(common::testing::ReadFileBytes(dir_ / kKeysFileName).find(marker), std::string::npos);
     ASSERT_TRUE(ks.DestroySubjectKeys("sub_1").ok());
     ASSERT_TRUE(ks.Checkpoint().ok());
   }
   for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
-    EXPECT_EQ(ReadAll(entry.path()).find(marker), std::string::npos) << entry.path();
+    EXPECT_EQ(common::testing::ReadFileBytes(entry.path()).find(marker), std::string::npos)
+        << entry.path();
   }
 }
 

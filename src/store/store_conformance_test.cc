@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "absl/time/clock.h"
+#include "common/testing/test_files.h"
 #include "store/sqlite_store.h"
 #include "store/store.h"
 
@@ -23,21 +24,13 @@ struct EngineFactory {
 class StoreConformanceTest : public ::testing::TestWithParam<EngineFactory> {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("mamori-store-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto store = GetParam().open(dir_.string());
+    auto store = GetParam().open(temp_.path().string());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
     PolicyVersionRow v1{1, absl::FromUnixSeconds(1'700'000'000), "abc", "[policy]", "admin:test"};
     ASSERT_TRUE(store_->records().InsertPolicyVersion(v1).ok());
   }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { store_.reset(); }
 
   RecordRow Record(std::string id, std::string subject) {
     return RecordRow{std::move(id),
@@ -51,7 +44,7 @@ class StoreConformanceTest : public ::testing::TestWithParam<EngineFactory> {
                      std::string("\x00\x01sealed", 8)};
   }
 
-  std::filesystem::path dir_;
+  common::testing::ScopedTempDir temp_;
   std::unique_ptr<Store> store_;
 };
 

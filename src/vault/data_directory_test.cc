@@ -91,7 +91,7 @@ TEST_F(DataDirectoryTest, WrongMasterKeyIsIntegrityFailure) {
 TEST_F(DataDirectoryTest, PolicyLoadAddsVersionAndNewRecordsCarryIt) {
   auto before = vault().AddSubject({.contract = "C1"}, {{"pd:Name", "mobile", "v1", std::nullopt}});
   ASSERT_TRUE(before.ok());
-  std::string text = testing::ReadWholeFile(SourcePath("src/vault/testdata/small-policy.toml"));
+  std::string text = testing::ReadFileBytes(SourcePath("src/vault/testdata/small-policy.toml"));
   auto same = dir_->LoadPolicy(text, "small-policy.toml", "admin:test");
   ASSERT_TRUE(same.ok()) << same.status();
   EXPECT_TRUE(same->unchanged);

@@ -13,6 +13,7 @@
 
 #include "common/clock.h"
 #include "common/random.h"
+#include "common/testing/test_files.h"
 #include "vault/data_directory.h"
 
 namespace mamori::vault::testing {
@@ -23,21 +24,11 @@ inline std::string SourcePath(const std::string& relative) {
       .string();
 }
 
-inline std::string ReadWholeFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using common::testing::ReadFileBytes;
 
 class DataDirTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = std::filesystem::temp_directory_path() /
-            ("mamori-vault-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(root_);
-    std::filesystem::create_directories(root_);
     data_dir_ = (root_ / "data").string();
     master_key_ = (root_ / "data.master.key").string();
     auto init = InitDataDirectory(
@@ -46,10 +37,7 @@ class DataDirTest : public ::testing::Test {
     ASSERT_TRUE(init.ok()) << init.status();
     Reopen();
   }
-  void TearDown() override {
-    dir_.reset();
-    std::filesystem::remove_all(root_);
-  }
+  void TearDown() override { dir_.reset(); }
   void Reopen() {
     dir_.reset();
     auto dir = DataDirectory::Open(data_dir_, master_key_, DataDirectory::Access::kWrite, clock_,
@@ -60,7 +48,8 @@ class DataDirTest : public ::testing::Test {
   Vault& vault() { return dir_->vault(); }
 
   common::FakeClock clock_{absl::FromUnixSeconds(1'775'000'000)};  // 2026-03-31
-  std::filesystem::path root_;
+  common::testing::ScopedTempDir temp_;
+  const std::filesystem::path& root_ = temp_.path();
   std::string data_dir_;
   std::string master_key_;
   std::unique_ptr<DataDirectory> dir_;

@@ -176,7 +176,7 @@ TEST_F(VaultTest, NoPlaintextValueReachesAnyFileOnDisk) {
   for (const auto& entry : std::filesystem::recursive_directory_iterator(root_)) {
     if (!entry.is_regular_file()) continue;
     ++files;
-    std::string bytes = testing::ReadWholeFile(entry.path());
+    std::string bytes = testing::ReadFileBytes(entry.path());
     for (const std::string& needle : needles) {
       EXPECT_EQ(bytes.find(needle), std::string::npos) << needle << " in " << entry.path();
     }
