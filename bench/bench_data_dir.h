@@ -2,8 +2,6 @@
 // operator policy and removed when the object dies.
 #pragma once
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -11,6 +9,7 @@
 
 #include "common/clock.h"
 #include "common/random.h"
+#include "common/testing/test_files.h"
 #include "vault/data_directory.h"
 
 namespace mamori::bench {
@@ -18,10 +17,6 @@ namespace mamori::bench {
 class BenchDataDir {
  public:
   BenchDataDir() {
-    root_ = std::filesystem::temp_directory_path() /
-            ("mamori-bench-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    std::filesystem::remove_all(root_);
-    std::filesystem::create_directories(root_);
     std::string data = (root_ / "data").string();
     std::string key = (root_ / "data.master.key").string();
     auto init = vault::InitDataDirectory(
@@ -34,17 +29,14 @@ class BenchDataDir {
     if (!dir.ok()) throw std::runtime_error(std::string(dir.status().message()));
     dir_ = std::move(*dir);
   }
-  ~BenchDataDir() {
-    dir_.reset();
-    std::filesystem::remove_all(root_);
-  }
+  ~BenchDataDir() { dir_.reset(); }
   vault::DataDirectory& dir() { return *dir_; }
   vault::Vault& vault() { return dir_->vault(); }
   const std::filesystem::path& root() const { return root_; }
 
  private:
-  static inline int counter_ = 0;
-  std::filesystem::path root_;
+  common::testing::ScopedTempDir temp_;
+  const std::filesystem::path& root_ = temp_.path();
   std::unique_ptr<vault::DataDirectory> dir_;
 };
 
