@@ -15,6 +15,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # end-to-end tests and scripts
   jq sqlite3 util-linux
+  # tools/verify-proof.py and its test (the auditor's independent checker)
+  python3 openssl
 )
 
 missing=()

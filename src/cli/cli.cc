@@ -20,8 +20,15 @@
 #include "common/status_mapping.h"
 #include "common/strings.h"
 #include "common/time_format.h"
+#include "engine/consent_receipt.h"
+#include "engine/engine.h"
+#include "ledger/proof.h"
+#include "ledger/stored_tree.h"
+#include "ledger/verify.h"
+#include "policy/decision.h"
 #include "policy/policy_file.h"
 #include "policy/policy_json.h"
+#include "store/sqlite_store.h"
 #include "vault/data_directory.h"
 
 namespace mamori::cli {
@@ -68,6 +75,48 @@ absl::StatusOr<std::unique_ptr<DataDirectory>> OpenData(const Location& loc,
                                                         DataDirectory::Access access) {
   return DataDirectory::Open(loc.ResolvedDataDir(), loc.ResolvedMasterKey(), access,
                              common::SystemClock::Instance(), common::SodiumRandom::Instance());
+}
+
+// The store alone, for the ledger commands an auditor runs without the
+// master key.
+absl::StatusOr<std::unique_ptr<store::Store>> OpenStoreOnly(const Location& loc) {
+  return store::OpenSqliteStore(loc.ResolvedDataDir(), {.create = false});
+}
+
+json DecisionToJson(const policy::Decision& d, uint64_t entry) {
+  absl::StatusOr<std::string> explanation = policy::ExplainRule(d.rule_id);
+  return {{"outcome", policy::OutcomeName(d.outcome)},
+          {"reason_code", d.reason_code},
+          {"rule_id", d.rule_id},
+          {"legal_basis", d.legal_basis},
+          {"flagged_for_audit", d.flagged_for_audit},
+          {"explanation", explanation.ok() ? *explanation : ""},
+          {"ledger_entry", entry}};
+}
+
+json ConsentToJson(const store::ConsentRow& c) {
+  return {
+      {"consent", c.id},
+      {"subject", c.subject_id},
+      {"purpose", c.purpose},
+      {"recipient", c.recipient ? json(*c.recipient) : json()},
+      {"given_at", common::FormatTimestamp(c.given_at)},
+      {"channel", c.channel},
+      {"explicit_for_location", c.explicit_for_location},
+      {"cross_border_informed", c.cross_border_informed},
+      {"policy_version", c.policy_version},
+      {"recorded_by", c.recorded_by},
+      {"withdrawn_at", c.withdrawn_at ? json(common::FormatTimestamp(*c.withdrawn_at)) : json()},
+      {"withdrawal_channel", c.withdrawal_channel}};
+}
+
+absl::StatusOr<absl::Time> TimeArgument(std::string_view flag, const std::string& text) {
+  absl::StatusOr<absl::Time> t = common::ParseTimestamp(text);
+  if (!t.ok()) {
+    return absl::InvalidArgumentError(
+        fmt::format("{}: {}", flag, common::FromAbsl(t.status().message())));
+  }
+  return *t;
 }
 
 // A value given as "-" is read from standard input, so that it need not
@@ -129,6 +178,12 @@ class CommandLine {
     AddRecord(app);
     AddImport(app);
     AddFind(app);
+    AddDecide(app);
+    AddActor(app);
+    AddTraining(app);
+    AddConsent(app);
+    AddStopOrder(app);
+    AddLedger(app);
     AddStatus(app);
     try {
       app.parse(argc, argv);
@@ -144,7 +199,10 @@ class CommandLine {
       return common::kExitBadInput;
     }
     if (!outcome_.status.ok()) {
-      err_ << "mamori: error: " << outcome_.status.message() << "\n";
+      err_ << "mamori: "
+           << (outcome_.status.code() == absl::StatusCode::kDataLoss ? "integrity failure: "
+                                                                     : "error: ")
+           << outcome_.status.message() << "\n";
       return common::ExitCodeFor(outcome_.status);
     }
     if (outcome_.output) out_ << outcome_.output->dump(2) << "\n";
@@ -162,6 +220,31 @@ class CommandLine {
         outcome_.status = r.status();
       }
     });
+  }
+
+  // Opens the data directory for writing, runs `fn` on its engine, and
+  // stops the engine (which signs a tree head over what the command did).
+  absl::StatusOr<json> WithEngine(
+      const std::function<absl::StatusOr<json>(DataDirectory&, engine::Engine&)>& fn) {
+    ASSIGN_OR_RETURN(auto dir, OpenData(loc_, DataDirectory::Access::kWrite));
+    ASSIGN_OR_RETURN(auto eng, engine::Engine::Start(*dir, common::SystemClock::Instance(),
+                                                     common::SodiumRandom::Instance()));
+    absl::StatusOr<json> result = fn(*dir, *eng);
+    absl::Status stopped = eng->Stop();
+    if (result.ok() && !stopped.ok()) return stopped;
+    return result;
+  }
+
+  // A denial: exit 3, the decision on stdout, one line on stderr.
+  void ReportDenial(const policy::Decision& d) {
+    exit_code_ = common::kExitDenied;
+    absl::StatusOr<std::string> why = policy::ExplainRule(d.rule_id);
+    err_ << "mamori: denied: " << d.reason_code << " ("
+         << (why.ok() ? *why : fmt::format("rule {}", d.rule_id)) << ")\n";
+  }
+
+  void AddActorOption(CLI::App* cmd) {
+    cmd->add_option("--actor", actor_, "Acting employee or system (actor id)")->required();
   }
 
   void AddLocation(CLI::App* cmd, bool with_master_key = true) {
@@ -253,9 +336,11 @@ class CommandLine {
     load->add_option("file", policy_path_, "Policy file (TOML)")->required();
     Action(load, [this]() -> absl::StatusOr<json> {
       ASSIGN_OR_RETURN(std::string text, ReadTextFile(policy_path_));
-      ASSIGN_OR_RETURN(auto dir, OpenData(loc_, DataDirectory::Access::kWrite));
-      ASSIGN_OR_RETURN(vault::PolicyLoadResult r,
-                       dir->LoadPolicy(text, policy_path_, AdminActor()));
+      vault::PolicyLoadResult r;
+      RETURN_IF_ERROR(WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
+                        ASSIGN_OR_RETURN(r, eng.LoadPolicy(AdminActor(), text, policy_path_));
+                        return json();
+                      }).status());
       err_ << (r.unchanged ? "Policy unchanged: " : "Loaded policy version ") << r.version
            << (r.unchanged ? "" : ": ") << (r.unchanged ? "" : r.summary) << "\n";
       return json{{"version", r.version},
@@ -290,9 +375,10 @@ class CommandLine {
         return absl::InvalidArgumentError(
             "give at least one of --phone, --email, --contract, --name, --birth-date");
       }
-      ASSIGN_OR_RETURN(auto dir, OpenData(loc_, DataDirectory::Access::kWrite));
-      ASSIGN_OR_RETURN(std::string id, dir->vault().AddSubject(ids, {}));
-      return json{{"subject", id}};
+      return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
+        ASSIGN_OR_RETURN(std::string id, eng.AddSubject(AdminActor(), ids, {}));
+        return json{{"subject", id}};
+      });
     });
 
     auto* show = subject->add_subcommand("show", "List a subject's records (metadata, no values)");
@@ -335,9 +421,11 @@ class CommandLine {
         }
         r.collected_at = *t;
       }
-      ASSIGN_OR_RETURN(auto dir, OpenData(loc_, DataDirectory::Access::kWrite));
-      ASSIGN_OR_RETURN(std::string id, dir->vault().AddRecord(subject_, r));
-      return json{{"record", id}, {"subject", subject_}, {"policy_version", dir->policy_version()}};
+      return WithEngine([&](DataDirectory& dir, engine::Engine& eng) -> absl::StatusOr<json> {
+        ASSIGN_OR_RETURN(std::string id, eng.AddRecord(AdminActor(), subject_, r));
+        return json{
+            {"record", id}, {"subject", subject_}, {"policy_version", dir.policy_version()}};
+      });
     });
   }
 
@@ -347,7 +435,6 @@ class CommandLine {
     import->add_option("file", import_path_, "JSONL file (docs/import-format.md); - for stdin")
         ->required();
     Action(import, [this]() -> absl::StatusOr<json> {
-      ASSIGN_OR_RETURN(auto dir, OpenData(loc_, DataDirectory::Access::kWrite));
       std::ifstream file;
       std::istream* in = &std::cin;
       int64_t total = 0;
@@ -360,9 +447,15 @@ class CommandLine {
       }
       ProgressBar bar(err_, total);
       absl::Time start = absl::Now();
-      absl::StatusOr<vault::ImportSummary> r =
-          dir->vault().Import(*in, [&](int64_t bytes, int64_t lines) { bar.Update(bytes, lines); });
+      absl::StatusOr<vault::ImportSummary> r = absl::UnknownError("not run");
+      absl::Status ran =
+          WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
+            r = eng.Import(AdminActor(), *in,
+                           [&](int64_t bytes, int64_t lines) { bar.Update(bytes, lines); });
+            return json();
+          }).status();
       bar.Finish();
+      RETURN_IF_ERROR(ran);
       if (!r.ok()) {
         return absl::Status(r.status().code(),
                             fmt::format("{}: {} (nothing was imported)", import_path_,
@@ -377,8 +470,11 @@ class CommandLine {
   }
 
   void AddFind(CLI::App& app) {
-    auto* find = app.add_subcommand("find", "Find subjects by an identifier, without decrypting");
+    auto* find = app.add_subcommand(
+        "find", "Find subjects by an identifier, without decrypting (a decided, recorded use)");
     AddLocation(find);
+    AddActorOption(find);
+    find->add_option("--purpose", purpose_, "Purpose of the search (purpose id)")->required();
     AddIdentifierOptions(find);
     Action(find, [this]() -> absl::StatusOr<json> {
       std::vector<std::pair<policy::IdentifierKind, const std::optional<std::string>*>> given;
@@ -393,10 +489,390 @@ class CommandLine {
         return absl::InvalidArgumentError(
             "give exactly one of --phone, --email, --contract, --name, --birth-date");
       }
+      return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
+        ASSIGN_OR_RETURN(engine::FindResult r,
+                         eng.Find({actor_, purpose_, given[0].first, **given[0].second}));
+        json out = {{"decision", DecisionToJson(r.decision, r.entry)}};
+        if (r.decision.outcome == policy::Outcome::kDeny) {
+          ReportDenial(r.decision);
+        } else {
+          out["subjects"] = r.subjects;
+        }
+        return out;
+      });
+    });
+  }
+
+  // decide and read: the same arguments; read also returns the values.
+  void AddUseOptions(CLI::App* cmd) {
+    AddLocation(cmd);
+    AddActorOption(cmd);
+    cmd->add_option("--purpose", purpose_, "Purpose of the use (purpose id)")->required();
+    cmd->add_option("--subject", subject_, "Subject id")->required();
+    cmd->add_option("--category", categories_, "Data category id (repeatable)")->required();
+    cmd->add_option("--ground", ground_,
+                    "Exception ground: law, life_body_property, public_health_child, "
+                    "government_cooperation, academic_research, warrant, imminent_danger");
+    cmd->add_option("--reason", reason_, "Written reason for the ground (required with it)");
+  }
+
+  absl::StatusOr<engine::UseRequest> UseArguments() const {
+    engine::UseRequest request{actor_, purpose_, subject_, categories_, policy::Ground::kNone,
+                               reason_};
+    if (!ground_.empty()) {
+      std::optional<policy::Ground> g = policy::ParseGround(ground_);
+      if (!g || *g == policy::Ground::kNone) {
+        return absl::InvalidArgumentError(fmt::format("--ground: unknown ground \"{}\"", ground_));
+      }
+      request.ground = *g;
+    }
+    return request;
+  }
+
+  void AddDecide(CLI::App& app) {
+    auto* decide = app.add_subcommand("decide", "Decide a use of a subject's data (recorded)");
+    AddUseOptions(decide);
+    Action(decide, [this]() -> absl::StatusOr<json> {
+      ASSIGN_OR_RETURN(engine::UseRequest request, UseArguments());
+      return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
+        ASSIGN_OR_RETURN(engine::UseResult r, eng.Decide(request));
+        if (r.decision.outcome == policy::Outcome::kDeny) ReportDenial(r.decision);
+        return DecisionToJson(r.decision, r.entry);
+      });
+    });
+
+    auto* read = app.add_subcommand(
+        "read", "Read a subject's values of some categories, if the use is allowed (recorded)");
+    AddUseOptions(read);
+    Action(read, [this]() -> absl::StatusOr<json> {
+      ASSIGN_OR_RETURN(engine::UseRequest request, UseArguments());
+      return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
+        ASSIGN_OR_RETURN(engine::UseResult r, eng.Read(request));
+        json decision = DecisionToJson(r.decision, r.entry);
+        if (r.decision.outcome == policy::Outcome::kDeny) {
+          ReportDenial(r.decision);
+          return decision;
+        }
+        json values = json::object();
+        for (const std::string& c : request.categories) values[c] = json::array();
+        for (auto& [category, list] : r.values) values[category] = list;
+        return json{{"subject", subject_}, {"decision", decision}, {"values", values}};
+      });
+    });
+  }
+
+  void AddActor(CLI::App& app) {
+    auto* actor = app.add_subcommand("actor", "Employees and system clients");
+    actor->require_subcommand(1);
+    auto* add = actor->add_subcommand("add", "Add an actor with roles from the policy");
+    AddLocation(add);
+    add->add_option("--id", target_actor_, "Actor id, e.g. emp:tanaka or sys:billing")->required();
+    add->add_option("--role", roles_, "Role id from the policy (repeatable)")->required();
+    Action(add, [this]() -> absl::StatusOr<json> {
+      return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
+        ASSIGN_OR_RETURN(store::ActorRow row, eng.AddActor(AdminActor(), target_actor_, roles_));
+        return json{{"actor", row.id},
+                    {"roles", row.roles},
+                    {"created_at", common::FormatTimestamp(row.created_at)}};
+      });
+    });
+    auto* list = actor->add_subcommand("list", "List actors with their roles and training");
+    AddLocation(list);
+    Action(list, [this]() -> absl::StatusOr<json> {
       ASSIGN_OR_RETURN(auto dir, OpenData(loc_, DataDirectory::Access::kReadOnly));
-      ASSIGN_OR_RETURN(std::vector<std::string> subjects,
-                       dir->vault().FindSubjects(given[0].first, **given[0].second));
-      return json{{"subjects", subjects}};
+      ASSIGN_OR_RETURN(std::vector<store::ActorRow> actors, dir->store().facts().ListActors());
+      json out = json::array();
+      for (const store::ActorRow& a : actors) {
+        ASSIGN_OR_RETURN(std::vector<store::TrainingRow> trainings,
+                         dir->store().facts().ListTrainings(a.id));
+        json courses = json::array();
+        for (const store::TrainingRow& t : trainings) {
+          courses.push_back(
+              {{"course", t.course}, {"completed_at", common::FormatTimestamp(t.completed_at)}});
+        }
+        out.push_back({{"actor", a.id}, {"roles", a.roles}, {"training", courses}});
+      }
+      return json{{"actors", out}};
+    });
+  }
+
+  void AddTraining(CLI::App& app) {
+    auto* training = app.add_subcommand("training", "Employee training");
+    training->require_subcommand(1);
+    auto* record = training->add_subcommand("record", "Record a completed course");
+    AddLocation(record);
+    record->add_option("--actor", target_actor_, "Actor id")->required();
+    record->add_option("--course", course_, "Course id from the policy")->required();
+    record->add_option("--completed", completed_, "Completion date, YYYY-MM-DD")->required();
+    Action(record, [this]() -> absl::StatusOr<json> {
+      absl::StatusOr<absl::CivilDay> day = common::ParseDate(completed_);
+      if (!day.ok()) {
+        return absl::InvalidArgumentError(
+            fmt::format("--completed: {}", common::FromAbsl(day.status().message())));
+      }
+      return WithEngine([&](DataDirectory& dir, engine::Engine& eng) -> absl::StatusOr<json> {
+        absl::TimeZone zone;
+        if (!absl::LoadTimeZone(common::ToAbsl(dir.policy().operator_info.time_zone), &zone)) {
+          zone = absl::UTCTimeZone();
+        }
+        ASSIGN_OR_RETURN(
+            store::TrainingRow row,
+            eng.RecordTraining(AdminActor(), target_actor_, course_, absl::FromCivil(*day, zone)));
+        const policy::Course* c = dir.policy().FindCourse(row.course);
+        json out = {{"actor", row.actor_id},
+                    {"course", row.course},
+                    {"completed_at", common::FormatTimestamp(row.completed_at)}};
+        if (c != nullptr) {
+          out["valid_until"] =
+              common::FormatTimestamp(row.completed_at + absl::Hours(24) * c->valid_days);
+        }
+        return out;
+      });
+    });
+  }
+
+  void AddConsent(CLI::App& app) {
+    auto* consent = app.add_subcommand("consent", "Consents of data subjects");
+    consent->require_subcommand(1);
+
+    auto* grant = consent->add_subcommand("grant", "Record a consent");
+    AddLocation(grant);
+    grant->add_option("--subject", subject_, "Subject id")->required();
+    grant->add_option("--purpose", purpose_, "Purpose id")->required();
+    grant->add_option("--recipient", recipient_, "Third party (recipient id) for provision");
+    grant->add_option("--evidence", evidence_,
+                      "Evidence: a reference or text (- reads it from standard input)");
+    grant->add_option("--channel", channel_, "How it was given (web, call_center, paper, ...)")
+        ->default_val("cli");
+    grant->add_option("--given-at", given_at_, "When it was given (RFC 3339 or date)");
+    grant->add_flag("--explicit-location", explicit_location_,
+                    "The consent explicitly and specifically covers location information");
+    grant->add_flag("--cross-border-informed", cross_border_informed_,
+                    "The person was told the country, its system and the recipient's measures");
+    Action(grant, [this]() -> absl::StatusOr<json> {
+      engine::ConsentGrant g{subject_,
+                             purpose_,
+                             recipient_,
+                             channel_,
+                             "",
+                             explicit_location_,
+                             cross_border_informed_,
+                             std::nullopt};
+      if (evidence_) {
+        ASSIGN_OR_RETURN(g.evidence, ValueArgument(*evidence_));
+      }
+      if (!given_at_.empty()) {
+        ASSIGN_OR_RETURN(g.given_at, TimeArgument("--given-at", given_at_));
+      }
+      return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
+        ASSIGN_OR_RETURN(store::ConsentRow row, eng.GrantConsent(AdminActor(), g));
+        return ConsentToJson(row);
+      });
+    });
+
+    auto* withdraw = consent->add_subcommand(
+        "withdraw", "Withdraw a consent: by --consent ID, or the subject's for a purpose");
+    AddLocation(withdraw);
+    withdraw->add_option("--consent", consent_id_, "Consent id");
+    withdraw->add_option("--subject", subject_, "Subject id");
+    withdraw->add_option("--purpose", purpose_, "Purpose id");
+    withdraw->add_option("--recipient", recipient_, "Recipient id");
+    withdraw->add_option("--channel", channel_, "How it was withdrawn")->default_val("cli");
+    Action(withdraw, [this]() -> absl::StatusOr<json> {
+      if (consent_id_.empty() == (subject_.empty() || purpose_.empty())) {
+        return absl::InvalidArgumentError(
+            "give either --consent ID, or --subject and --purpose (and --recipient for a "
+            "provision consent)");
+      }
+      return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
+        std::vector<std::string> ids;
+        if (!consent_id_.empty()) {
+          ids.push_back(consent_id_);
+        } else {
+          ASSIGN_OR_RETURN(std::vector<store::ConsentRow> all, eng.ListConsents(subject_));
+          for (const store::ConsentRow& c : all) {
+            if (c.purpose == purpose_ && c.recipient == recipient_ && !c.withdrawn_at) {
+              ids.push_back(c.id);
+            }
+          }
+          if (ids.empty()) {
+            return absl::NotFoundError(
+                fmt::format("subject {} has no consent in force for {}{}", subject_, purpose_,
+                            recipient_ ? fmt::format(" to {}", *recipient_) : std::string()));
+          }
+        }
+        json out = json::array();
+        for (const std::string& id : ids) {
+          ASSIGN_OR_RETURN(store::ConsentRow row, eng.WithdrawConsent(AdminActor(), id, channel_));
+          out.push_back(ConsentToJson(row));
+        }
+        return json{{"withdrawn", out}};
+      });
+    });
+
+    auto* list = consent->add_subcommand("list", "List a subject's consents");
+    AddLocation(list);
+    list->add_option("--subject", subject_, "Subject id")->required();
+    Action(list, [this]() -> absl::StatusOr<json> {
+      ASSIGN_OR_RETURN(auto dir, OpenData(loc_, DataDirectory::Access::kReadOnly));
+      ASSIGN_OR_RETURN(std::optional<store::SubjectRow> s,
+                       dir->store().records().GetSubject(subject_));
+      if (!s) return absl::NotFoundError(fmt::format("subject {} not found", subject_));
+      ASSIGN_OR_RETURN(std::vector<store::ConsentRow> rows,
+                       dir->store().facts().ListConsents(subject_));
+      json out = json::array();
+      for (const store::ConsentRow& c : rows) out.push_back(ConsentToJson(c));
+      return json{{"subject", subject_}, {"consents", out}};
+    });
+
+    auto* receipt = consent->add_subcommand(
+        "receipt", "Export a consent as a consent receipt (ISO/IEC TS 27560, Kantara CR 1.1)");
+    AddLocation(receipt);
+    receipt->add_option("--consent", consent_id_, "Consent id")->required();
+    Action(receipt, [this]() -> absl::StatusOr<json> {
+      ASSIGN_OR_RETURN(auto dir, OpenData(loc_, DataDirectory::Access::kReadOnly));
+      ASSIGN_OR_RETURN(std::optional<store::ConsentRow> row,
+                       dir->store().facts().GetConsent(consent_id_));
+      if (!row) return absl::NotFoundError(fmt::format("consent {} not found", consent_id_));
+      ASSIGN_OR_RETURN(std::optional<store::PolicyVersionRow> version,
+                       dir->store().records().GetPolicyVersion(row->policy_version));
+      if (!version) {
+        return absl::DataLossError(
+            fmt::format("policy version {} is missing", row->policy_version));
+      }
+      ASSIGN_OR_RETURN(policy::Policy p, policy::ParsePolicyText(version->source, "stored policy"));
+      return engine::ConsentReceipt(p, *row);
+    });
+  }
+
+  void AddStopOrder(CLI::App& app) {
+    auto* stop = app.add_subcommand("stop-order", "Cessation orders (APPI Art. 35)");
+    stop->require_subcommand(1);
+    auto* add = stop->add_subcommand("add", "Order a stop of use or of provision");
+    AddLocation(add);
+    add->add_option("--subject", subject_, "Subject id")->required();
+    add->add_option("--kind", stop_kind_, "use or provision")->default_val("use");
+    add->add_option("--purpose", optional_purpose_, "Only this purpose (default: every purpose)");
+    add->add_option("--recipient", recipient_, "Provision: only this recipient");
+    add->add_option("--request", request_id_, "The customer request that ordered it");
+    Action(add, [this]() -> absl::StatusOr<json> {
+      return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
+        ASSIGN_OR_RETURN(store::StopOrderRow row,
+                         eng.AddStopOrder(AdminActor(), {subject_, stop_kind_, optional_purpose_,
+                                                         recipient_, request_id_}));
+        return json{{"stop_order", row.id},
+                    {"subject", row.subject_id},
+                    {"kind", row.kind},
+                    {"purpose", row.purpose ? json(*row.purpose) : json()},
+                    {"recipient", row.recipient ? json(*row.recipient) : json()},
+                    {"created_at", common::FormatTimestamp(row.created_at)}};
+      });
+    });
+  }
+
+  void AddLedger(CLI::App& app) {
+    auto* ledger = app.add_subcommand("ledger", "The tamper-evident ledger and its proofs");
+    ledger->require_subcommand(1);
+
+    auto* verify = ledger->add_subcommand(
+        "verify", "Recompute every hash and check every signed tree head (exit 4 on tampering)");
+    AddLocation(verify);
+    verify->add_option("--public-key", public_key_path_,
+                       "Check against this public key (PEM) instead of the data directory's");
+    Action(verify, [this]() -> absl::StatusOr<json> {
+      std::string public_key;
+      std::unique_ptr<store::Store> store;
+      std::unique_ptr<DataDirectory> dir;
+      if (!public_key_path_.empty()) {
+        ASSIGN_OR_RETURN(std::string pem, ReadTextFile(public_key_path_));
+        ASSIGN_OR_RETURN(public_key, crypto::PublicKeyFromPem(pem));
+        ASSIGN_OR_RETURN(store, OpenStoreOnly(loc_));
+      } else {
+        ASSIGN_OR_RETURN(dir, OpenData(loc_, DataDirectory::Access::kReadOnly));
+        ASSIGN_OR_RETURN(crypto::SigningKey key, dir->LedgerSigningKey());
+        public_key = key.public_key();
+      }
+      store::LedgerStore& ledger_store = store ? store->ledger() : dir->store().ledger();
+      absl::Time start = absl::Now();
+      ASSIGN_OR_RETURN(ledger::VerifyReport report, ledger::VerifyLedger(ledger_store, public_key));
+      json out = ledger::VerifyReportToJson(report);
+      out["seconds"] = absl::ToDoubleSeconds(absl::Now() - start);
+      if (!report.ok) {
+        exit_code_ = common::kExitIntegrity;
+        err_ << "mamori: ledger verification FAILED: " << report.problem << "\n";
+      } else {
+        err_ << "Ledger verified: " << report.entries << " entries, " << report.tree_heads
+             << " signed tree heads";
+        if (report.unsigned_entries > 0) {
+          err_ << "; " << report.unsigned_entries
+               << " entries after the latest signed head are not yet signed";
+        }
+        err_ << ".\n";
+      }
+      return out;
+    });
+
+    auto* head = ledger->add_subcommand("head", "Print the latest signed tree head");
+    AddLocation(head, /*with_master_key=*/false);
+    Action(head, [this]() -> absl::StatusOr<json> {
+      ASSIGN_OR_RETURN(auto store, OpenStoreOnly(loc_));
+      ASSIGN_OR_RETURN(std::optional<store::TreeHeadRow> row, store->ledger().LatestTreeHead());
+      if (!row) return absl::NotFoundError("no tree head has been signed yet");
+      ASSIGN_OR_RETURN(ledger::TreeHead h, ledger::TreeHeadFromRow(*row));
+      return ledger::TreeHeadToJson(h);
+    });
+
+    auto* key = ledger->add_subcommand(
+        "public-key", "Print the public key (PEM) that checks the ledger's tree heads");
+    AddLocation(key);
+    Action(key, [this]() -> absl::StatusOr<json> {
+      ASSIGN_OR_RETURN(auto dir, OpenData(loc_, DataDirectory::Access::kReadOnly));
+      ASSIGN_OR_RETURN(crypto::SigningKey k, dir->LedgerSigningKey());
+      out_ << crypto::PublicKeyToPem(k.public_key());
+      return json();
+    });
+
+    auto* proof = ledger->add_subcommand(
+        "proof", "Print an inclusion proof of one entry, tied to the latest signed tree head");
+    AddLocation(proof, /*with_master_key=*/false);
+    proof->add_option("--entry", entry_index_, "Entry number (from 0)")->required();
+    proof->add_option("--against-size", against_size_,
+                      "Prove inclusion in the tree of this many entries, plus its consistency "
+                      "with the latest head");
+    Action(proof, [this]() -> absl::StatusOr<json> {
+      ASSIGN_OR_RETURN(auto store, OpenStoreOnly(loc_));
+      ASSIGN_OR_RETURN(auto tree, ledger::StoredTree::Open(store->ledger()));
+      ASSIGN_OR_RETURN(ledger::EntryProof p,
+                       ledger::ProveEntry(store->ledger(), *tree, entry_index_, against_size_));
+      return ledger::EntryProofToJson(p);
+    });
+
+    auto* check = ledger->add_subcommand(
+        "check-proof", "Check a proof offline with the public key alone (exit 4 if it fails)");
+    check->add_option("--public-key", public_key_path_, "Public key file (PEM)")->required();
+    check->add_option("proof", proof_path_, "Proof file (JSON); - for stdin")->required();
+    Action(check, [this]() -> absl::StatusOr<json> {
+      ASSIGN_OR_RETURN(std::string pem, ReadTextFile(public_key_path_));
+      ASSIGN_OR_RETURN(std::string public_key, crypto::PublicKeyFromPem(pem));
+      std::string text;
+      if (proof_path_ == "-") {
+        text.assign(std::istreambuf_iterator<char>(std::cin), {});
+      } else {
+        ASSIGN_OR_RETURN(text, ReadTextFile(proof_path_));
+      }
+      json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
+      if (parsed.is_discarded()) {
+        return absl::InvalidArgumentError(fmt::format("{}: not JSON", proof_path_));
+      }
+      ASSIGN_OR_RETURN(ledger::EntryProof p, ledger::EntryProofFromJson(parsed));
+      RETURN_IF_ERROR(ledger::CheckEntryProof(p, public_key));
+      err_ << "Proof valid: entry " << p.index << " is in the ledger signed at "
+           << common::FormatTimestamp(p.head.timestamp) << " (" << p.head.tree_size
+           << " entries).\n";
+      return json{{"valid", true},
+                  {"entry", p.index},
+                  {"tree_size", p.tree_size},
+                  {"tree_head", ledger::TreeHeadToJson(p.head)}};
     });
   }
 
@@ -409,13 +885,15 @@ class CommandLine {
       ASSIGN_OR_RETURN(int64_t subjects, records.CountSubjects());
       ASSIGN_OR_RETURN(int64_t record_count, records.CountRecords());
       ASSIGN_OR_RETURN(int schema, records.SchemaVersion());
+      ASSIGN_OR_RETURN(int64_t entries, dir->store().ledger().CountEntries());
       return json{{"data", loc_.ResolvedDataDir()},
                   {"engine", std::string(dir->store().engine())},
                   {"schema_version", schema},
                   {"policy_version", dir->policy_version()},
                   {"operator", dir->policy().operator_info.name},
                   {"subjects", subjects},
-                  {"records", record_count}};
+                  {"records", record_count},
+                  {"ledger_entries", entries}};
     });
   }
 
@@ -427,6 +905,16 @@ class CommandLine {
   std::string policy_path_, import_path_, subject_, category_, service_, value_, collected_at_;
   std::optional<int64_t> policy_version_;
   std::optional<std::string> phone_, email_, contract_, name_, birth_date_;
+  // Uses, actors, consents, stop orders.
+  std::string actor_, purpose_, ground_, reason_, target_actor_, course_, completed_;
+  std::vector<std::string> categories_, roles_;
+  std::optional<std::string> recipient_, evidence_, optional_purpose_;
+  std::string channel_, given_at_, consent_id_, stop_kind_, request_id_;
+  bool explicit_location_ = false, cross_border_informed_ = false;
+  // Ledger.
+  std::string public_key_path_, proof_path_;
+  uint64_t entry_index_ = 0;
+  std::optional<uint64_t> against_size_;
 };
 
 }  // namespace

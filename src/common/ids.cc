@@ -29,6 +29,8 @@ std::string_view IdPrefix(IdKind kind) {
       return "hld_";
     case IdKind::kToken:
       return "tok_";
+    case IdKind::kStopOrder:
+      return "stp_";
   }
   return "";
 }

@@ -22,6 +22,7 @@ enum class IdKind {
   kIncident,   // inc_
   kHold,       // hld_
   kToken,      // tok_
+  kStopOrder,  // stp_
 };
 
 std::string_view IdPrefix(IdKind kind);

@@ -10,6 +10,10 @@ std::string FormatTimestamp(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
 }
 
+std::string FormatTimestampMicros(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone());
+}
+
 absl::StatusOr<absl::CivilDay> ParseDate(std::string_view text) {
   absl::CivilDay day;
   if (text.size() != 10 || !absl::ParseCivilTime(ToAbsl(text), &day)) {

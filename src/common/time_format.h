@@ -15,6 +15,8 @@ namespace mamori::common {
 
 // Seconds precision, always with a trailing Z.
 std::string FormatTimestamp(absl::Time t);
+// RFC 3339 in UTC with microseconds: "2026-04-01T09:30:00.123456Z".
+std::string FormatTimestampMicros(absl::Time t);
 
 // Accepts "YYYY-MM-DD" (midnight UTC) or RFC 3339 with a zone offset
 // ("2026-04-01T09:30:00+09:00", fractional seconds allowed).

@@ -39,4 +39,11 @@ class SigningKey {
 bool VerifySignature(std::string_view public_key, std::string_view message,
                      std::string_view signature);
 
+// A raw 32-byte Ed25519 public key as PEM (SubjectPublicKeyInfo, "-----BEGIN
+// PUBLIC KEY-----"), the form `openssl pkeyutl -verify -pubin` reads.
+std::string PublicKeyToPem(std::string_view public_key);
+// The raw 32-byte key of an Ed25519 PEM public key. InvalidArgument for
+// anything else.
+absl::StatusOr<std::string> PublicKeyFromPem(std::string_view pem);
+
 }  // namespace mamori::crypto

@@ -152,102 +152,145 @@ void MerkleTree::Append(const Hash& leaf_hash) {
   }
 }
 
-Hash MerkleTree::SubtreeHash(uint64_t begin, uint64_t end) const {
-  // [begin, end) is aligned, so it is the run of complete subtrees given by
-  // the binary digits of its size, largest first; MTH folds them from the
-  // right (the left part of each split is complete, the right part recurses).
-  std::array<const Hash*, 64> parts;
-  size_t count = 0;
-  uint64_t position = begin;
-  const uint64_t n = end - begin;
-  for (int level = std::bit_width(n) - 1; level >= 0; --level) {
-    const uint64_t width = uint64_t{1} << level;
-    if ((n & width) == 0) continue;
-    parts[count++] = &levels_[static_cast<size_t>(level)][position >> level];
-    position += width;
+namespace {
+
+// The RFC 6962 recursions over a SubtreeSource. A read error is kept and
+// stops further reads; the caller returns it.
+class TreeWalk {
+ public:
+  explicit TreeWalk(const SubtreeSource& source) : source_(source) {}
+
+  const absl::Status& status() const { return status_; }
+
+  // MTH(D[begin:end]) where [begin, end) is a subtree of the RFC recursion:
+  // begin is a multiple of a power of two >= end - begin. Such a range is
+  // the run of complete subtrees given by the binary digits of its size,
+  // largest first; MTH folds them from the right.
+  Hash SubtreeHash(uint64_t begin, uint64_t end) {
+    std::array<Hash, 64> parts;
+    size_t count = 0;
+    uint64_t position = begin;
+    const uint64_t n = end - begin;
+    for (int level = std::bit_width(n) - 1; level >= 0; --level) {
+      const uint64_t width = uint64_t{1} << level;
+      if ((n & width) == 0) continue;
+      parts[count++] = Read(level, position >> level);
+      position += width;
+    }
+    Hash hash = parts[count - 1];
+    for (size_t i = count - 1; i-- > 0;) hash = NodeHash(parts[i], hash);
+    return hash;
   }
-  Hash hash = *parts[count - 1];
-  for (size_t i = count - 1; i-- > 0;) hash = NodeHash(*parts[i], hash);
-  return hash;
-}
 
-Hash MerkleTree::Root() const { return size() == 0 ? EmptyTreeRoot() : SubtreeHash(0, size()); }
+  // PATH(m, D[n]) = PATH(m, D[0:k]) : MTH(D[k:n]) for m < k,
+  //                 PATH(m - k, D[k:n]) : MTH(D[0:k]) for m >= k.
+  void AppendPath(uint64_t index, uint64_t begin, uint64_t end, std::vector<Hash>& path) {
+    if (end - begin == 1) return;
+    const uint64_t middle = begin + SplitPoint(end - begin);
+    if (index < middle) {
+      AppendPath(index, begin, middle, path);
+      path.push_back(SubtreeHash(middle, end));
+    } else {
+      AppendPath(index, middle, end, path);
+      path.push_back(SubtreeHash(begin, middle));
+    }
+  }
 
-absl::StatusOr<Hash> MerkleTree::RootAt(uint64_t tree_size) const {
-  if (tree_size > size()) {
+  // SUBPROOF(m, D[m], b) = {} if b, {MTH(D[m])} otherwise;
+  // SUBPROOF(m, D[n], b) = SUBPROOF(m, D[0:k], b) : MTH(D[k:n]) for m <= k,
+  //                        SUBPROOF(m - k, D[k:n], false) : MTH(D[0:k]) for m > k.
+  void AppendSubproof(uint64_t old_size, uint64_t begin, uint64_t end, bool old_is_root,
+                      std::vector<Hash>& proof) {
+    const uint64_t n = end - begin;
+    if (old_size == n) {
+      if (!old_is_root) proof.push_back(SubtreeHash(begin, end));
+      return;
+    }
+    const uint64_t k = SplitPoint(n);
+    if (old_size <= k) {
+      AppendSubproof(old_size, begin, begin + k, old_is_root, proof);
+      proof.push_back(SubtreeHash(begin + k, end));
+    } else {
+      AppendSubproof(old_size - k, begin + k, end, false, proof);
+      proof.push_back(SubtreeHash(begin, begin + k));
+    }
+  }
+
+ private:
+  Hash Read(int level, uint64_t index) {
+    if (!status_.ok()) return Hash{};
+    absl::StatusOr<Hash> node = source_.Node(level, index);
+    if (!node.ok()) {
+      status_ = node.status();
+      return Hash{};
+    }
+    return *node;
+  }
+
+  const SubtreeSource& source_;
+  absl::Status status_;
+};
+
+absl::Status CheckSize(const SubtreeSource& source, uint64_t tree_size) {
+  if (tree_size > source.size()) {
     return absl::OutOfRangeError(
-        fmt::format("tree size {} is beyond the tree's {} leaves", tree_size, size()));
+        fmt::format("tree size {} is beyond the tree's {} leaves", tree_size, source.size()));
   }
-  return tree_size == 0 ? EmptyTreeRoot() : SubtreeHash(0, tree_size);
+  return absl::OkStatus();
 }
 
-// PATH(m, D[n]) = PATH(m, D[0:k]) : MTH(D[k:n]) for m < k,
-//                 PATH(m - k, D[k:n]) : MTH(D[0:k]) for m >= k.
-void MerkleTree::AppendPath(uint64_t index, uint64_t begin, uint64_t end,
-                            std::vector<Hash>& path) const {
-  if (end - begin == 1) return;
-  const uint64_t middle = begin + SplitPoint(end - begin);
-  if (index < middle) {
-    AppendPath(index, begin, middle, path);
-    path.push_back(SubtreeHash(middle, end));
-  } else {
-    AppendPath(index, middle, end, path);
-    path.push_back(SubtreeHash(begin, middle));
-  }
+}  // namespace
+
+absl::StatusOr<Hash> RootOf(const SubtreeSource& source, uint64_t tree_size) {
+  if (absl::Status s = CheckSize(source, tree_size); !s.ok()) return s;
+  if (tree_size == 0) return EmptyTreeRoot();
+  TreeWalk walk(source);
+  Hash root = walk.SubtreeHash(0, tree_size);
+  if (!walk.status().ok()) return walk.status();
+  return root;
 }
 
-absl::StatusOr<std::vector<Hash>> MerkleTree::InclusionProof(uint64_t index,
-                                                             uint64_t tree_size) const {
+absl::StatusOr<std::vector<Hash>> InclusionProofOf(const SubtreeSource& source, uint64_t index,
+                                                   uint64_t tree_size) {
   if (index >= tree_size) {
     return absl::InvalidArgumentError(
         fmt::format("leaf {} is not in a tree of {} leaves", index, tree_size));
   }
-  if (tree_size > size()) {
-    return absl::OutOfRangeError(
-        fmt::format("tree size {} is beyond the tree's {} leaves", tree_size, size()));
-  }
+  if (absl::Status s = CheckSize(source, tree_size); !s.ok()) return s;
   std::vector<Hash> path;
   path.reserve(static_cast<size_t>(std::bit_width(tree_size - 1)));
-  AppendPath(index, 0, tree_size, path);
+  TreeWalk walk(source);
+  walk.AppendPath(index, 0, tree_size, path);
+  if (!walk.status().ok()) return walk.status();
   return path;
 }
 
-// SUBPROOF(m, D[m], b) = {} if b, {MTH(D[m])} otherwise;
-// SUBPROOF(m, D[n], b) = SUBPROOF(m, D[0:k], b) : MTH(D[k:n]) for m <= k,
-//                        SUBPROOF(m - k, D[k:n], false) : MTH(D[0:k]) for m > k.
-void MerkleTree::AppendSubproof(uint64_t old_size, uint64_t begin, uint64_t end, bool old_is_root,
-                                std::vector<Hash>& proof) const {
-  const uint64_t n = end - begin;
-  if (old_size == n) {
-    if (!old_is_root) proof.push_back(SubtreeHash(begin, end));
-    return;
-  }
-  const uint64_t k = SplitPoint(n);
-  if (old_size <= k) {
-    AppendSubproof(old_size, begin, begin + k, old_is_root, proof);
-    proof.push_back(SubtreeHash(begin + k, end));
-  } else {
-    AppendSubproof(old_size - k, begin + k, end, false, proof);
-    proof.push_back(SubtreeHash(begin, begin + k));
-  }
-}
-
-absl::StatusOr<std::vector<Hash>> MerkleTree::ConsistencyProof(uint64_t old_size,
-                                                               uint64_t new_size) const {
+absl::StatusOr<std::vector<Hash>> ConsistencyProofOf(const SubtreeSource& source, uint64_t old_size,
+                                                     uint64_t new_size) {
   if (old_size > new_size) {
     return absl::InvalidArgumentError(
         fmt::format("old tree size {} is larger than new tree size {}", old_size, new_size));
   }
-  if (new_size > size()) {
-    return absl::OutOfRangeError(
-        fmt::format("tree size {} is beyond the tree's {} leaves", new_size, size()));
-  }
+  if (absl::Status s = CheckSize(source, new_size); !s.ok()) return s;
   std::vector<Hash> proof;
   if (old_size == 0 || old_size == new_size) return proof;
   proof.reserve(static_cast<size_t>(std::bit_width(new_size - 1)) + 1);
-  AppendSubproof(old_size, 0, new_size, /*old_is_root=*/true, proof);
+  TreeWalk walk(source);
+  walk.AppendSubproof(old_size, 0, new_size, /*old_is_root=*/true, proof);
+  if (!walk.status().ok()) return walk.status();
   return proof;
 }
+
+absl::StatusOr<Hash> MerkleTree::Node(int level, uint64_t index) const {
+  if (level < 0 || static_cast<size_t>(level) >= levels_.size() ||
+      index >= levels_[static_cast<size_t>(level)].size()) {
+    return absl::OutOfRangeError(
+        fmt::format("no complete subtree at level {} index {}", level, index));
+  }
+  return levels_[static_cast<size_t>(level)][index];
+}
+
+Hash MerkleTree::Root() const { return size() == 0 ? EmptyTreeRoot() : *RootAt(size()); }
 
 bool VerifyInclusion(const Hash& leaf_hash, uint64_t index, uint64_t tree_size,
                      std::span<const Hash> proof, const Hash& root) {

@@ -46,53 +46,70 @@ std::string ToHex(const Hash& hash);
 // Parses 64 hexadecimal digits (either case). InvalidArgument otherwise.
 absl::StatusOr<Hash> HashFromHex(std::string_view hex);
 
-// An append-only Merkle tree over leaf hashes. It keeps every level, so the
-// root of any earlier size and any proof are computed without rehashing
-// leaves. Only complete subtrees are stored (level l holds the hashes of the
-// aligned subtrees of 2^l leaves); the incomplete nodes on the right edge of
-// a tree whose size is not a power of two are computed when needed, in
-// O(log n) node hashes. Memory: about 2 hashes (64 bytes) per leaf. Append
-// costs one node hash on average.
-class MerkleTree {
+// Where the tree algorithms read hashes: Node(level, index) is the MTH of
+// the complete, aligned subtree of leaves [index * 2^level, (index + 1) *
+// 2^level), level 0 being the leaf hashes. The in-memory MerkleTree below is
+// one; the ledger's stored tree (ledger/stored_tree.h) is another.
+class SubtreeSource {
+ public:
+  virtual ~SubtreeSource() = default;
+  // The number of leaves.
+  virtual uint64_t size() const = 0;
+  // REQUIRES: the subtree lies within size().
+  virtual absl::StatusOr<Hash> Node(int level, uint64_t index) const = 0;
+};
+
+// MTH(D[0:tree_size]), from the O(log n) complete subtrees that make it up.
+// OutOfRange if tree_size > source.size().
+absl::StatusOr<Hash> RootOf(const SubtreeSource& source, uint64_t tree_size);
+
+// RFC 6962 section 2.1.1 PATH(index, D[0:tree_size]): the audit path of
+// leaf `index` in the tree of the first tree_size leaves, from the leaf's
+// sibling up to the root's child. InvalidArgument if index >= tree_size;
+// OutOfRange if tree_size > source.size().
+absl::StatusOr<std::vector<Hash>> InclusionProofOf(const SubtreeSource& source, uint64_t index,
+                                                   uint64_t tree_size);
+
+// RFC 6962 section 2.1.2 PROOF(old_size, D[0:new_size]): shows that the tree
+// of new_size leaves extends the tree of old_size leaves. The RFC defines
+// it for 0 < old_size < new_size; SUBPROOF(m, D[m], true) = {} makes it
+// empty when old_size == new_size, and it is empty when old_size == 0 too
+// (every tree extends the empty tree), as in the certificate-transparency
+// reference code. InvalidArgument if old_size > new_size; OutOfRange if
+// new_size > source.size().
+absl::StatusOr<std::vector<Hash>> ConsistencyProofOf(const SubtreeSource& source, uint64_t old_size,
+                                                     uint64_t new_size);
+
+// An append-only Merkle tree over leaf hashes, in memory. It keeps every
+// complete subtree (level l holds the hashes of the aligned subtrees of 2^l
+// leaves), so the root of any earlier size and any proof are computed
+// without rehashing leaves; the incomplete nodes on the right edge of a tree
+// whose size is not a power of two are computed when needed, in O(log n)
+// node hashes. Memory: about 2 hashes (64 bytes) per leaf. Append costs one
+// node hash on average.
+class MerkleTree final : public SubtreeSource {
  public:
   MerkleTree() = default;
 
   // Appends a leaf hash (normally LeafHash(entry)) as leaf number size().
   void Append(const Hash& leaf_hash);
 
-  // The number of leaves.
-  uint64_t size() const { return levels_.empty() ? 0 : levels_[0].size(); }
+  uint64_t size() const override { return levels_.empty() ? 0 : levels_[0].size(); }
+  absl::StatusOr<Hash> Node(int level, uint64_t index) const override;
 
   // MTH of the whole tree; EmptyTreeRoot() when empty.
   Hash Root() const;
 
-  // MTH(D[0:tree_size]). OutOfRange if tree_size > size().
-  absl::StatusOr<Hash> RootAt(uint64_t tree_size) const;
-
-  // RFC 6962 section 2.1.1 PATH(index, D[0:tree_size]): the audit path of
-  // leaf `index` in the tree of the first tree_size leaves, from the leaf's
-  // sibling up to the root's child. InvalidArgument if index >= tree_size;
-  // OutOfRange if tree_size > size().
-  absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t tree_size) const;
-
-  // RFC 6962 section 2.1.2 PROOF(old_size, D[0:new_size]): shows that the tree
-  // of new_size leaves extends the tree of old_size leaves. The RFC defines
-  // it for 0 < old_size < new_size; SUBPROOF(m, D[m], true) = {} makes it
-  // empty when old_size == new_size, and it is empty when old_size == 0 too
-  // (every tree extends the empty tree), as in the certificate-transparency
-  // reference code. InvalidArgument if old_size > new_size; OutOfRange if
-  // new_size > size().
-  absl::StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t old_size, uint64_t new_size) const;
+  // RootOf, InclusionProofOf and ConsistencyProofOf on this tree.
+  absl::StatusOr<Hash> RootAt(uint64_t tree_size) const { return RootOf(*this, tree_size); }
+  absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t tree_size) const {
+    return InclusionProofOf(*this, index, tree_size);
+  }
+  absl::StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t old_size, uint64_t new_size) const {
+    return ConsistencyProofOf(*this, old_size, new_size);
+  }
 
  private:
-  // MTH(D[begin:end]) where [begin, end) is a subtree of the RFC recursion:
-  // begin is a multiple of a power of two >= end - begin.
-  // REQUIRES: begin < end <= size().
-  Hash SubtreeHash(uint64_t begin, uint64_t end) const;
-  void AppendPath(uint64_t index, uint64_t begin, uint64_t end, std::vector<Hash>& path) const;
-  void AppendSubproof(uint64_t old_size, uint64_t begin, uint64_t end, bool old_is_root,
-                      std::vector<Hash>& proof) const;
-
   // levels_[l][j] = MTH of leaves [j * 2^l, (j + 1) * 2^l); levels_[0] holds
   // the leaf hashes.
   std::vector<std::vector<Hash>> levels_;

@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
 #include "store/internal/sqlite_db.h"
+#include "store/internal/sqlite_parts.h"
 
 namespace mamori::store {
 namespace {
@@ -65,6 +66,66 @@ CREATE TABLE blind_indexes (
   PRIMARY KEY (kind, mac, subject_id)
 ) WITHOUT ROWID;
 )sql"},
+    // Facts the decision engine reads, and the ledger.
+    {2, R"sql(
+CREATE TABLE actors (
+  id          TEXT   PRIMARY KEY,
+  roles       TEXT   NOT NULL,
+  created_at  BIGINT NOT NULL,
+  created_by  TEXT   NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE trainings (
+  actor_id      TEXT   NOT NULL REFERENCES actors(id),
+  course        TEXT   NOT NULL,
+  completed_at  BIGINT NOT NULL,
+  recorded_at   BIGINT NOT NULL,
+  recorded_by   TEXT   NOT NULL
+);
+CREATE INDEX trainings_by_actor ON trainings(actor_id, completed_at);
+CREATE TABLE consents (
+  id                     TEXT    PRIMARY KEY,
+  subject_id             TEXT    NOT NULL REFERENCES subjects(id),
+  purpose                TEXT    NOT NULL,
+  recipient              TEXT,
+  given_at               BIGINT  NOT NULL,
+  channel                TEXT    NOT NULL,
+  evidence               TEXT    NOT NULL,
+  explicit_for_location  INTEGER NOT NULL,
+  cross_border_informed  INTEGER NOT NULL,
+  policy_version         INTEGER NOT NULL,
+  recorded_by            TEXT    NOT NULL,
+  withdrawn_at           BIGINT,
+  withdrawal_channel     TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX consents_by_subject ON consents(subject_id);
+CREATE TABLE stop_orders (
+  id          TEXT   PRIMARY KEY,
+  subject_id  TEXT   NOT NULL REFERENCES subjects(id),
+  kind        TEXT   NOT NULL CHECK (kind IN ('use', 'provision')),
+  purpose     TEXT,
+  recipient   TEXT,
+  created_at  BIGINT NOT NULL,
+  request_id  TEXT   NOT NULL,
+  lifted_at   BIGINT
+);
+CREATE INDEX stop_orders_by_subject ON stop_orders(subject_id);
+CREATE TABLE ledger_entries (
+  seq        INTEGER PRIMARY KEY,
+  entry      BLOB    NOT NULL,
+  leaf_hash  BLOB    NOT NULL,
+  nodes      BLOB    NOT NULL
+);
+CREATE TABLE tree_heads (
+  tree_size  INTEGER PRIMARY KEY,
+  signed_at  BIGINT  NOT NULL,
+  root_hash  BLOB    NOT NULL,
+  signature  BLOB    NOT NULL
+);
+CREATE TABLE ledger_notes (
+  seq   INTEGER PRIMARY KEY,
+  text  TEXT    NOT NULL
+);
+)sql"},
 };
 
 constexpr Migration kKeyMigrations[] = {
@@ -93,8 +154,8 @@ CREATE TABLE operator_keys (
 constexpr int kRecordsPageSize = 16384;
 constexpr int kKeysPageSize = 4096;
 
-int64_t ToMicros(absl::Time t) { return absl::ToUnixMicros(t); }
-absl::Time FromMicros(int64_t us) { return absl::FromUnixMicros(us); }
+using internal::FromMicros;
+using internal::ToMicros;
 
 // Applies the migrations newer than the file's version, all in one
 // transaction, and returns the resulting version.
@@ -134,28 +195,54 @@ absl::StatusOr<int> Migrate(SqliteDatabase& db, std::span<const Migration> migra
   return latest;
 }
 
+// The outer transaction is BEGIN IMMEDIATE .. COMMIT; a transaction begun
+// inside another is a savepoint, so a service can run its own all-or-nothing
+// unit inside the engine's group commit and roll back only its part.
 class SqliteTransaction final : public Transaction {
  public:
-  explicit SqliteTransaction(SqliteDatabase& db) : db_(db) {}
+  SqliteTransaction(SqliteDatabase& db, int depth) : db_(db), depth_(depth) {}
   ~SqliteTransaction() override {
-    if (!done_) (void)db_.Exec("ROLLBACK");
+    if (!done_) Rollback();
   }
   absl::Status Commit() override {
     if (done_) return absl::FailedPreconditionError("transaction already finished");
+    if (db_.transaction_depth() != depth_) {
+      return absl::FailedPreconditionError("a nested transaction is still open");
+    }
     done_ = true;
-    absl::Status s = db_.Exec("COMMIT");
-    if (!s.ok()) (void)db_.Exec("ROLLBACK");
+    absl::Status s = db_.Exec(depth_ == 1 ? std::string("COMMIT")
+                                          : fmt::format("RELEASE SAVEPOINT t{}", depth_));
+    if (!s.ok()) {
+      done_ = false;
+      Rollback();
+      return s;
+    }
+    db_.set_transaction_depth(depth_ - 1);
     return s;
   }
 
  private:
+  void Rollback() {
+    done_ = true;
+    if (depth_ == 1) {
+      (void)db_.Exec("ROLLBACK");
+    } else {
+      (void)db_.Exec(fmt::format("ROLLBACK TO SAVEPOINT t{0}; RELEASE SAVEPOINT t{0}", depth_));
+    }
+    db_.set_transaction_depth(depth_ - 1);
+  }
+
   SqliteDatabase& db_;
+  int depth_;
   bool done_ = false;
 };
 
 absl::StatusOr<std::unique_ptr<Transaction>> Begin(SqliteDatabase& db) {
-  RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-  return std::make_unique<SqliteTransaction>(db);
+  const int depth = db.transaction_depth() + 1;
+  RETURN_IF_ERROR(db.Exec(depth == 1 ? std::string("BEGIN IMMEDIATE")
+                                     : fmt::format("SAVEPOINT t{}", depth)));
+  db.set_transaction_depth(depth);
+  return std::make_unique<SqliteTransaction>(db, depth);
 }
 
 absl::StatusOr<std::unique_ptr<SqliteDatabase>> OpenFile(const std::string& path, bool create,
@@ -299,6 +386,8 @@ class SqliteRecordStore final : public RecordStore {
   }
 
   absl::StatusOr<int> SchemaVersion() override { return schema_version_; }
+
+  SqliteDatabase& database() { return *db_; }
 
  private:
   explicit SqliteRecordStore(std::unique_ptr<SqliteDatabase> db) : db_(std::move(db)) {}
@@ -486,14 +575,27 @@ class SqliteKeyStore final : public KeyStore {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::unique_ptr<SqliteRecordStore> records, std::unique_ptr<SqliteKeyStore> keys)
-      : records_(std::move(records)), keys_(std::move(keys)) {}
+  SqliteStore(std::unique_ptr<SqliteRecordStore> records, std::unique_ptr<FactStore> facts,
+              std::unique_ptr<LedgerStore> ledger, std::unique_ptr<SqliteKeyStore> keys)
+      : records_(std::move(records)),
+        facts_(std::move(facts)),
+        ledger_(std::move(ledger)),
+        keys_(std::move(keys)) {}
+  ~SqliteStore() override {
+    // The parts hold statements on the records connection: finalize them first.
+    facts_.reset();
+    ledger_.reset();
+  }
   RecordStore& records() override { return *records_; }
+  FactStore& facts() override { return *facts_; }
+  LedgerStore& ledger() override { return *ledger_; }
   KeyStore& keys() override { return *keys_; }
   std::string_view engine() const override { return "sqlite"; }
 
  private:
   std::unique_ptr<SqliteRecordStore> records_;
+  std::unique_ptr<FactStore> facts_;
+  std::unique_ptr<LedgerStore> ledger_;
   std::unique_ptr<SqliteKeyStore> keys_;
 };
 
@@ -514,7 +616,10 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& direct
   ASSIGN_OR_RETURN(auto keys, SqliteKeyStore::Open((dir / kKeysFileName).string(), options.create));
   ASSIGN_OR_RETURN(auto records,
                    SqliteRecordStore::Open((dir / kRecordsFileName).string(), options.create));
-  return std::make_unique<SqliteStore>(std::move(records), std::move(keys));
+  ASSIGN_OR_RETURN(auto facts, internal::NewSqliteFactStore(records->database()));
+  ASSIGN_OR_RETURN(auto ledger, internal::NewSqliteLedgerStore(records->database()));
+  return std::make_unique<SqliteStore>(std::move(records), std::move(facts), std::move(ledger),
+                                       std::move(keys));
 }
 
 }  // namespace mamori::store

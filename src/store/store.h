@@ -4,7 +4,9 @@
 // A Store has two halves kept in separate files (or schemas), because keys
 // must be destroyable apart from the records they protect:
 //   - RecordStore: subjects, encrypted records, blind indexes, policy
-//     versions (and, later, the ledger and the services' tables);
+//     versions; with FactStore (actors, training, consents, stop orders) and
+//     LedgerStore (entries, Merkle nodes, signed tree heads) in the same
+//     file, so a change and its ledger entry commit together;
 //   - KeyStore: wrapped keys only (subject keys, data keys, operator keys).
 // Neither half ever sees a plaintext value or an unwrapped key.
 //
@@ -22,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -70,11 +73,84 @@ struct DataKeyId {
 };
 
 // A unit of work on one half of the store. Destroying it without Commit()
-// rolls back. At most one is open per half at a time.
+// rolls back. A transaction begun while another is open on the same half
+// nests inside it: committing it keeps its changes for the outer one to
+// commit, rolling it back undoes only its own. Commit inner ones first.
 class Transaction {
  public:
   virtual ~Transaction() = default;
   virtual absl::Status Commit() = 0;
+};
+
+// --- Facts the decision engine reads (policy/decision.h) ---
+
+// An employee or system client and its roles (policy role ids).
+struct ActorRow {
+  std::string id;  // e.g. "emp:tanaka", "sys:billing"
+  std::vector<std::string> roles;
+  absl::Time created_at;
+  std::string created_by;  // actor id
+};
+
+// One completed course. Validity comes from the policy's course definition.
+struct TrainingRow {
+  std::string actor_id;
+  std::string course;
+  absl::Time completed_at;
+  absl::Time recorded_at;
+  std::string recorded_by;
+};
+
+// A data subject's consent, with the evidence needed to prove it (ISO/IEC TS
+// 27560 consent record). `evidence` may quote the person and so never goes
+// to the ledger; the ledger holds its SHA-256.
+struct ConsentRow {
+  std::string id;  // con_...
+  std::string subject_id;
+  std::string purpose;
+  std::optional<std::string> recipient;  // consent to provision to this third party
+  absl::Time given_at;
+  std::string channel;  // how it was given: "web", "call_center", "paper", "cli", ...
+  std::string evidence;
+  bool explicit_for_location = false;
+  bool cross_border_informed = false;
+  int64_t policy_version = 0;  // the notice the person saw
+  std::string recorded_by;
+  std::optional<absl::Time> withdrawn_at;
+  std::string withdrawal_channel;  // "" while in force
+};
+
+// A cessation order (APPI Art. 35): stop using, or stop providing to third
+// parties, a subject's data; for one purpose / recipient or for all.
+struct StopOrderRow {
+  std::string id;  // stp_...
+  std::string subject_id;
+  std::string kind;                      // "use" or "provision"
+  std::optional<std::string> purpose;    // nullopt = every purpose
+  std::optional<std::string> recipient;  // provision orders: nullopt = every recipient
+  absl::Time created_at;
+  std::string request_id;  // the customer request that ordered it; "" when none
+  std::optional<absl::Time> lifted_at;
+};
+
+// --- The ledger (ledger/ledger.h; docs/ledger-format.md) ---
+
+// One ledger entry as stored. Entries are numbered from 0 without gaps.
+struct LedgerEntryRow {
+  int64_t seq = 0;
+  std::string entry;      // the canonical JSON bytes; the leaf is SHA-256(0x00 || entry)
+  std::string leaf_hash;  // 32 bytes
+  // The 32-byte hashes of the complete subtrees whose last leaf is this one,
+  // level 1 upward (as many as `seq` has trailing one bits).
+  std::string nodes;
+};
+
+// A signed tree head: the Merkle root of the first `tree_size` entries.
+struct TreeHeadRow {
+  int64_t tree_size = 0;
+  absl::Time signed_at;
+  std::string root_hash;  // 32 bytes
+  std::string signature;  // Ed25519, 64 bytes
 };
 
 class RecordStore {
@@ -114,6 +190,69 @@ class RecordStore {
   virtual absl::StatusOr<int> SchemaVersion() = 0;
 };
 
+// Actors, training, consents and stop orders. In the records file, so they
+// commit with the ledger entries that record them.
+class FactStore {
+ public:
+  virtual ~FactStore() = default;
+
+  // AlreadyExists when the id is taken.
+  virtual absl::Status InsertActor(const ActorRow& actor) = 0;
+  virtual absl::StatusOr<std::optional<ActorRow>> GetActor(std::string_view id) = 0;
+  // Sorted by id.
+  virtual absl::StatusOr<std::vector<ActorRow>> ListActors() = 0;
+
+  // NotFound when the actor does not exist.
+  virtual absl::Status InsertTraining(const TrainingRow& training) = 0;
+  // Oldest completion first; an empty `actor_id` lists every actor's.
+  virtual absl::StatusOr<std::vector<TrainingRow>> ListTrainings(std::string_view actor_id) = 0;
+
+  // NotFound when the subject does not exist; AlreadyExists for a taken id.
+  virtual absl::Status InsertConsent(const ConsentRow& consent) = 0;
+  virtual absl::StatusOr<std::optional<ConsentRow>> GetConsent(std::string_view id) = 0;
+  // NotFound for an unknown id; FailedPrecondition when already withdrawn.
+  virtual absl::Status WithdrawConsent(std::string_view id, absl::Time at,
+                                       std::string_view channel) = 0;
+  // In the order given; an empty `subject_id` lists every subject's.
+  virtual absl::StatusOr<std::vector<ConsentRow>> ListConsents(std::string_view subject_id) = 0;
+
+  // NotFound when the subject does not exist; AlreadyExists for a taken id.
+  virtual absl::Status InsertStopOrder(const StopOrderRow& order) = 0;
+  // NotFound for an unknown id; FailedPrecondition when already lifted.
+  virtual absl::Status LiftStopOrder(std::string_view id, absl::Time at) = 0;
+  // In creation order, lifted ones included; an empty `subject_id` lists all.
+  virtual absl::StatusOr<std::vector<StopOrderRow>> ListStopOrders(std::string_view subject_id) = 0;
+};
+
+// The ledger's entries, its stored Merkle nodes, its signed tree heads and
+// the notes kept beside entries (texts that may be personal, such as the
+// written reason for an exception ground: the entry holds their SHA-256).
+class LedgerStore {
+ public:
+  virtual ~LedgerStore() = default;
+
+  // Appends entries; their seq must continue the ledger without a gap
+  // (FailedPrecondition otherwise; AlreadyExists for a taken seq).
+  virtual absl::Status AppendEntries(std::span<const LedgerEntryRow> entries) = 0;
+  virtual absl::StatusOr<std::optional<LedgerEntryRow>> GetEntry(int64_t seq) = 0;
+  // The number of entries (the next seq).
+  virtual absl::StatusOr<int64_t> CountEntries() = 0;
+  // Calls `visit` for the entries [first, end) in seq order, stopping at the
+  // first error it returns. Rows are reused between calls.
+  using EntryVisitor = std::function<absl::Status(const LedgerEntryRow&)>;
+  virtual absl::Status ScanEntries(int64_t first, int64_t end, const EntryVisitor& visit) = 0;
+
+  // AlreadyExists when a head of that size exists.
+  virtual absl::Status InsertTreeHead(const TreeHeadRow& head) = 0;
+  virtual absl::StatusOr<std::optional<TreeHeadRow>> LatestTreeHead() = 0;
+  virtual absl::StatusOr<std::optional<TreeHeadRow>> GetTreeHead(int64_t tree_size) = 0;
+  // Smallest tree first.
+  virtual absl::StatusOr<std::vector<TreeHeadRow>> ListTreeHeads() = 0;
+
+  virtual absl::Status InsertNote(int64_t seq, std::string_view text) = 0;
+  virtual absl::StatusOr<std::optional<std::string>> GetNote(int64_t seq) = 0;
+};
+
 class KeyStore {
  public:
   virtual ~KeyStore() = default;
@@ -145,6 +284,10 @@ class Store {
  public:
   virtual ~Store() = default;
   virtual RecordStore& records() = 0;
+  // Facts and ledger live with the records (one transaction: begin it on
+  // records()).
+  virtual FactStore& facts() = 0;
+  virtual LedgerStore& ledger() = 0;
   virtual KeyStore& keys() = 0;
   virtual std::string_view engine() const = 0;  // "sqlite", "postgresql"
 };

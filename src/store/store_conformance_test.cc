@@ -5,6 +5,9 @@
 
 #include <filesystem>
 #include <functional>
+#include <string>
+#include <tuple>
+#include <vector>
 
 #include "absl/time/clock.h"
 #include "common/testing/test_files.h"
@@ -203,11 +206,400 @@ TEST_P(StoreConformanceTest, KeyTransactionRollsBack) {
   EXPECT_FALSE(ks.GetSubjectKey("sub_x").value().has_value());
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Engines, StoreConformanceTest,
-    ::testing::Values(EngineFactory{
-        "sqlite", [](const std::string& dir) { return OpenSqliteStore(dir, {.create = true}); }}),
-    [](const ::testing::TestParamInfo<EngineFactory>& param) { return param.param.name; });
+// --- Facts ---
+
+// Compared field by field: the rows have no operator==.
+auto Fields(const ActorRow& r) { return std::tie(r.id, r.roles, r.created_at, r.created_by); }
+auto Fields(const TrainingRow& r) {
+  return std::tie(r.actor_id, r.course, r.completed_at, r.recorded_at, r.recorded_by);
+}
+auto Fields(const ConsentRow& r) {
+  return std::tie(r.id, r.subject_id, r.purpose, r.recipient, r.given_at, r.channel, r.evidence,
+                  r.explicit_for_location, r.cross_border_informed, r.policy_version, r.recorded_by,
+                  r.withdrawn_at, r.withdrawal_channel);
+}
+auto Fields(const StopOrderRow& r) {
+  return std::tie(r.id, r.subject_id, r.kind, r.purpose, r.recipient, r.created_at, r.request_id,
+                  r.lifted_at);
+}
+
+// The ids of actor, consent or stop order rows, in order.
+template <typename Row>
+std::vector<std::string> Ids(const std::vector<Row>& rows) {
+  std::vector<std::string> ids;
+  for (const Row& r : rows) ids.push_back(r.id);
+  return ids;
+}
+std::vector<std::string> Courses(const std::vector<TrainingRow>& rows) {
+  std::vector<std::string> courses;
+  for (const TrainingRow& r : rows) courses.push_back(r.actor_id + "/" + r.course);
+  return courses;
+}
+
+// Times with microseconds, the precision engines keep.
+absl::Time At(int64_t seconds) {
+  return absl::FromUnixMicros((1'700'000'000 + seconds) * 1'000'000 + 123'456);
+}
+
+// Consent evidence may quote the person; no error may repeat it.
+constexpr char kEvidence[] = "Yamada Taro said: yes, use my location";
+
+// The facts need data subjects to refer to: sub_1 and sub_2 exist.
+class FactStoreConformanceTest : public StoreConformanceTest {
+ protected:
+  void SetUp() override {
+    StoreConformanceTest::SetUp();
+    if (HasFatalFailure()) return;
+    ASSERT_TRUE(store_->records().InsertSubject({"sub_1", At(0), 1}).ok());
+    ASSERT_TRUE(store_->records().InsertSubject({"sub_2", At(0), 1}).ok());
+  }
+
+  static ActorRow Actor(std::string id, std::vector<std::string> roles) {
+    return ActorRow{std::move(id), std::move(roles), At(1), "admin:root"};
+  }
+
+  static ConsentRow Consent(std::string id, std::string subject, absl::Time given_at) {
+    ConsentRow c;
+    c.id = std::move(id);
+    c.subject_id = std::move(subject);
+    c.purpose = "dpv:Marketing";
+    c.given_at = given_at;
+    c.channel = "web";
+    c.evidence = kEvidence;
+    c.policy_version = 1;
+    c.recorded_by = "emp:tanaka";
+    return c;
+  }
+
+  static StopOrderRow StopOrder(std::string id, std::string subject, absl::Time created_at) {
+    StopOrderRow o;
+    o.id = std::move(id);
+    o.subject_id = std::move(subject);
+    o.kind = "use";
+    o.created_at = created_at;
+    return o;
+  }
+};
+
+TEST_P(FactStoreConformanceTest, ActorsRoundTripSortedById) {
+  FactStore& facts = store_->facts();
+  ActorRow b = Actor("emp:b", {"role:clerk", "role:auditor"});
+  ActorRow a = Actor("emp:a", {"role:clerk"});
+  ActorRow none = Actor("sys:c", {});
+  ASSERT_TRUE(facts.InsertActor(b).ok());
+  ASSERT_TRUE(facts.InsertActor(none).ok());
+  ASSERT_TRUE(facts.InsertActor(a).ok());
+
+  auto got = facts.GetActor("emp:b");
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ(Fields(**got), Fields(b));
+  EXPECT_EQ(Fields(facts.GetActor("sys:c").value().value()), Fields(none));
+  EXPECT_FALSE(facts.GetActor("emp:missing").value().has_value());
+  EXPECT_FALSE(facts.GetActor("").value().has_value());
+
+  auto list = facts.ListActors();
+  ASSERT_TRUE(list.ok()) << list.status();
+  EXPECT_EQ(Ids(*list), (std::vector<std::string>{"emp:a", "emp:b", "sys:c"}));
+  EXPECT_EQ(Fields((*list)[0]), Fields(a));
+}
+
+TEST_P(FactStoreConformanceTest, DuplicateActorIsAlreadyExistsAndKeepsTheFirst) {
+  FactStore& facts = store_->facts();
+  ASSERT_TRUE(facts.InsertActor(Actor("emp:a", {"role:clerk"})).ok());
+  EXPECT_EQ(facts.InsertActor(Actor("emp:a", {"role:admin"})).code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(facts.GetActor("emp:a").value()->roles, (std::vector<std::string>{"role:clerk"}));
+  EXPECT_EQ(facts.ListActors().value().size(), 1u);
+}
+
+TEST_P(FactStoreConformanceTest, ActorRolesReadBackUnchangedOrAreRefused) {
+  // An engine may not be able to store every role list (SQLite joins them
+  // with commas); it must refuse, not alter, what it cannot keep.
+  FactStore& facts = store_->facts();
+  const std::vector<std::vector<std::string>> odd = {{"a,b"}, {""}, {"x", ""}};
+  for (size_t i = 0; i < odd.size(); ++i) {
+    ActorRow actor = Actor("emp:" + std::to_string(i), odd[i]);
+    absl::Status s = facts.InsertActor(actor);
+    if (s.ok()) {
+      EXPECT_EQ(facts.GetActor(actor.id).value().value().roles, odd[i]) << i;
+    } else {
+      EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << i;
+      EXPECT_FALSE(facts.GetActor(actor.id).value().has_value()) << i;
+    }
+  }
+}
+
+TEST_P(FactStoreConformanceTest, TrainingsOldestCompletionFirst) {
+  FactStore& facts = store_->facts();
+  ASSERT_TRUE(facts.InsertActor(Actor("emp:a", {})).ok());
+  ASSERT_TRUE(facts.InsertActor(Actor("emp:b", {})).ok());
+  TrainingRow a_late{"emp:a", "privacy-2", At(300), At(301), "admin:root"};
+  TrainingRow b_mid{"emp:b", "privacy-1", At(200), At(201), "admin:root"};
+  TrainingRow a_early{"emp:a", "privacy-1", At(100), At(400), "admin:hr"};
+  ASSERT_TRUE(facts.InsertTraining(a_late).ok());
+  ASSERT_TRUE(facts.InsertTraining(b_mid).ok());
+  ASSERT_TRUE(facts.InsertTraining(a_early).ok());
+
+  auto a = facts.ListTrainings("emp:a");
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_EQ(a->size(), 2u);
+  EXPECT_EQ(Fields((*a)[0]), Fields(a_early));
+  EXPECT_EQ(Fields((*a)[1]), Fields(a_late));
+
+  auto all = facts.ListTrainings("");
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(Courses(*all),
+            (std::vector<std::string>{"emp:a/privacy-1", "emp:b/privacy-1", "emp:a/privacy-2"}));
+  EXPECT_TRUE(facts.ListTrainings("emp:nobody").value().empty());
+}
+
+TEST_P(FactStoreConformanceTest, TrainingForUnknownActorIsNotFound) {
+  FactStore& facts = store_->facts();
+  TrainingRow t{"emp:missing", "privacy-1", At(1), At(2), "admin:root"};
+  EXPECT_EQ(facts.InsertTraining(t).code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(facts.ListTrainings("").value().empty());
+}
+
+TEST_P(FactStoreConformanceTest, ConsentsRoundTripWithOptionalFieldsSetAndUnset) {
+  FactStore& facts = store_->facts();
+  ConsentRow bare = Consent("con_bare", "sub_1", At(10));
+  ConsentRow full = Consent("con_full", "sub_1", At(20));
+  full.purpose = "dpv:ThirdPartySharing";
+  full.recipient = "partner:acme";
+  full.channel = "call_center";
+  full.explicit_for_location = true;
+  full.cross_border_informed = true;
+  full.withdrawn_at = At(30);
+  full.withdrawal_channel = "paper";
+  ConsentRow empty_recipient = Consent("con_empty", "sub_2", At(40));
+  empty_recipient.recipient = "";  // set but empty is not the same as unset
+  ASSERT_TRUE(facts.InsertConsent(bare).ok());
+  ASSERT_TRUE(facts.InsertConsent(full).ok());
+  ASSERT_TRUE(facts.InsertConsent(empty_recipient).ok());
+
+  auto got = facts.GetConsent("con_bare");
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ(Fields(**got), Fields(bare));
+  EXPECT_FALSE((*got)->recipient.has_value());
+  EXPECT_FALSE((*got)->withdrawn_at.has_value());
+  EXPECT_EQ(Fields(facts.GetConsent("con_full").value().value()), Fields(full));
+  EXPECT_EQ(facts.GetConsent("con_empty").value().value().recipient,
+            std::optional<std::string>(""));
+  EXPECT_FALSE(facts.GetConsent("con_missing").value().has_value());
+}
+
+TEST_P(FactStoreConformanceTest, ConsentErrorsNameNoPersonalValue) {
+  FactStore& facts = store_->facts();
+  ASSERT_TRUE(facts.InsertConsent(Consent("con_1", "sub_1", At(10))).ok());
+  absl::Status duplicate = facts.InsertConsent(Consent("con_1", "sub_2", At(11)));
+  EXPECT_EQ(duplicate.code(), absl::StatusCode::kAlreadyExists);
+  absl::Status orphan = facts.InsertConsent(Consent("con_2", "sub_missing", At(12)));
+  EXPECT_EQ(orphan.code(), absl::StatusCode::kNotFound);
+  for (const absl::Status& s : {duplicate, orphan}) {
+    EXPECT_EQ(std::string(s.message()).find("Yamada"), std::string::npos) << s;
+  }
+  EXPECT_EQ(facts.GetConsent("con_1").value()->subject_id, "sub_1");
+  EXPECT_FALSE(facts.GetConsent("con_2").value().has_value());
+}
+
+TEST_P(FactStoreConformanceTest, ConsentsListedInTheOrderGiven) {
+  FactStore& facts = store_->facts();
+  ASSERT_TRUE(facts.InsertConsent(Consent("con_c", "sub_1", At(30))).ok());
+  ASSERT_TRUE(facts.InsertConsent(Consent("con_a", "sub_2", At(10))).ok());
+  ASSERT_TRUE(facts.InsertConsent(Consent("con_b", "sub_1", At(20))).ok());
+  ASSERT_TRUE(facts.InsertConsent(Consent("con_d", "sub_1", At(40))).ok());
+  ASSERT_TRUE(facts.WithdrawConsent("con_b", At(50), "web").ok());
+
+  auto sub1 = facts.ListConsents("sub_1");
+  ASSERT_TRUE(sub1.ok()) << sub1.status();
+  EXPECT_EQ(Ids(*sub1), (std::vector<std::string>{"con_b", "con_c", "con_d"}));
+  EXPECT_TRUE((*sub1)[0].withdrawn_at.has_value());  // withdrawn ones are listed too
+  EXPECT_EQ(Fields((*sub1)[1]), Fields(Consent("con_c", "sub_1", At(30))));
+  EXPECT_EQ(Ids(facts.ListConsents("").value()),
+            (std::vector<std::string>{"con_a", "con_b", "con_c", "con_d"}));
+  EXPECT_TRUE(facts.ListConsents("sub_missing").value().empty());
+}
+
+TEST_P(FactStoreConformanceTest, WithdrawConsentOnceOnly) {
+  FactStore& facts = store_->facts();
+  ASSERT_TRUE(facts.InsertConsent(Consent("con_1", "sub_1", At(10))).ok());
+  ASSERT_TRUE(facts.InsertConsent(Consent("con_2", "sub_1", At(11))).ok());
+  ASSERT_TRUE(facts.WithdrawConsent("con_1", At(20), "call_center").ok());
+  auto got = facts.GetConsent("con_1").value().value();
+  EXPECT_EQ(got.withdrawn_at, At(20));
+  EXPECT_EQ(got.withdrawal_channel, "call_center");
+  EXPECT_EQ(got.evidence, kEvidence);
+  EXPECT_FALSE(facts.GetConsent("con_2").value()->withdrawn_at.has_value());
+
+  absl::Status again = facts.WithdrawConsent("con_1", At(30), "web");
+  EXPECT_EQ(again.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(std::string(again.message()).find("Yamada"), std::string::npos) << again;
+  got = facts.GetConsent("con_1").value().value();
+  EXPECT_EQ(got.withdrawn_at, At(20));  // the first withdrawal stands
+  EXPECT_EQ(got.withdrawal_channel, "call_center");
+
+  EXPECT_EQ(facts.WithdrawConsent("con_missing", At(30), "web").code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(facts.WithdrawConsent("", At(30), "web").code(), absl::StatusCode::kNotFound);
+}
+
+TEST_P(FactStoreConformanceTest, ConsentRecordedAsWithdrawnCannotBeWithdrawnAgain) {
+  FactStore& facts = store_->facts();
+  ConsentRow c = Consent("con_1", "sub_1", At(10));
+  c.withdrawn_at = At(11);
+  c.withdrawal_channel = "paper";
+  ASSERT_TRUE(facts.InsertConsent(c).ok());
+  EXPECT_EQ(facts.WithdrawConsent("con_1", At(20), "web").code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_P(FactStoreConformanceTest, StopOrdersRoundTripWithOptionalFieldsSetAndUnset) {
+  FactStore& facts = store_->facts();
+  StopOrderRow every = StopOrder("stp_every", "sub_1", At(10));
+  StopOrderRow one = StopOrder("stp_one", "sub_1", At(20));
+  one.kind = "provision";
+  one.purpose = "dpv:Marketing";
+  one.recipient = "partner:acme";
+  one.request_id = "req_1";
+  one.lifted_at = At(25);
+  ASSERT_TRUE(facts.InsertStopOrder(every).ok());
+  ASSERT_TRUE(facts.InsertStopOrder(one).ok());
+
+  auto list = facts.ListStopOrders("sub_1");
+  ASSERT_TRUE(list.ok()) << list.status();
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ(Fields((*list)[0]), Fields(every));
+  EXPECT_FALSE((*list)[0].purpose.has_value());
+  EXPECT_FALSE((*list)[0].recipient.has_value());
+  EXPECT_FALSE((*list)[0].lifted_at.has_value());
+  EXPECT_EQ((*list)[0].request_id, "");
+  EXPECT_EQ(Fields((*list)[1]), Fields(one));
+}
+
+TEST_P(FactStoreConformanceTest, StopOrderErrors) {
+  FactStore& facts = store_->facts();
+  ASSERT_TRUE(facts.InsertStopOrder(StopOrder("stp_1", "sub_1", At(10))).ok());
+  EXPECT_EQ(facts.InsertStopOrder(StopOrder("stp_1", "sub_2", At(11))).code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(facts.InsertStopOrder(StopOrder("stp_2", "sub_missing", At(12))).code(),
+            absl::StatusCode::kNotFound);
+  StopOrderRow bad_kind = StopOrder("stp_3", "sub_1", At(13));
+  bad_kind.kind = "erase";
+  EXPECT_FALSE(facts.InsertStopOrder(bad_kind).ok());
+  EXPECT_EQ(Ids(facts.ListStopOrders("").value()), (std::vector<std::string>{"stp_1"}));
+  EXPECT_EQ(facts.ListStopOrders("").value()[0].subject_id, "sub_1");
+}
+
+TEST_P(FactStoreConformanceTest, StopOrdersInCreationOrderLiftedIncluded) {
+  FactStore& facts = store_->facts();
+  ASSERT_TRUE(facts.InsertStopOrder(StopOrder("stp_c", "sub_1", At(30))).ok());
+  ASSERT_TRUE(facts.InsertStopOrder(StopOrder("stp_a", "sub_2", At(10))).ok());
+  ASSERT_TRUE(facts.InsertStopOrder(StopOrder("stp_b", "sub_1", At(20))).ok());
+  ASSERT_TRUE(facts.LiftStopOrder("stp_b", At(40)).ok());
+
+  auto sub1 = facts.ListStopOrders("sub_1");
+  ASSERT_TRUE(sub1.ok()) << sub1.status();
+  EXPECT_EQ(Ids(*sub1), (std::vector<std::string>{"stp_b", "stp_c"}));
+  EXPECT_EQ((*sub1)[0].lifted_at, At(40));
+  EXPECT_FALSE((*sub1)[1].lifted_at.has_value());
+  EXPECT_EQ(Ids(facts.ListStopOrders("").value()),
+            (std::vector<std::string>{"stp_a", "stp_b", "stp_c"}));
+  EXPECT_TRUE(facts.ListStopOrders("sub_missing").value().empty());
+}
+
+TEST_P(FactStoreConformanceTest, LiftStopOrderOnceOnly) {
+  FactStore& facts = store_->facts();
+  ASSERT_TRUE(facts.InsertStopOrder(StopOrder("stp_1", "sub_1", At(10))).ok());
+  ASSERT_TRUE(facts.InsertStopOrder(StopOrder("stp_2", "sub_1", At(11))).ok());
+  ASSERT_TRUE(facts.LiftStopOrder("stp_1", At(20)).ok());
+  EXPECT_EQ(facts.LiftStopOrder("stp_1", At(30)).code(), absl::StatusCode::kFailedPrecondition);
+  auto list = facts.ListStopOrders("sub_1").value();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].lifted_at, At(20));  // the first lifting stands
+  EXPECT_FALSE(list[1].lifted_at.has_value());
+  EXPECT_EQ(facts.LiftStopOrder("stp_missing", At(30)).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(facts.LiftStopOrder("", At(30)).code(), absl::StatusCode::kNotFound);
+}
+
+TEST_P(FactStoreConformanceTest, FactsCommitAndRollBackWithTheRecordsTransaction) {
+  FactStore& facts = store_->facts();
+  {
+    auto tx = store_->records().BeginTransaction();
+    ASSERT_TRUE(tx.ok()) << tx.status();
+    ASSERT_TRUE(facts.InsertActor(Actor("emp:dropped", {})).ok());
+    ASSERT_TRUE(facts.InsertConsent(Consent("con_dropped", "sub_1", At(1))).ok());
+  }
+  EXPECT_FALSE(facts.GetActor("emp:dropped").value().has_value());
+  EXPECT_FALSE(facts.GetConsent("con_dropped").value().has_value());
+  {
+    auto tx = store_->records().BeginTransaction();
+    ASSERT_TRUE(tx.ok()) << tx.status();
+    ASSERT_TRUE(facts.InsertActor(Actor("emp:kept", {})).ok());
+    ASSERT_TRUE(facts.InsertStopOrder(StopOrder("stp_kept", "sub_1", At(1))).ok());
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  EXPECT_TRUE(facts.GetActor("emp:kept").value().has_value());
+  EXPECT_EQ(Ids(facts.ListStopOrders("sub_1").value()), (std::vector<std::string>{"stp_kept"}));
+}
+
+TEST_P(FactStoreConformanceTest, NestedTransactionRollsBackOnlyItsOwnChanges) {
+  RecordStore& rs = store_->records();
+  FactStore& facts = store_->facts();
+  {
+    auto outer = rs.BeginTransaction();
+    ASSERT_TRUE(outer.ok()) << outer.status();
+    ASSERT_TRUE(facts.InsertActor(Actor("emp:a", {})).ok());
+    {
+      auto inner = rs.BeginTransaction();
+      ASSERT_TRUE(inner.ok()) << inner.status();
+      ASSERT_TRUE(facts.InsertActor(Actor("emp:b", {})).ok());
+    }  // the inner one is dropped without Commit
+    EXPECT_TRUE(facts.GetActor("emp:a").value().has_value());
+    EXPECT_FALSE(facts.GetActor("emp:b").value().has_value());
+    ASSERT_TRUE((*outer)->Commit().ok());
+  }
+  EXPECT_TRUE(facts.GetActor("emp:a").value().has_value());
+  EXPECT_FALSE(facts.GetActor("emp:b").value().has_value());
+
+  {
+    auto outer = rs.BeginTransaction();
+    ASSERT_TRUE(outer.ok()) << outer.status();
+    ASSERT_TRUE(facts.InsertActor(Actor("emp:c", {})).ok());
+    {
+      auto inner = rs.BeginTransaction();
+      ASSERT_TRUE(inner.ok()) << inner.status();
+      ASSERT_TRUE(facts.InsertActor(Actor("emp:d", {})).ok());
+      ASSERT_TRUE((*inner)->Commit().ok());
+    }
+    EXPECT_TRUE(facts.GetActor("emp:d").value().has_value());
+  }  // the outer one is dropped without Commit
+  EXPECT_FALSE(facts.GetActor("emp:c").value().has_value());
+  EXPECT_FALSE(facts.GetActor("emp:d").value().has_value());
+  EXPECT_EQ(Ids(facts.ListActors().value()), (std::vector<std::string>{"emp:a"}));
+
+  // The store is usable afterwards: a new outer transaction begins and commits.
+  auto tx = rs.BeginTransaction();
+  ASSERT_TRUE(tx.ok()) << tx.status();
+  ASSERT_TRUE(facts.InsertActor(Actor("emp:e", {})).ok());
+  ASSERT_TRUE((*tx)->Commit().ok());
+  EXPECT_TRUE(facts.GetActor("emp:e").value().has_value());
+}
+
+std::vector<EngineFactory> AllEngines() {
+  return {EngineFactory{
+      "sqlite", [](const std::string& dir) { return OpenSqliteStore(dir, {.create = true}); }}};
+}
+
+std::string EngineName(const ::testing::TestParamInfo<EngineFactory>& param) {
+  return param.param.name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, StoreConformanceTest, ::testing::ValuesIn(AllEngines()),
+                         EngineName);
+INSTANTIATE_TEST_SUITE_P(Engines, FactStoreConformanceTest, ::testing::ValuesIn(AllEngines()),
+                         EngineName);
 
 }  // namespace
 }  // namespace mamori::store

@@ -191,6 +191,7 @@ absl::Status DataDirectory::OpenVault() {
   policy_version_ = latest->version;
   ASSIGN_OR_RETURN(vault_,
                    Vault::Open(*store_, master_, *policy_, policy_version_, *clock_, *random_));
+  vault_->set_observer(vault_observer_);
   return absl::OkStatus();
 }
 
@@ -219,6 +220,17 @@ absl::StatusOr<PolicyLoadResult> DataDirectory::LoadPolicy(std::string_view toml
       {result.version, clock_->Now(), sha, std::string(toml_text), std::string(actor)}));
   RETURN_IF_ERROR(OpenVault());
   return result;
+}
+
+void DataDirectory::set_vault_observer(VaultObserver* observer) {
+  vault_observer_ = observer;
+  if (vault_) vault_->set_observer(observer);
+}
+
+absl::StatusOr<crypto::SigningKey> DataDirectory::LedgerSigningKey() {
+  KeyRing ring(store_->keys(), master_, *random_);
+  ASSIGN_OR_RETURN(crypto::SecretKey seed, ring.OperatorKey(kSigningKeyName, /*create=*/false));
+  return crypto::SigningKey::FromSeed(seed);
 }
 
 }  // namespace mamori::vault

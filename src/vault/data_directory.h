@@ -23,6 +23,7 @@
 #include "common/clock.h"
 #include "common/random.h"
 #include "crypto/secret_key.h"
+#include "crypto/signing_key.h"
 #include "policy/policy.h"
 #include "store/store.h"
 #include "vault/vault.h"
@@ -75,6 +76,14 @@ class DataDirectory {
   const policy::Policy& policy() const { return *policy_; }
   int64_t policy_version() const { return policy_version_; }
   Vault& vault() { return *vault_; }
+  // Kept across policy loads (which reopen the vault). Not owned.
+  void set_vault_observer(VaultObserver* observer);
+  const crypto::SecretKey& master_key() const { return master_; }
+  // The operator's ledger signing key, unwrapped with the master key.
+  absl::StatusOr<crypto::SigningKey> LedgerSigningKey();
+  // Rereads the current policy version from the store and reopens the vault,
+  // after a transaction that loaded a policy was rolled back.
+  absl::Status Reload() { return OpenVault(); }
 
   // Adds a new policy version from TOML text. Records collected from now on
   // carry it; records already held keep theirs.
@@ -95,6 +104,7 @@ class DataDirectory {
   std::unique_ptr<policy::Policy> policy_;
   int64_t policy_version_ = 0;
   std::unique_ptr<Vault> vault_;
+  VaultObserver* vault_observer_ = nullptr;
 };
 
 // Hex SHA-256 of a policy source text.

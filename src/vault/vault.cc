@@ -337,6 +337,7 @@ absl::Status Vault::WriteSealedSubject(SealedSubject& sealed,
   }
   RETURN_IF_ERROR(store_.records().InsertSubject(sealed.subject));
   RETURN_IF_ERROR(WriteIndexes(subject_id, sealed.indexes));
+  if (observer_ != nullptr) RETURN_IF_ERROR(observer_->SubjectAdded(sealed.subject, sealed.rows));
   for (store::RecordRow& row : sealed.rows) pending.push_back(std::move(row));
   return absl::OkStatus();
 }
@@ -360,7 +361,10 @@ absl::StatusOr<std::string> Vault::AddRecord(std::string_view subject_id, const 
   if (!subject) return absl::NotFoundError(fmt::format("subject {} not found", subject_id));
   ASSIGN_OR_RETURN(PreparedRecord prepared, PrepareRecord(record, "", clock_.Now()));
   ASSIGN_OR_RETURN(auto batch, WriteBatch::Begin(*this));
-  ASSIGN_OR_RETURN(std::string record_id, WriteRecord(subject_id, prepared));
+  std::vector<store::RecordRow> rows;
+  ASSIGN_OR_RETURN(std::string record_id, WriteRecord(subject_id, prepared, &rows));
+  RETURN_IF_ERROR(store_.records().InsertRecords(rows));
+  if (observer_ != nullptr) RETURN_IF_ERROR(observer_->RecordsAdded(subject_id, rows));
   RETURN_IF_ERROR(batch->Commit());
   return record_id;
 }
@@ -540,9 +544,16 @@ absl::StatusOr<ImportSummary> Vault::Import(std::istream& in, const ImportProgre
             return fail(absl::NotFoundError(fmt::format("subject: {} not found", subject_id)));
           }
           if (absl::Status s = WriteIndexes(subject_id, line.indexes); !s.ok()) return fail(s);
+          const size_t first = pending.size();
           for (PreparedRecord& record : line.records) {
             absl::StatusOr<std::string> id = WriteRecord(subject_id, record, &pending);
             if (!id.ok()) return fail(id.status());
+          }
+          if (observer_ != nullptr && pending.size() > first) {
+            std::span<const store::RecordRow> added(pending.data() + first, pending.size() - first);
+            if (absl::Status s = observer_->RecordsAdded(subject_id, added); !s.ok()) {
+              return fail(s);
+            }
           }
         } else {
           if (absl::Status s = WriteSealedSubject(*line.sealed, pending); !s.ok()) return fail(s);

@@ -25,6 +25,7 @@
 #include <istream>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -83,6 +84,20 @@ using ImportProgress = std::function<void(int64_t bytes_read, int64_t lines)>;
 // Largest value accepted, in bytes.
 inline constexpr size_t kMaxValueBytes = 64 * 1024;
 
+// Told of every change the vault writes, inside the same transaction, so the
+// engine can append its ledger entry; an error rolls the change back. The
+// rows carry sealed values: observers read only the metadata.
+class VaultObserver {
+ public:
+  virtual ~VaultObserver() = default;
+  // A new subject and the records it was created with.
+  virtual absl::Status SubjectAdded(const store::SubjectRow& subject,
+                                    std::span<const store::RecordRow> records) = 0;
+  // Records added to an existing subject.
+  virtual absl::Status RecordsAdded(std::string_view subject_id,
+                                    std::span<const store::RecordRow> records) = 0;
+};
+
 class Vault {
  public:
   // REQUIRES: `store` already holds the operator keys that `init` creates.
@@ -93,6 +108,13 @@ class Vault {
                                                      const policy::Policy& policy,
                                                      int64_t policy_version, common::Clock& clock,
                                                      common::RandomSource& random);
+
+  // Forgets the cached unwrapped keys, after a transaction that may have
+  // created keys was rolled back.
+  void ForgetCachedKeys() { key_ring_.EvictAll(); }
+
+  // Not owned; nullptr for none. Must outlive the vault.
+  void set_observer(VaultObserver* observer) { observer_ = observer; }
 
   // Creates a subject with its identifiers indexed and its records stored,
   // all or nothing. Returns the new subject id.
@@ -209,6 +231,7 @@ class Vault {
   // Keyed by "service\x1f" "category"; only pairs with announced purposes.
   absl::flat_hash_map<std::string, CollectionRule> collection_rules_;
   std::string aad_scratch_;  // reused by SealValue / OpenValue
+  VaultObserver* observer_ = nullptr;
 };
 
 }  // namespace mamori::vault

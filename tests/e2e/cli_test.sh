@@ -53,6 +53,7 @@ expect_json '.version == 1 and (.loaded_by | startswith("admin:"))' "stored vers
 
 run status --data "$DATA"
 expect_json '.subjects == 0 and .policy_version == 1 and .engine == "sqlite"' "status of an empty directory"
+add_agent "$DATA"
 
 # --- subjects, records, find --------------------------------------------
 run subject add --data "$DATA" --phone 090-1234-5678 --name "山田 太郎" --contract MT-1
@@ -68,22 +69,22 @@ expect_err_contains "phone" "the message names the field"
 expect_err_lacks "not a phone 12" "the message does not echo the value"
 
 for form in "+81 90 1234 5678" "09012345678" "０９０－１２３４－５６７８"; do
-  run find --data "$DATA" --phone "$form"
+  run find --data "$DATA" $AS_AGENT --phone "$form"
   expect_json ".subjects == [\"$SUBJECT\"]" "find by phone as '$form'"
 done
-run find --data "$DATA" --name "ﾔﾏﾀﾞ ﾀﾛｳ"
+run find --data "$DATA" $AS_AGENT --name "ﾔﾏﾀﾞ ﾀﾛｳ"
 expect_json '.subjects == []' "a different name does not match"
-run find --data "$DATA" --name "山田　太郎"
+run find --data "$DATA" $AS_AGENT --name "山田　太郎"
 expect_json ".subjects == [\"$SUBJECT\"]" "find by name with an ideographic space"
-run find --data "$DATA" --contract "mt-1"
+run find --data "$DATA" $AS_AGENT --contract "mt-1"
 expect_json ".subjects == [\"$SUBJECT\"]" "find by contract, case-insensitive"
-run find --data "$DATA" --phone 1 --email a@b
+run find --data "$DATA" $AS_AGENT --phone 1 --email a@b
 expect_code 2 "find takes exactly one identifier"
 
 run record add --data "$DATA" --subject "$SUBJECT" --category pd:EmailAddress --service mobile --value taro@example.jp
 expect_code 0 "record add"
 expect_json '.policy_version == 1 and (.record | startswith("rec_"))' "record add reports id and policy version"
-run find --data "$DATA" --email "TARO@EXAMPLE.JP"
+run find --data "$DATA" $AS_AGENT --email "TARO@EXAMPLE.JP"
 expect_json ".subjects == [\"$SUBJECT\"]" "a record of an identifier category is indexed"
 
 set +e
@@ -93,7 +94,7 @@ CODE=$?
 set -e
 OUT=$(cat "$WORK/out"); ERR=$(cat "$WORK/err")
 expect_code 0 "record add --value - reads standard input"
-run find --data "$DATA" --email secret-from-stdin@example.jp
+run find --data "$DATA" $AS_AGENT --email secret-from-stdin@example.jp
 expect_json ".subjects == [\"$SUBJECT\"]" "the value read from stdin was stored"
 
 run record add --data "$DATA" --subject "$SUBJECT" --category pd:Nope --service mobile --value x
@@ -135,7 +136,9 @@ flock -n 9
 run subject add --data "$DATA" --phone 080-1111-2222
 expect_code 2 "a second writer is refused while the directory is locked"
 expect_err_contains "in use by another mamori process" "the refusal says why"
-run find --data "$DATA" --phone 090-1234-5678
+run find --data "$DATA" $AS_AGENT --phone 090-1234-5678
+expect_code 2 "a find is a recorded use, so it needs the writer too"
+run ledger verify --data "$DATA"
 expect_code 0 "read-only commands work beside the writer"
 flock -u 9
 exec 9>&-

@@ -5,15 +5,16 @@ source "$(dirname "$0")/lib.sh"
 DATA="$WORK/data"
 run init --data "$DATA" --policy "$POLICY"
 expect_code 0 "init"
+add_agent "$DATA"
 
 run import --data "$DATA" "$MAMORI_SOURCE_DIR/examples/demo-customers.jsonl"
 expect_code 0 "the demo customers import"
 expect_json '.subjects == 5 and .records >= 20' "import summary counts subjects and records"
-run find --data "$DATA" --name "ﾀﾅｶ ｹﾝｼﾞ"
+run find --data "$DATA" $AS_AGENT --name "ﾀﾅｶ ｹﾝｼﾞ"
 expect_json '.subjects | length == 1' "a half-width kana identifier is found by the same kana"
-run find --data "$DATA" --name "田中健二"
+run find --data "$DATA" $AS_AGENT --name "田中健二"
 expect_json '.subjects | length == 1' "a kanji name record is found without spaces"
-run find --data "$DATA" --email miki.ito@example.jp
+run find --data "$DATA" $AS_AGENT --email miki.ito@example.jp
 expect_json '.subjects | length == 1' "an upper-case email identifier is found in lower case"
 run status --data "$DATA"
 BEFORE=$(jq -c '[.subjects, .records]' <<<"$OUT")
@@ -31,7 +32,7 @@ expect_err_lacks "Typo Three" "the error does not echo values"
 run status --data "$DATA"
 AFTER=$(jq -c '[.subjects, .records]' <<<"$OUT")
 [ "$BEFORE" = "$AFTER" ] && pass "no half-loaded batch is kept" || fail "no half-loaded batch ($BEFORE vs $AFTER)"
-run find --data "$DATA" --phone 090-5555-0001
+run find --data "$DATA" $AS_AGENT --phone 090-5555-0001
 expect_json '.subjects == []' "not even the good lines before the bad one"
 
 printf '{"phone":"090-5555-0009"}\nnot json\n' >"$WORK/garbage.jsonl"

@@ -49,6 +49,16 @@ expect_err_lacks() {
   if grep -qF -- "$1" <<<"$ERR$OUT"; then fail "$2 (output shows: $1)"; else pass "$2"; fi
 }
 
+# add_agent DATA: a call-center agent "emp:e2e" with current training, for
+# the commands that decide a use (find, read, decide).
+add_agent() {
+  "$MAMORI_BIN" actor add --data "$1" --id emp:e2e --role call-center-agent >/dev/null 2>&1
+  "$MAMORI_BIN" training record --data "$1" --actor emp:e2e --course privacy-annual \
+    --completed "$(date -u +%F)" >/dev/null 2>&1
+}
+# A find as that agent: `run find --data D $AS_AGENT --phone ...`.
+AS_AGENT="--actor emp:e2e --purpose dpv:CustomerCare"
+
 finish() {
   echo "$PASSED passed, $FAILED failed"
   [ "$FAILED" -eq 0 ]

@@ -72,10 +72,16 @@ class SqliteDatabase {
   sqlite3* handle() { return db_; }
   const std::string& path() const { return path_; }
 
+  // How many transactions are open on this connection: 0 outside one, 1 in
+  // the outer transaction, more inside nested ones (savepoints).
+  int transaction_depth() const { return transaction_depth_; }
+  void set_transaction_depth(int depth) { transaction_depth_ = depth; }
+
  private:
   SqliteDatabase(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   sqlite3* db_;
   std::string path_;
+  int transaction_depth_ = 0;
 };
 
 // An error from SQLite as a Status; never includes bound values.

@@ -1,0 +1,687 @@
+#include "engine/engine.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <future>
+#include <set>
+
+#include "common/ids.h"
+#include "common/status_macros.h"
+#include "common/strings.h"
+#include "common/time_format.h"
+
+namespace mamori::engine {
+namespace {
+
+using nlohmann::json;
+
+json RecordsJson(std::span<const store::RecordRow> records) {
+  json list = json::array();
+  for (const store::RecordRow& r : records) {
+    list.push_back({{"id", r.id}, {"category", r.category}, {"service", r.service}});
+  }
+  return list;
+}
+
+json ChangeEntry(std::string_view change, std::string_view actor) {
+  return {{"kind", "change"}, {"change", change}, {"actor", actor}};
+}
+
+json DecisionJson(const policy::Decision& d) {
+  return {{"outcome", policy::OutcomeName(d.outcome)},
+          {"reason_code", d.reason_code},
+          {"rule_id", d.rule_id},
+          {"legal_basis", d.legal_basis},
+          {"flagged_for_audit", d.flagged_for_audit}};
+}
+
+json DecisionEntry(std::string_view action, std::string_view actor, std::string_view purpose,
+                   const std::vector<std::string>& categories, const policy::Decision& d,
+                   policy::Ground ground) {
+  json entry = DecisionJson(d);
+  entry["kind"] = "decision";
+  entry["action"] = action;
+  entry["actor"] = actor;
+  entry["purpose"] = purpose;
+  entry["categories"] = categories;
+  entry["ground"] = policy::GroundName(ground);
+  return entry;
+}
+
+absl::Status Invalid(std::string message) { return absl::InvalidArgumentError(message); }
+
+// True when the subject gave consent, in force at `at`, for a purpose of the
+// operator's own that covers `category`.
+bool ConsentCoveringAt(const policy::Policy& policy, const policy::SubjectFacts& facts,
+                       std::string_view category, absl::Time at) {
+  return std::any_of(facts.consents.begin(), facts.consents.end(), [&](const auto& c) {
+    if (c.recipient || c.given_at > at || (c.withdrawn_at && *c.withdrawn_at <= at)) return false;
+    const policy::Purpose* p = policy.FindPurpose(c.purpose);
+    return p != nullptr &&
+           std::find(p->categories.begin(), p->categories.end(), category) != p->categories.end();
+  });
+}
+
+}  // namespace
+
+// Appends the ledger entries of the vault's changes in their transaction.
+class Engine::Observer final : public vault::VaultObserver {
+ public:
+  explicit Observer(Engine& engine) : engine_(engine) {}
+
+  absl::Status SubjectAdded(const store::SubjectRow& subject,
+                            std::span<const store::RecordRow> records) override {
+    json entry = ChangeEntry("subject.add", engine_.current_actor_);
+    entry["subject"] = subject.id;
+    entry["policy_version"] = subject.policy_version;
+    entry["records"] = RecordsJson(records);
+    return engine_.ledger_->Append(std::move(entry)).status();
+  }
+
+  absl::Status RecordsAdded(std::string_view subject_id,
+                            std::span<const store::RecordRow> records) override {
+    json entry = ChangeEntry("record.add", engine_.current_actor_);
+    entry["subject"] = subject_id;
+    entry["policy_version"] = records.empty() ? 0 : records.front().policy_version;
+    entry["records"] = RecordsJson(records);
+    return engine_.ledger_->Append(std::move(entry)).status();
+  }
+
+ private:
+  Engine& engine_;
+};
+
+Engine::Engine(vault::DataDirectory& dir, common::Clock& clock, common::RandomSource& random,
+               EngineOptions options)
+    : dir_(dir), clock_(clock), random_(random), options_(options) {}
+
+absl::StatusOr<std::unique_ptr<Engine>> Engine::Start(vault::DataDirectory& dir,
+                                                      common::Clock& clock,
+                                                      common::RandomSource& random,
+                                                      EngineOptions options) {
+  auto engine = std::unique_ptr<Engine>(new Engine(dir, clock, random, options));
+  ASSIGN_OR_RETURN(crypto::SigningKey key, dir.LedgerSigningKey());
+  engine->public_key_ = key.public_key();
+  ASSIGN_OR_RETURN(engine->ledger_, ledger::Ledger::Open(dir.store().ledger(), std::move(key),
+                                                         clock, options.ledger));
+  ASSIGN_OR_RETURN(FactsCache facts, FactsCache::Load(dir.store().facts()));
+  engine->facts_ = std::make_unique<FactsCache>(std::move(facts));
+  engine->observer_ = std::make_unique<Observer>(*engine);
+  dir.set_vault_observer(engine->observer_.get());
+  // Before any new work: record the policy versions of a fresh directory,
+  // and sign what a crash left unsigned.
+  {
+    ASSIGN_OR_RETURN(auto tx, dir.store().records().BeginTransaction());
+    if (engine->ledger_->size() == 0) RETURN_IF_ERROR(engine->AppendGenesis());
+    if (engine->ledger_->size() > engine->ledger_->signed_size()) {
+      RETURN_IF_ERROR(engine->ledger_->SignHead().status());
+    }
+    RETURN_IF_ERROR(tx->Commit());
+  }
+  engine->writer_ = std::thread(&Engine::WriterLoop, engine.get());
+  return engine;
+}
+
+Engine::~Engine() {
+  (void)Stop();
+  dir_.set_vault_observer(nullptr);
+}
+
+absl::Status Engine::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopped_) return stop_status_;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  std::lock_guard<std::mutex> lock(mutex_);
+  stopped_ = true;
+  return stop_status_;
+}
+
+absl::Status Engine::AppendGenesis() {
+  for (int64_t version = 1; version <= dir_.policy_version(); ++version) {
+    ASSIGN_OR_RETURN(std::optional<store::PolicyVersionRow> row,
+                     dir_.store().records().GetPolicyVersion(version));
+    if (!row) continue;
+    json entry = ChangeEntry("policy.load", row->loaded_by);
+    entry["policy_version"] = row->version;
+    entry["source_sha256"] = row->source_sha256;
+    entry["loaded_at"] = common::FormatTimestampMicros(row->loaded_at);
+    RETURN_IF_ERROR(ledger_->Append(std::move(entry)).status());
+  }
+  return absl::OkStatus();
+}
+
+template <typename T>
+absl::StatusOr<T> Engine::Submit(bool writes, std::function<absl::StatusOr<T>()> fn) {
+  std::optional<absl::StatusOr<T>> result;
+  absl::Status commit;
+  std::promise<void> done;
+  std::future<void> finished = done.get_future();
+  Job job;
+  job.writes = writes;
+  job.run = [&]() -> absl::Status {
+    result = fn();
+    return result->status();
+  };
+  job.finish = [&](const absl::Status& status) {
+    commit = status;
+    done.set_value();
+  };
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_) return absl::FailedPreconditionError("the engine has stopped");
+    queue_.push_back(std::move(job));
+  }
+  wake_.notify_one();
+  finished.wait();
+  if (!commit.ok()) return commit;
+  if (!result) return absl::InternalError("the job did not run");
+  return *std::move(result);
+}
+
+void Engine::WriterLoop() {
+  std::vector<Job> batch;
+  while (true) {
+    bool stopping = false;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      auto ready = [&] { return stopping_ || !queue_.empty(); };
+      // With unsigned entries, wake in time to sign them when they are due.
+      if (ledger_->size() > ledger_->signed_size()) {
+        wake_.wait_for(
+            lock, absl::ToChronoSeconds(options_.ledger.sign_every) + std::chrono::milliseconds(10),
+            ready);
+      } else {
+        wake_.wait(lock, ready);
+      }
+      while (!queue_.empty() && batch.size() < options_.max_batch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      stopping = stopping_ && queue_.empty();
+    }
+    RunBatch(batch, /*sign_head=*/stopping);
+    batch.clear();
+    if (stopping) return;
+  }
+}
+
+void Engine::RunBatch(std::vector<Job>& batch, bool sign_head) {
+  if (batch.empty() && !sign_head && !ledger_->HeadDue()) return;
+  auto fail_all = [&](const absl::Status& status) {
+    for (Job& job : batch) job.finish(status);
+    if (sign_head) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_status_ = status;
+    }
+  };
+  store::Store& store = dir_.store();
+  absl::StatusOr<std::unique_ptr<store::Transaction>> keys_tx = store.keys().BeginTransaction();
+  if (!keys_tx.ok()) return fail_all(keys_tx.status());
+  absl::StatusOr<std::unique_ptr<store::Transaction>> records_tx =
+      store.records().BeginTransaction();
+  if (!records_tx.ok()) return fail_all(records_tx.status());
+
+  for (Job& job : batch) {
+    const ledger::Ledger::Mark mark = ledger_->mark();
+    const int64_t policy_version = dir_.policy_version();
+    absl::Status status;
+    if (job.writes) {
+      // Savepoints: a failed job rolls back alone.
+      absl::StatusOr<std::unique_ptr<store::Transaction>> keys_sp = store.keys().BeginTransaction();
+      absl::StatusOr<std::unique_ptr<store::Transaction>> records_sp =
+          store.records().BeginTransaction();
+      status = !keys_sp.ok() ? keys_sp.status() : records_sp.status();
+      if (status.ok()) status = job.run();
+      if (status.ok()) status = (*records_sp)->Commit();
+      if (status.ok()) status = (*keys_sp)->Commit();
+    } else {
+      status = job.run();
+    }
+    if (!status.ok()) {
+      ledger_->RollbackTo(mark);
+      if (job.writes) {
+        dir_.vault().ForgetCachedKeys();
+        if (dir_.policy_version() != policy_version) (void)dir_.Reload();
+      }
+    }
+  }
+
+  absl::Status committed;
+  if (sign_head || ledger_->HeadDue()) committed = ledger_->SignHead().status();
+  // Keys before records: a crash between leaves unused keys, never records
+  // without their keys.
+  if (committed.ok()) committed = (*keys_tx)->Commit();
+  if (committed.ok()) committed = (*records_tx)->Commit();
+  if (!committed.ok()) {
+    records_tx->reset();
+    keys_tx->reset();
+    ReloadAfterFailure();
+    return fail_all(absl::UnavailableError(
+        fmt::format("the store did not commit: {}", common::FromAbsl(committed.message()))));
+  }
+  for (Job& job : batch) job.finish(absl::OkStatus());
+}
+
+void Engine::ReloadAfterFailure() {
+  dir_.vault().ForgetCachedKeys();
+  (void)dir_.Reload();
+  if (absl::StatusOr<crypto::SigningKey> key = dir_.LedgerSigningKey(); key.ok()) {
+    absl::StatusOr<std::unique_ptr<ledger::Ledger>> reopened =
+        ledger::Ledger::Open(dir_.store().ledger(), *std::move(key), clock_, options_.ledger);
+    if (reopened.ok()) ledger_ = *std::move(reopened);
+  }
+  if (absl::StatusOr<FactsCache> facts = FactsCache::Load(dir_.store().facts()); facts.ok()) {
+    *facts_ = *std::move(facts);
+  }
+}
+
+// --- Decisions ---
+
+policy::Decision Engine::DecideFor(const policy::Policy& policy, std::string_view actor_id,
+                                   const policy::SubjectFacts& subject,
+                                   policy::UseRequest& use) const {
+  const policy::ActorFacts* actor = facts_->actor(actor_id);
+  if (actor == nullptr) {
+    policy::Decision d;
+    d.outcome = policy::Outcome::kDeny;
+    d.reason_code = kActorUnknown;
+    d.rule_id = "appi.23";
+    d.flagged_for_audit = use.ground != policy::Ground::kNone;
+    return d;
+  }
+  return policy::Decide(policy, *actor, subject, use);
+}
+
+absl::StatusOr<UseResult> Engine::DecideUse(const UseRequest& request, bool read) {
+  if (request.actor.empty()) return Invalid("actor: required");
+  if (request.purpose.empty()) return Invalid("purpose: required");
+  if (request.categories.empty()) return Invalid("category: at least one is required");
+  if (request.ground == policy::Ground::kNone && !request.reason.empty()) {
+    return Invalid("reason: given without a ground");
+  }
+  ASSIGN_OR_RETURN(std::optional<store::SubjectRow> subject,
+                   dir_.store().records().GetSubject(request.subject));
+  if (!subject) return absl::NotFoundError(fmt::format("subject {} not found", request.subject));
+  const policy::Policy& policy = dir_.policy();
+
+  // The records the use covers, and the purposes announced for every one
+  // of them when it was collected: a use is within purpose only if it was
+  // announced for each record it touches.
+  ASSIGN_OR_RETURN(std::vector<store::RecordRow> all,
+                   dir_.store().records().ListRecords(request.subject));
+  std::vector<store::RecordRow> records;
+  for (store::RecordRow& r : all) {
+    if (std::find(request.categories.begin(), request.categories.end(), r.category) !=
+        request.categories.end()) {
+      records.push_back(std::move(r));
+    }
+  }
+  policy::UseRequest use;
+  use.purpose = request.purpose;
+  use.categories = request.categories;
+  use.ground = request.ground;
+  use.reason = request.reason;
+  use.now = clock_.Now();
+  if (records.empty()) {
+    // Nothing held yet: what the policy announces now.
+    std::set<std::string> announced;
+    for (const policy::Service& s : policy.services) {
+      for (const std::string& c : request.categories) {
+        for (std::string& p : policy.CollectionPurposes(s.id, c)) announced.insert(std::move(p));
+      }
+    }
+    use.collection_purposes.assign(announced.begin(), announced.end());
+  } else {
+    use.collection_purposes = records.front().purposes;
+    for (const store::RecordRow& r : records) {
+      std::erase_if(use.collection_purposes, [&](const std::string& p) {
+        return std::find(r.purposes.begin(), r.purposes.end(), p) == r.purposes.end();
+      });
+    }
+  }
+
+  // Special-care data: consent at acquisition, for every record of it.
+  const policy::SubjectFacts& cached = facts_->subject(request.subject);
+  const policy::SubjectFacts* facts = &cached;
+  policy::SubjectFacts with_acquisition;
+  const bool special_care =
+      std::any_of(request.categories.begin(), request.categories.end(), [&](const auto& id) {
+        const policy::Category* c = policy.FindCategory(id);
+        return c != nullptr && c->legal_class == policy::LegalClass::kSpecialCare;
+      });
+  if (special_care) {
+    with_acquisition = cached;
+    bool consented = true;
+    for (const std::string& id : request.categories) {
+      const policy::Category* c = policy.FindCategory(id);
+      if (c == nullptr || c->legal_class != policy::LegalClass::kSpecialCare) continue;
+      bool any = false;
+      for (const store::RecordRow& r : records) {
+        if (r.category != id) continue;
+        any = true;
+        consented = consented && ConsentCoveringAt(policy, cached, id, r.collected_at);
+      }
+      if (!any) consented = consented && ConsentCoveringAt(policy, cached, id, use.now);
+    }
+    with_acquisition.special_care_consented_at_acquisition = consented;
+    facts = &with_acquisition;
+  }
+
+  UseResult result;
+  result.decision = DecideFor(policy, request.actor, *facts, use);
+  const bool allowed = result.decision.outcome == policy::Outcome::kAllow;
+  json entry = DecisionEntry(read ? "read" : "decide", request.actor, request.purpose,
+                             request.categories, result.decision, request.ground);
+  entry["subject"] = request.subject;
+  if (read && allowed) {
+    json ids = json::array();
+    for (const store::RecordRow& r : records) {
+      std::string value;
+      RETURN_IF_ERROR(dir_.vault().OpenValueInto({r.subject_id, r.category, r.key_bucket}, r.id,
+                                                 r.sealed_value, value));
+      result.values[r.category].push_back(std::move(value));
+      ids.push_back(r.id);
+    }
+    entry["records"] = std::move(ids);
+  }
+  ASSIGN_OR_RETURN(result.entry, request.ground != policy::Ground::kNone
+                                     ? ledger_->AppendWithNote(std::move(entry), request.reason)
+                                     : ledger_->Append(std::move(entry)));
+  return result;
+}
+
+absl::StatusOr<FindResult> Engine::DecideFind(const FindRequest& request) {
+  if (request.actor.empty()) return Invalid("actor: required");
+  if (request.purpose.empty()) return Invalid("purpose: required");
+  const policy::Policy& policy = dir_.policy();
+  const policy::Category* category = nullptr;
+  for (const policy::Category& c : policy.categories) {
+    if (c.identifier == request.kind) {
+      category = &c;
+      break;
+    }
+  }
+  if (category == nullptr) {
+    return Invalid(fmt::format("the policy has no category of {} identifiers",
+                               policy::IdentifierKindName(request.kind)));
+  }
+  policy::UseRequest use;
+  use.purpose = request.purpose;
+  use.categories = {category->id};
+  use.now = clock_.Now();
+  std::set<std::string> announced;
+  for (const policy::Service& s : policy.services) {
+    for (std::string& p : policy.CollectionPurposes(s.id, category->id)) {
+      announced.insert(std::move(p));
+    }
+  }
+  use.collection_purposes.assign(announced.begin(), announced.end());
+  static const policy::SubjectFacts kNoFacts;
+
+  FindResult result;
+  result.decision = DecideFor(policy, request.actor, kNoFacts, use);
+  json entry = DecisionEntry("find", request.actor, request.purpose, use.categories,
+                             result.decision, policy::Ground::kNone);
+  entry["identifier"] = policy::IdentifierKindName(request.kind);
+  if (result.decision.outcome == policy::Outcome::kAllow) {
+    ASSIGN_OR_RETURN(std::vector<std::string> found,
+                     dir_.vault().FindSubjects(request.kind, request.value));
+    // A subject who ordered this use stopped is not found for it.
+    int64_t withheld = 0;
+    for (std::string& id : found) {
+      const policy::SubjectFacts& facts = facts_->subject(id);
+      const bool stopped = std::any_of(
+          facts.stop_use.begin(), facts.stop_use.end(),
+          [&](const policy::StopOrder& o) { return !o.purpose || *o.purpose == request.purpose; });
+      if (stopped) {
+        ++withheld;
+      } else {
+        result.subjects.push_back(std::move(id));
+      }
+    }
+    entry["subjects"] = result.subjects;
+    entry["withheld_by_stop_order"] = withheld;
+  }
+  ASSIGN_OR_RETURN(result.entry, ledger_->Append(std::move(entry)));
+  return result;
+}
+
+absl::StatusOr<UseResult> Engine::Decide(const UseRequest& request) {
+  return Submit<UseResult>(false, [&] { return DecideUse(request, /*read=*/false); });
+}
+
+absl::StatusOr<UseResult> Engine::Read(const UseRequest& request) {
+  return Submit<UseResult>(false, [&] { return DecideUse(request, /*read=*/true); });
+}
+
+absl::StatusOr<FindResult> Engine::Find(const FindRequest& request) {
+  return Submit<FindResult>(false, [&] { return DecideFind(request); });
+}
+
+// --- Changes ---
+
+absl::StatusOr<store::ActorRow> Engine::AddActor(std::string by, std::string id,
+                                                 std::vector<std::string> roles) {
+  return Submit<store::ActorRow>(true, [&]() -> absl::StatusOr<store::ActorRow> {
+    if (id.empty()) return Invalid("id: required");
+    if (id.size() > 128 || id.find_first_of(" ,\t\r\n") != std::string::npos) {
+      return Invalid("id: at most 128 characters, without spaces or commas");
+    }
+    if (roles.empty()) return Invalid("role: at least one is required");
+    for (const std::string& role : roles) {
+      if (dir_.policy().FindRole(role) == nullptr) {
+        return Invalid(fmt::format("role: \"{}\" is not a role of the policy", role));
+      }
+    }
+    store::ActorRow row{id, roles, clock_.Now(), by};
+    RETURN_IF_ERROR(dir_.store().facts().InsertActor(row));
+    json entry = ChangeEntry("actor.add", by);
+    entry["target_actor"] = id;
+    entry["roles"] = roles;
+    RETURN_IF_ERROR(ledger_->Append(std::move(entry)).status());
+    facts_->AddActor(row);
+    return row;
+  });
+}
+
+absl::StatusOr<store::TrainingRow> Engine::RecordTraining(std::string by, std::string actor_id,
+                                                          std::string course,
+                                                          absl::Time completed_at) {
+  return Submit<store::TrainingRow>(true, [&]() -> absl::StatusOr<store::TrainingRow> {
+    if (facts_->actor(actor_id) == nullptr) {
+      return absl::NotFoundError(fmt::format("actor {} not found", actor_id));
+    }
+    const policy::Course* c = dir_.policy().FindCourse(course);
+    if (c == nullptr) {
+      return Invalid(fmt::format("course: \"{}\" is not a course of the policy", course));
+    }
+    const absl::Time now = clock_.Now();
+    if (completed_at > now) return Invalid("completed: in the future");
+    store::TrainingRow row{actor_id, course, completed_at, now, by};
+    RETURN_IF_ERROR(dir_.store().facts().InsertTraining(row));
+    json entry = ChangeEntry("training.record", by);
+    entry["target_actor"] = actor_id;
+    entry["course"] = course;
+    entry["completed_at"] = common::FormatTimestamp(completed_at);
+    entry["valid_until"] = common::FormatTimestamp(completed_at + absl::Hours(24) * c->valid_days);
+    RETURN_IF_ERROR(ledger_->Append(std::move(entry)).status());
+    facts_->AddTraining(row);
+    return row;
+  });
+}
+
+absl::StatusOr<store::ConsentRow> Engine::GrantConsent(std::string by, ConsentGrant grant) {
+  return Submit<store::ConsentRow>(true, [&]() -> absl::StatusOr<store::ConsentRow> {
+    const policy::Policy& policy = dir_.policy();
+    if (policy.FindPurpose(grant.purpose) == nullptr) {
+      return Invalid(fmt::format("purpose: \"{}\" is not a purpose of the policy", grant.purpose));
+    }
+    if (grant.recipient && policy.FindRecipient(*grant.recipient) == nullptr) {
+      return Invalid(
+          fmt::format("recipient: \"{}\" is not a recipient of the policy", *grant.recipient));
+    }
+    if (grant.channel.empty()) return Invalid("channel: required");
+    ASSIGN_OR_RETURN(std::optional<store::SubjectRow> subject,
+                     dir_.store().records().GetSubject(grant.subject));
+    if (!subject) return absl::NotFoundError(fmt::format("subject {} not found", grant.subject));
+    const absl::Time now = clock_.Now();
+    if (grant.given_at && *grant.given_at > now) return Invalid("given: in the future");
+    store::ConsentRow row;
+    row.id = common::NewId(common::IdKind::kConsent, random_, now);
+    row.subject_id = grant.subject;
+    row.purpose = grant.purpose;
+    row.recipient = grant.recipient;
+    row.given_at = grant.given_at.value_or(now);
+    row.channel = grant.channel;
+    row.evidence = grant.evidence;
+    row.explicit_for_location = grant.explicit_for_location;
+    row.cross_border_informed = grant.cross_border_informed;
+    row.policy_version = dir_.policy_version();
+    row.recorded_by = by;
+    RETURN_IF_ERROR(dir_.store().facts().InsertConsent(row));
+    json entry = ChangeEntry("consent.grant", by);
+    entry["subject"] = row.subject_id;
+    entry["consent"] = row.id;
+    entry["purpose"] = row.purpose;
+    if (row.recipient) entry["recipient"] = *row.recipient;
+    entry["channel"] = row.channel;
+    entry["given_at"] = common::FormatTimestampMicros(row.given_at);
+    entry["explicit_for_location"] = row.explicit_for_location;
+    entry["cross_border_informed"] = row.cross_border_informed;
+    entry["policy_version"] = row.policy_version;
+    if (!row.evidence.empty()) entry["evidence_sha256"] = ledger::Sha256Hex(row.evidence);
+    RETURN_IF_ERROR(ledger_->Append(std::move(entry)).status());
+    facts_->AddConsent(row);
+    return row;
+  });
+}
+
+absl::StatusOr<store::ConsentRow> Engine::WithdrawConsent(std::string by, std::string consent_id,
+                                                          std::string channel) {
+  return Submit<store::ConsentRow>(true, [&]() -> absl::StatusOr<store::ConsentRow> {
+    if (channel.empty()) return Invalid("channel: required");
+    ASSIGN_OR_RETURN(std::optional<store::ConsentRow> row,
+                     dir_.store().facts().GetConsent(consent_id));
+    if (!row) return absl::NotFoundError(fmt::format("consent {} not found", consent_id));
+    const absl::Time now = clock_.Now();
+    RETURN_IF_ERROR(dir_.store().facts().WithdrawConsent(consent_id, now, channel));
+    row->withdrawn_at = now;
+    row->withdrawal_channel = channel;
+    json entry = ChangeEntry("consent.withdraw", by);
+    entry["subject"] = row->subject_id;
+    entry["consent"] = row->id;
+    entry["purpose"] = row->purpose;
+    if (row->recipient) entry["recipient"] = *row->recipient;
+    entry["channel"] = channel;
+    RETURN_IF_ERROR(ledger_->Append(std::move(entry)).status());
+    facts_->WithdrawConsent(row->subject_id, row->id, now);
+    return *std::move(row);
+  });
+}
+
+absl::StatusOr<store::StopOrderRow> Engine::AddStopOrder(std::string by, StopOrderSpec spec) {
+  return Submit<store::StopOrderRow>(true, [&]() -> absl::StatusOr<store::StopOrderRow> {
+    const policy::Policy& policy = dir_.policy();
+    if (spec.kind != "use" && spec.kind != "provision") {
+      return Invalid("kind: expected \"use\" or \"provision\"");
+    }
+    if (spec.purpose && policy.FindPurpose(*spec.purpose) == nullptr) {
+      return Invalid(fmt::format("purpose: \"{}\" is not a purpose of the policy", *spec.purpose));
+    }
+    if (spec.recipient && policy.FindRecipient(*spec.recipient) == nullptr) {
+      return Invalid(
+          fmt::format("recipient: \"{}\" is not a recipient of the policy", *spec.recipient));
+    }
+    if (spec.recipient && spec.kind != "provision") {
+      return Invalid("recipient: only for stop-provision orders");
+    }
+    ASSIGN_OR_RETURN(std::optional<store::SubjectRow> subject,
+                     dir_.store().records().GetSubject(spec.subject));
+    if (!subject) return absl::NotFoundError(fmt::format("subject {} not found", spec.subject));
+    const absl::Time now = clock_.Now();
+    store::StopOrderRow row{common::NewId(common::IdKind::kStopOrder, random_, now),
+                            spec.subject,
+                            spec.kind,
+                            spec.purpose,
+                            spec.recipient,
+                            now,
+                            spec.request_id,
+                            std::nullopt};
+    RETURN_IF_ERROR(dir_.store().facts().InsertStopOrder(row));
+    json entry = ChangeEntry("stop_order.add", by);
+    entry["subject"] = row.subject_id;
+    entry["stop_order"] = row.id;
+    entry["order_kind"] = row.kind;
+    entry["purpose"] = row.purpose ? json(*row.purpose) : json();
+    entry["recipient"] = row.recipient ? json(*row.recipient) : json();
+    if (!row.request_id.empty()) entry["request"] = row.request_id;
+    RETURN_IF_ERROR(ledger_->Append(std::move(entry)).status());
+    facts_->AddStopOrder(row);
+    return row;
+  });
+}
+
+absl::StatusOr<std::string> Engine::AddSubject(std::string by,
+                                               vault::SubjectIdentifiers identifiers,
+                                               std::vector<vault::NewRecord> records) {
+  return Submit<std::string>(true, [&] {
+    current_actor_ = by;
+    return dir_.vault().AddSubject(identifiers, records);
+  });
+}
+
+absl::StatusOr<std::string> Engine::AddRecord(std::string by, std::string subject_id,
+                                              vault::NewRecord record) {
+  return Submit<std::string>(true, [&] {
+    current_actor_ = by;
+    return dir_.vault().AddRecord(subject_id, record);
+  });
+}
+
+absl::StatusOr<vault::ImportSummary> Engine::Import(std::string by, std::istream& in,
+                                                    vault::ImportProgress progress) {
+  return Submit<vault::ImportSummary>(true, [&] {
+    current_actor_ = by;
+    return dir_.vault().Import(in, progress);
+  });
+}
+
+absl::StatusOr<vault::PolicyLoadResult> Engine::LoadPolicy(std::string by, std::string toml_text,
+                                                           std::string source_name) {
+  return Submit<vault::PolicyLoadResult>(true, [&]() -> absl::StatusOr<vault::PolicyLoadResult> {
+    ASSIGN_OR_RETURN(vault::PolicyLoadResult result, dir_.LoadPolicy(toml_text, source_name, by));
+    if (result.unchanged) return result;
+    ASSIGN_OR_RETURN(std::optional<store::PolicyVersionRow> row,
+                     dir_.store().records().GetPolicyVersion(result.version));
+    json entry = ChangeEntry("policy.load", by);
+    entry["policy_version"] = result.version;
+    entry["source_sha256"] = row ? row->source_sha256 : "";
+    entry["diff_sha256"] = ledger::Sha256Hex(ledger::CanonicalEntry(result.diff));
+    RETURN_IF_ERROR(ledger_->Append(std::move(entry)).status());
+    return result;
+  });
+}
+
+absl::StatusOr<std::vector<store::ConsentRow>> Engine::ListConsents(std::string subject_id) {
+  return Submit<std::vector<store::ConsentRow>>(
+      false, [&]() -> absl::StatusOr<std::vector<store::ConsentRow>> {
+        if (subject_id.empty()) return Invalid("subject: required");
+        return dir_.store().facts().ListConsents(subject_id);
+      });
+}
+
+absl::StatusOr<std::optional<store::ConsentRow>> Engine::GetConsent(std::string consent_id) {
+  return Submit<std::optional<store::ConsentRow>>(
+      false, [&] { return dir_.store().facts().GetConsent(consent_id); });
+}
+
+absl::StatusOr<std::optional<ledger::TreeHead>> Engine::SignHead() {
+  return Submit<std::optional<ledger::TreeHead>>(false, [&] { return ledger_->SignHead(); });
+}
+
+}  // namespace mamori::engine

@@ -1,0 +1,206 @@
+// Engine: the single writer of a data directory (DESIGN.md, "Writes and the
+// ledger"). Every use of personal data is decided here and every change is
+// made here, each with its ledger entry in the same store transaction.
+//
+// Callers on any thread submit work; one writer thread runs it in batches:
+// it opens one transaction, runs each job inside its own savepoint (a failed
+// job rolls back alone), signs a tree head when one is due, and commits once
+// — one fsync for the whole batch (group commit). A caller gets its answer,
+// and a read its values, only after that commit: nothing is returned or
+// acknowledged before its ledger entry is durable.
+//
+//   ASSIGN_OR_RETURN(auto engine, Engine::Start(dir, clock, random));
+//   ASSIGN_OR_RETURN(UseResult r, engine->Read({.actor = "emp:sato", .purpose = "dpv:Billing",
+//                                              .subject = id, .categories = {"pd:Name"}}));
+//   if (r.decision.outcome == policy::Outcome::kAllow) Show(r.values);
+//   RETURN_IF_ERROR(engine->Stop());  // signs a tree head over everything
+//
+// Thread-safety: every public method is thread-safe and blocks until its
+// work is durable (or refused).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <istream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "common/random.h"
+#include "engine/facts_cache.h"
+#include "ledger/ledger.h"
+#include "policy/decision.h"
+#include "vault/data_directory.h"
+#include "vault/vault.h"
+
+namespace mamori::engine {
+
+// One use of one subject's data, as a caller states it.
+struct UseRequest {
+  std::string actor;
+  std::string purpose;
+  std::string subject;
+  std::vector<std::string> categories;
+  policy::Ground ground = policy::Ground::kNone;
+  std::string reason;  // required with a ground; kept beside the ledger entry
+};
+
+struct UseResult {
+  policy::Decision decision;
+  uint64_t entry = 0;  // the ledger entry recording the decision
+  // Read, when allowed: each category's values, oldest record first.
+  std::map<std::string, std::vector<std::string>> values;
+};
+
+// A search for subjects by an identifier: itself a use of that identifier.
+struct FindRequest {
+  std::string actor;
+  std::string purpose;
+  policy::IdentifierKind kind = policy::IdentifierKind::kNone;
+  std::string value;
+};
+
+struct FindResult {
+  policy::Decision decision;
+  uint64_t entry = 0;
+  std::vector<std::string> subjects;  // when allowed
+};
+
+struct ConsentGrant {
+  std::string subject;
+  std::string purpose;
+  std::optional<std::string> recipient;
+  std::string channel = "cli";
+  std::string evidence;
+  bool explicit_for_location = false;
+  bool cross_border_informed = false;
+  std::optional<absl::Time> given_at;  // default: now
+};
+
+struct StopOrderSpec {
+  std::string subject;
+  std::string kind = "use";  // "use" or "provision"
+  std::optional<std::string> purpose;
+  std::optional<std::string> recipient;
+  std::string request_id;
+};
+
+struct EngineOptions {
+  // Most jobs in one group commit.
+  size_t max_batch = 512;
+  ledger::LedgerOptions ledger;
+};
+
+// The reason code and rule of a use by an actor the engine does not know.
+inline constexpr char kActorUnknown[] = "actor_unknown";
+
+class Engine {
+ public:
+  // Starts the writer on a data directory opened for writing. A ledger
+  // left with unsigned entries (a crash) gets a signed head first; an empty
+  // ledger gets its first entries for the policy versions already loaded.
+  static absl::StatusOr<std::unique_ptr<Engine>> Start(vault::DataDirectory& dir,
+                                                       common::Clock& clock,
+                                                       common::RandomSource& random,
+                                                       EngineOptions options = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Finishes the queued work, signs a tree head over every entry and stops
+  // the writer. Later calls fail with FailedPrecondition.
+  absl::Status Stop();
+
+  // --- Decided uses: allowed and denied ones alike are recorded. ---
+  // InvalidArgument / NotFound for a malformed request or unknown subject.
+  absl::StatusOr<UseResult> Decide(const UseRequest& request);
+  absl::StatusOr<UseResult> Read(const UseRequest& request);
+  absl::StatusOr<FindResult> Find(const FindRequest& request);
+
+  // --- Changes, each recorded with `by`, the actor making it. ---
+  absl::StatusOr<store::ActorRow> AddActor(std::string by, std::string id,
+                                           std::vector<std::string> roles);
+  absl::StatusOr<store::TrainingRow> RecordTraining(std::string by, std::string actor_id,
+                                                    std::string course, absl::Time completed_at);
+  absl::StatusOr<store::ConsentRow> GrantConsent(std::string by, ConsentGrant grant);
+  // The consent by id, or the subject's one in force for (purpose, recipient).
+  absl::StatusOr<store::ConsentRow> WithdrawConsent(std::string by, std::string consent_id,
+                                                    std::string channel);
+  absl::StatusOr<store::StopOrderRow> AddStopOrder(std::string by, StopOrderSpec spec);
+  absl::StatusOr<std::string> AddSubject(std::string by, vault::SubjectIdentifiers identifiers,
+                                         std::vector<vault::NewRecord> records);
+  absl::StatusOr<std::string> AddRecord(std::string by, std::string subject_id,
+                                        vault::NewRecord record);
+  absl::StatusOr<vault::ImportSummary> Import(std::string by, std::istream& in,
+                                              vault::ImportProgress progress);
+  absl::StatusOr<vault::PolicyLoadResult> LoadPolicy(std::string by, std::string toml_text,
+                                                     std::string source_name);
+
+  // --- Reads of facts (not personal values), and the ledger. ---
+  absl::StatusOr<std::vector<store::ConsentRow>> ListConsents(std::string subject_id);
+  absl::StatusOr<std::optional<store::ConsentRow>> GetConsent(std::string consent_id);
+  // Signs a head now if any entry is unsigned; returns the latest head.
+  absl::StatusOr<std::optional<ledger::TreeHead>> SignHead();
+  std::string ledger_public_key() const { return public_key_; }
+
+ private:
+  // A unit of work for the writer thread. `run` executes inside the batch
+  // transaction (inside savepoints when `writes`); `finish` is told after
+  // the commit whether the batch became durable.
+  struct Job {
+    bool writes = false;
+    std::function<absl::Status()> run;
+    std::function<void(const absl::Status& commit)> finish;
+  };
+
+  class Observer;
+
+  Engine(vault::DataDirectory& dir, common::Clock& clock, common::RandomSource& random,
+         EngineOptions options);
+
+  // Runs `fn` on the writer thread and waits until its batch is durable.
+  template <typename T>
+  absl::StatusOr<T> Submit(bool writes, std::function<absl::StatusOr<T>()> fn);
+
+  void WriterLoop();
+  // Runs one batch (possibly empty, to sign a due head) and commits it.
+  void RunBatch(std::vector<Job>& batch, bool sign_head);
+  // After a failed commit: reread everything cached from the store.
+  void ReloadAfterFailure();
+
+  // Writer-thread helpers.
+  absl::StatusOr<UseResult> DecideUse(const UseRequest& request, bool read);
+  absl::StatusOr<FindResult> DecideFind(const FindRequest& request);
+  policy::Decision DecideFor(const policy::Policy& policy, std::string_view actor_id,
+                             const policy::SubjectFacts& subject, policy::UseRequest& use) const;
+  absl::Status AppendGenesis();
+
+  vault::DataDirectory& dir_;
+  common::Clock& clock_;
+  common::RandomSource& random_;
+  EngineOptions options_;
+  std::unique_ptr<ledger::Ledger> ledger_;
+  std::unique_ptr<FactsCache> facts_;
+  std::unique_ptr<Observer> observer_;
+  std::string public_key_;
+  // Who the vault's current change is made by (writer thread only).
+  std::string current_actor_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Job> queue_;
+  bool stopping_ = false;
+  bool stopped_ = false;
+  absl::Status stop_status_;
+  std::thread writer_;
+};
+
+}  // namespace mamori::engine

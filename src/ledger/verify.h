@@ -1,0 +1,54 @@
+// Full verification of a stored ledger, as `mamori ledger verify` runs it
+// and as an auditor's own tool would (docs/ledger-format.md, "Verifying"):
+// every entry is rehashed, every stored Merkle node recomputed and compared,
+// every signed tree head's root recomputed and its signature checked. The
+// first problem found is named; nothing is trusted that was not recomputed.
+//
+//   ASSIGN_OR_RETURN(VerifyReport report, VerifyLedger(store.ledger(), public_key));
+//   if (!report.ok) std::cerr << report.problem;
+//
+// Entries after the latest signed head cannot be checked against a
+// signature; they are counted in `unsigned_entries`, and an auditor who kept
+// an earlier head checks them with a consistency proof instead.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "ledger/tree_head.h"
+#include "store/store.h"
+
+namespace mamori::ledger {
+
+struct VerifyReport {
+  bool ok = true;
+  uint64_t entries = 0;     // rows read
+  uint64_t tree_heads = 0;  // signed heads checked
+  std::optional<TreeHead> latest_head;
+  uint64_t unsigned_entries = 0;  // after the latest head
+  // When !ok: the first bad entry (or, for a bad tree head, its size) and
+  // what is wrong with it.
+  std::optional<uint64_t> first_bad_entry;
+  std::optional<uint64_t> bad_tree_head;
+  std::string problem;
+};
+
+// Called now and then with the number of entries checked so far.
+using VerifyProgress = std::function<void(uint64_t entries_done, uint64_t entries_total)>;
+
+// An integrity failure is a report with ok == false, not an error; errors
+// are for a store that cannot be read.
+absl::StatusOr<VerifyReport> VerifyLedger(store::LedgerStore& store, std::string_view public_key,
+                                          const VerifyProgress& progress = nullptr);
+
+// {"ok": .., "entries": .., "tree_heads": .., "unsigned_entries": ..,
+//  "latest_head": {...} | null, "first_bad_entry": N | null,
+//  "bad_tree_head": N | null, "problem": ".."}
+nlohmann::json VerifyReportToJson(const VerifyReport& report);
+
+}  // namespace mamori::ledger

@@ -1,0 +1,162 @@
+// LedgerStore on the records connection: the `ledger_entries`,
+// `tree_heads` and `ledger_notes` tables of migration 2.
+#include <fmt/format.h>
+
+#include "common/status_macros.h"
+#include "store/internal/sqlite_parts.h"
+
+namespace mamori::store::internal {
+namespace {
+
+using StepResult = SqliteStatement::StepResult;
+
+class SqliteLedgerStore final : public LedgerStore {
+ public:
+  explicit SqliteLedgerStore(SqliteDatabase& db) : db_(db) {}
+
+  absl::Status Prepare() {
+    ASSIGN_OR_RETURN(insert_entry_, db_.Prepare("INSERT INTO ledger_entries (seq, entry, "
+                                                "leaf_hash, nodes) VALUES (?, ?, ?, ?)"));
+    ASSIGN_OR_RETURN(get_entry_, db_.Prepare("SELECT seq, entry, leaf_hash, nodes FROM "
+                                             "ledger_entries WHERE seq = ?"));
+    ASSIGN_OR_RETURN(count_entries_,
+                     db_.Prepare("SELECT COALESCE(MAX(seq) + 1, 0) FROM ledger_entries"));
+    ASSIGN_OR_RETURN(insert_head_, db_.Prepare("INSERT INTO tree_heads (tree_size, signed_at, "
+                                               "root_hash, signature) VALUES (?, ?, ?, ?)"));
+    constexpr std::string_view kHeadColumns =
+        "SELECT tree_size, signed_at, root_hash, signature FROM tree_heads ";
+    ASSIGN_OR_RETURN(latest_head_,
+                     db_.Prepare(fmt::format("{}ORDER BY tree_size DESC LIMIT 1", kHeadColumns)));
+    ASSIGN_OR_RETURN(get_head_, db_.Prepare(fmt::format("{}WHERE tree_size = ?", kHeadColumns)));
+    ASSIGN_OR_RETURN(list_heads_, db_.Prepare(fmt::format("{}ORDER BY tree_size", kHeadColumns)));
+    ASSIGN_OR_RETURN(insert_note_, db_.Prepare("INSERT INTO ledger_notes (seq, text) "
+                                               "VALUES (?, ?)"));
+    ASSIGN_OR_RETURN(get_note_, db_.Prepare("SELECT text FROM ledger_notes WHERE seq = ?"));
+    return absl::OkStatus();
+  }
+
+  absl::Status AppendEntries(std::span<const LedgerEntryRow> entries) override {
+    if (entries.empty()) return absl::OkStatus();
+    ASSIGN_OR_RETURN(int64_t next, CountEntries());
+    if (entries.front().seq != next) {
+      return absl::FailedPreconditionError(fmt::format(
+          "ledger entry {} does not continue the ledger of {} entries", entries.front().seq, next));
+    }
+    for (const LedgerEntryRow& row : entries) {
+      if (row.seq != next) {
+        return absl::FailedPreconditionError(
+            fmt::format("ledger entry {} leaves a gap after {}", row.seq, next - 1));
+      }
+      RETURN_IF_ERROR(insert_entry_->BindInt(1, row.seq)
+                          .BindBlob(2, row.entry)
+                          .BindBlob(3, row.leaf_hash)
+                          .BindBlob(4, row.nodes)
+                          .Run());
+      ++next;
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::optional<LedgerEntryRow>> GetEntry(int64_t seq) override {
+    StatementScope scope(*get_entry_);
+    get_entry_->BindInt(1, seq);
+    ASSIGN_OR_RETURN(StepResult r, get_entry_->Step());
+    if (r == StepResult::kDone) return std::nullopt;
+    LedgerEntryRow row;
+    ReadEntry(*get_entry_, row);
+    return row;
+  }
+
+  absl::StatusOr<int64_t> CountEntries() override {
+    StatementScope scope(*count_entries_);
+    ASSIGN_OR_RETURN(StepResult r, count_entries_->Step());
+    (void)r;
+    return count_entries_->ColumnInt(0);
+  }
+
+  absl::Status ScanEntries(int64_t first, int64_t end, const EntryVisitor& visit) override {
+    // Its own statement: a visitor may call GetEntry meanwhile.
+    ASSIGN_OR_RETURN(auto scan, db_.Prepare("SELECT seq, entry, leaf_hash, nodes FROM "
+                                            "ledger_entries WHERE seq >= ? AND seq < ? "
+                                            "ORDER BY seq"));
+    scan->BindInt(1, first).BindInt(2, end);
+    LedgerEntryRow row;
+    while (true) {
+      ASSIGN_OR_RETURN(StepResult r, scan->Step());
+      if (r == StepResult::kDone) return absl::OkStatus();
+      ReadEntry(*scan, row);
+      RETURN_IF_ERROR(visit(row));
+    }
+  }
+
+  absl::Status InsertTreeHead(const TreeHeadRow& head) override {
+    return insert_head_->BindInt(1, head.tree_size)
+        .BindInt(2, ToMicros(head.signed_at))
+        .BindBlob(3, head.root_hash)
+        .BindBlob(4, head.signature)
+        .Run();
+  }
+
+  absl::StatusOr<std::optional<TreeHeadRow>> LatestTreeHead() override {
+    StatementScope scope(*latest_head_);
+    return ReadOptionalHead(*latest_head_);
+  }
+
+  absl::StatusOr<std::optional<TreeHeadRow>> GetTreeHead(int64_t tree_size) override {
+    StatementScope scope(*get_head_);
+    get_head_->BindInt(1, tree_size);
+    return ReadOptionalHead(*get_head_);
+  }
+
+  absl::StatusOr<std::vector<TreeHeadRow>> ListTreeHeads() override {
+    StatementScope scope(*list_heads_);
+    std::vector<TreeHeadRow> heads;
+    while (true) {
+      ASSIGN_OR_RETURN(std::optional<TreeHeadRow> head, ReadOptionalHead(*list_heads_));
+      if (!head) return heads;
+      heads.push_back(*std::move(head));
+    }
+  }
+
+  absl::Status InsertNote(int64_t seq, std::string_view text) override {
+    return insert_note_->BindInt(1, seq).BindText(2, text).Run();
+  }
+
+  absl::StatusOr<std::optional<std::string>> GetNote(int64_t seq) override {
+    StatementScope scope(*get_note_);
+    get_note_->BindInt(1, seq);
+    ASSIGN_OR_RETURN(StepResult r, get_note_->Step());
+    if (r == StepResult::kDone) return std::nullopt;
+    return get_note_->ColumnText(0);
+  }
+
+ private:
+  static void ReadEntry(const SqliteStatement& stmt, LedgerEntryRow& row) {
+    row.seq = stmt.ColumnInt(0);
+    row.entry = stmt.ColumnBlob(1);
+    row.leaf_hash = stmt.ColumnBlob(2);
+    row.nodes = stmt.ColumnBlob(3);
+  }
+
+  // Steps `stmt` once: the head on its row, nullopt when done.
+  static absl::StatusOr<std::optional<TreeHeadRow>> ReadOptionalHead(SqliteStatement& stmt) {
+    ASSIGN_OR_RETURN(StepResult r, stmt.Step());
+    if (r == StepResult::kDone) return std::nullopt;
+    return TreeHeadRow{stmt.ColumnInt(0), FromMicros(stmt.ColumnInt(1)), stmt.ColumnBlob(2),
+                       stmt.ColumnBlob(3)};
+  }
+
+  SqliteDatabase& db_;
+  std::unique_ptr<SqliteStatement> insert_entry_, get_entry_, count_entries_, insert_head_,
+      latest_head_, get_head_, list_heads_, insert_note_, get_note_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<LedgerStore>> NewSqliteLedgerStore(SqliteDatabase& db) {
+  auto store = std::make_unique<SqliteLedgerStore>(db);
+  RETURN_IF_ERROR(store->Prepare());
+  return store;
+}
+
+}  // namespace mamori::store::internal

@@ -1,0 +1,23 @@
+// The halves of the SQLite engine that share the records connection, so
+// their writes commit in the records file's transaction. Only
+// sqlite_store.cc builds them.
+#pragma once
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "store/internal/sqlite_db.h"
+#include "store/store.h"
+
+namespace mamori::store::internal {
+
+// Times are stored as microseconds since the Unix epoch, UTC.
+inline int64_t ToMicros(absl::Time t) { return absl::ToUnixMicros(t); }
+inline absl::Time FromMicros(int64_t us) { return absl::FromUnixMicros(us); }
+
+// `db` must outlive the returned object and already hold schema version 2.
+absl::StatusOr<std::unique_ptr<FactStore>> NewSqliteFactStore(SqliteDatabase& db);
+absl::StatusOr<std::unique_ptr<LedgerStore>> NewSqliteLedgerStore(SqliteDatabase& db);
+
+}  // namespace mamori::store::internal
