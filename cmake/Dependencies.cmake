@@ -13,8 +13,12 @@ find_package(OpenSSL REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(ICU REQUIRED COMPONENTS uc i18n)
 find_package(Threads REQUIRED)
+# Boost 1.74 only (libphonenumber-dev pulls it in): Beast and Asio are
+# header-only.
+find_package(Boost 1.74 REQUIRED)
 
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(URIPARSER REQUIRED IMPORTED_TARGET liburiparser)
 
 find_path(PHONENUMBER_INCLUDE_DIR phonenumbers/phonenumberutil.h REQUIRED)
 find_library(PHONENUMBER_LIBRARY phonenumber REQUIRED)

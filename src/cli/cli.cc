@@ -2,11 +2,14 @@
 
 #include <fmt/format.h>
 #include <pwd.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -28,6 +31,9 @@
 #include "policy/decision.h"
 #include "policy/policy_file.h"
 #include "policy/policy_json.h"
+#include "server/api.h"
+#include "server/http_server.h"
+#include "server/metrics.h"
 #include "store/sqlite_store.h"
 #include "vault/data_directory.h"
 
@@ -184,6 +190,8 @@ class CommandLine {
     AddConsent(app);
     AddStopOrder(app);
     AddLedger(app);
+    AddToken(app);
+    AddServe(app);
     AddStatus(app);
     try {
       app.parse(argc, argv);
@@ -266,6 +274,11 @@ class CommandLine {
       ASSIGN_OR_RETURN(vault::InitResult r,
                        vault::InitDataDirectory(options, common::SystemClock::Instance(),
                                                 common::SodiumRandom::Instance()));
+      // The ledger starts now: its first entry records policy version 1, under
+      // a signed tree head.
+      RETURN_IF_ERROR(WithEngine([](DataDirectory&, engine::Engine&) -> absl::StatusOr<json> {
+                        return json();
+                      }).status());
       err_ << "Created " << r.data_dir << "; master key written to " << r.master_key_path
            << " (mode 0600). Keep it apart from backups of the data directory.\n";
       return json{{"data", r.data_dir},
@@ -876,6 +889,126 @@ class CommandLine {
     });
   }
 
+  void AddToken(CLI::App& app) {
+    auto* token = app.add_subcommand("token", "API bearer tokens of actors");
+    token->require_subcommand(1);
+    auto* create = token->add_subcommand(
+        "create", "Create a token for an actor; printed once, only its hash is kept");
+    AddLocation(create);
+    create->add_option("--actor", target_actor_, "Actor id the token stands for")->required();
+    create->add_option("--expires", expires_days_, "Days until it expires (default: never)")
+        ->check(CLI::PositiveNumber);
+    Action(create, [this]() -> absl::StatusOr<json> {
+      return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
+        std::optional<absl::Duration> expires;
+        if (expires_days_) expires = absl::Hours(24) * *expires_days_;
+        ASSIGN_OR_RETURN(engine::Engine::IssuedToken t,
+                         eng.CreateToken(AdminActor(), target_actor_, expires));
+        err_ << "Store this token now: it is not shown again.\n";
+        return json{{"token", t.token},
+                    {"id", t.row.id},
+                    {"actor", t.row.actor_id},
+                    {"expires_at",
+                     t.row.expires_at ? json(common::FormatTimestamp(*t.row.expires_at)) : json()}};
+      });
+    });
+    auto* revoke = token->add_subcommand("revoke", "Revoke a token, by its id or the token");
+    AddLocation(revoke);
+    revoke->add_option("--id", token_id_, "Token id (tok_...)");
+    revoke->add_option("--token", token_secret_, "The token itself; - reads it from stdin");
+    Action(revoke, [this]() -> absl::StatusOr<json> {
+      if (token_id_.empty() == token_secret_.empty()) {
+        return absl::InvalidArgumentError("give either --id or --token");
+      }
+      return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
+        std::string id = token_id_;
+        if (id.empty()) {
+          ASSIGN_OR_RETURN(std::string secret, ValueArgument(token_secret_));
+          std::optional<std::string> found = eng.TokenId(secret);
+          if (!found) return absl::NotFoundError("--token: no such token");
+          id = *found;
+        }
+        ASSIGN_OR_RETURN(store::TokenRow row, eng.RevokeToken(AdminActor(), id));
+        return json{{"id", row.id},
+                    {"actor", row.actor_id},
+                    {"revoked_at", common::FormatTimestamp(*row.revoked_at)}};
+      });
+    });
+  }
+
+  void AddServe(CLI::App& app) {
+    auto* serve = app.add_subcommand(
+        "serve", "Serve the JSON API (holds the data directory until SIGTERM or SIGINT)");
+    AddLocation(serve);
+    serve->add_option("--listen", listen_, "HOST:PORT to listen on (port 0: any free port)")
+        ->default_val("127.0.0.1:8080");
+    serve->add_option("--threads", threads_, "I/O threads (default: one per core)");
+    serve->add_option("--tls-cert", tls_cert_, "TLS certificate chain (PEM)");
+    serve->add_option("--tls-key", tls_key_, "TLS private key (PEM)");
+    serve->add_option("--port-file", port_file_, "Write the bound port to this file");
+    Action(serve, [this]() -> absl::StatusOr<json> {
+      const size_t colon = listen_.rfind(':');
+      std::optional<uint64_t> port;
+      if (colon != std::string::npos) {
+        const std::string digits = listen_.substr(colon + 1);
+        if (!digits.empty() && digits.size() <= 5 &&
+            digits.find_first_not_of("0123456789") == std::string::npos &&
+            std::stoul(digits) <= 65535) {
+          port = std::stoul(digits);
+        }
+      }
+      if (!port) return absl::InvalidArgumentError("--listen: expected HOST:PORT");
+      server::HttpServerOptions options;
+      options.host = listen_.substr(0, colon);
+      options.port = static_cast<uint16_t>(*port);
+      options.threads = threads_;
+      options.tls_certificate = tls_cert_;
+      options.tls_private_key = tls_key_;
+
+      spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l",%v})",
+                          spdlog::pattern_time_type::utc);
+      ASSIGN_OR_RETURN(auto dir, OpenData(loc_, DataDirectory::Access::kWrite));
+      ASSIGN_OR_RETURN(auto eng, engine::Engine::Start(*dir, common::SystemClock::Instance(),
+                                                       common::SodiumRandom::Instance()));
+      server::Metrics metrics;
+      // Calls that block (writes of subjects, consents, administration) run
+      // here; reads and decisions are asynchronous and never take a thread.
+      boost::asio::thread_pool blocking(32);
+      std::unique_ptr<server::HttpServer> http;
+      server::Api api(*eng, *dir, metrics, blocking,
+                      [&http] { return http ? http->in_flight() : 0; });
+      http = std::make_unique<server::HttpServer>(
+          options, [&api](server::Request r) { return api.Handle(std::move(r)); });
+      RETURN_IF_ERROR(http->Start());
+      const std::string url =
+          fmt::format("{}://{}:{}", http->tls() ? "https" : "http", options.host, http->port());
+      const std::filesystem::path server_file =
+          std::filesystem::path(loc_.ResolvedDataDir()) / vault::kServerFileName;
+      {
+        std::ofstream f(server_file);
+        f << url << "\n";
+      }
+      if (!port_file_.empty()) {
+        std::ofstream f(port_file_);
+        f << http->port() << "\n";
+      }
+      spdlog::info(R"("event":"listening","url":"{}","ledger_entries":{})", url,
+                   eng->ledger_size());
+      err_ << "mamori serving " << url << " (Ctrl-C or SIGTERM stops it)\n";
+      http->WaitForSignal();
+      spdlog::info(R"("event":"stopping","in_flight":{})", http->in_flight());
+      // Finish what was accepted, then seal the ledger with a signed head.
+      http->Shutdown();
+      blocking.join();
+      absl::Status stopped = eng->Stop();
+      std::error_code ec;
+      std::filesystem::remove(server_file, ec);
+      spdlog::info(R"("event":"stopped","ledger_entries":{})", eng->ledger_size());
+      RETURN_IF_ERROR(stopped);
+      return json{{"stopped", true}, {"ledger_entries", eng->ledger_size()}};
+    });
+  }
+
   void AddStatus(CLI::App& app) {
     auto* status = app.add_subcommand("status", "Summarize a data directory (counts, versions)");
     AddLocation(status);
@@ -913,6 +1046,12 @@ class CommandLine {
   bool explicit_location_ = false, cross_border_informed_ = false;
   // Ledger.
   std::string public_key_path_, proof_path_;
+  // Tokens.
+  std::optional<int> expires_days_;
+  // Server.
+  std::string listen_, tls_cert_, tls_key_, port_file_;
+  int threads_ = 0;
+  std::string token_id_, token_secret_;
   uint64_t entry_index_ = 0;
   std::optional<uint64_t> against_size_;
 };

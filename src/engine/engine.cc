@@ -6,6 +6,7 @@
 #include <future>
 #include <set>
 
+#include "absl/strings/escaping.h"
 #include "common/ids.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
@@ -107,6 +108,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Start(vault::DataDirectory& dir,
                                                          clock, options.ledger));
   ASSIGN_OR_RETURN(FactsCache facts, FactsCache::Load(dir.store().facts()));
   engine->facts_ = std::make_unique<FactsCache>(std::move(facts));
+  RETURN_IF_ERROR(engine->LoadTokens());
   engine->observer_ = std::make_unique<Observer>(*engine);
   dir.set_vault_observer(engine->observer_.get());
   // Before any new work: record the policy versions of a fresh directory,
@@ -119,6 +121,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Start(vault::DataDirectory& dir,
     }
     RETURN_IF_ERROR(tx->Commit());
   }
+  engine->ledger_size_.store(engine->ledger_->size());
   engine->writer_ = std::thread(&Engine::WriterLoop, engine.get());
   return engine;
 }
@@ -156,31 +159,48 @@ absl::Status Engine::AppendGenesis() {
 }
 
 template <typename T>
-absl::StatusOr<T> Engine::Submit(bool writes, std::function<absl::StatusOr<T>()> fn) {
-  std::optional<absl::StatusOr<T>> result;
-  absl::Status commit;
-  std::promise<void> done;
-  std::future<void> finished = done.get_future();
+void Engine::SubmitAsync(bool writes, std::function<absl::StatusOr<T>()> fn,
+                         std::function<void(absl::StatusOr<T>)> done) {
+  struct State {
+    std::function<absl::StatusOr<T>()> fn;
+    std::function<void(absl::StatusOr<T>)> done;
+    std::optional<absl::StatusOr<T>> result;
+  };
+  auto state = std::make_shared<State>(State{std::move(fn), std::move(done), std::nullopt});
   Job job;
   job.writes = writes;
-  job.run = [&]() -> absl::Status {
-    result = fn();
-    return result->status();
+  job.run = [state]() -> absl::Status {
+    state->result = state->fn();
+    return state->result->status();
   };
-  job.finish = [&](const absl::Status& status) {
-    commit = status;
-    done.set_value();
+  job.finish = [state](const absl::Status& commit) {
+    if (!commit.ok()) {
+      state->done(commit);
+    } else if (!state->result) {
+      state->done(absl::InternalError("the job did not run"));
+    } else {
+      state->done(*std::move(state->result));
+    }
   };
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (stopping_) return absl::FailedPreconditionError("the engine has stopped");
-    queue_.push_back(std::move(job));
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!stopping_) {
+      queue_.push_back(std::move(job));
+      lock.unlock();
+      wake_.notify_one();
+      return;
+    }
   }
-  wake_.notify_one();
-  finished.wait();
-  if (!commit.ok()) return commit;
-  if (!result) return absl::InternalError("the job did not run");
-  return *std::move(result);
+  state->done(absl::FailedPreconditionError("the engine has stopped"));
+}
+
+template <typename T>
+absl::StatusOr<T> Engine::Submit(bool writes, std::function<absl::StatusOr<T>()> fn) {
+  std::promise<absl::StatusOr<T>> promise;
+  std::future<absl::StatusOr<T>> future = promise.get_future();
+  SubmitAsync<T>(writes, std::move(fn),
+                 [&promise](absl::StatusOr<T> r) { promise.set_value(std::move(r)); });
+  return future.get();
 }
 
 void Engine::WriterLoop() {
@@ -192,9 +212,12 @@ void Engine::WriterLoop() {
       auto ready = [&] { return stopping_ || !queue_.empty(); };
       // With unsigned entries, wake in time to sign them when they are due.
       if (ledger_->size() > ledger_->signed_size()) {
-        wake_.wait_for(
-            lock, absl::ToChronoSeconds(options_.ledger.sign_every) + std::chrono::milliseconds(10),
-            ready);
+        // Clamped: an infinite (or huge) period would overflow the wait and
+        // spin; an hour's nap costs nothing when heads go by count.
+        const absl::Duration period =
+            std::clamp(options_.ledger.sign_every, absl::ZeroDuration(), absl::Hours(1));
+        wake_.wait_for(lock, absl::ToChronoMilliseconds(period) + std::chrono::milliseconds(10),
+                       ready);
       } else {
         wake_.wait(lock, ready);
       }
@@ -230,17 +253,24 @@ void Engine::RunBatch(std::vector<Job>& batch, bool sign_head) {
     const ledger::Ledger::Mark mark = ledger_->mark();
     const int64_t policy_version = dir_.policy_version();
     absl::Status status;
-    if (job.writes) {
-      // Savepoints: a failed job rolls back alone.
-      absl::StatusOr<std::unique_ptr<store::Transaction>> keys_sp = store.keys().BeginTransaction();
-      absl::StatusOr<std::unique_ptr<store::Transaction>> records_sp =
-          store.records().BeginTransaction();
-      status = !keys_sp.ok() ? keys_sp.status() : records_sp.status();
+    {
+      // Savepoints: a failed job rolls back alone, ledger rows and notes
+      // included. Only writes touch the key store.
+      std::unique_ptr<store::Transaction> keys_sp;
+      if (job.writes) {
+        absl::StatusOr<std::unique_ptr<store::Transaction>> sp = store.keys().BeginTransaction();
+        if (sp.ok()) keys_sp = *std::move(sp);
+        status = sp.status();
+      }
+      std::unique_ptr<store::Transaction> records_sp;
+      if (status.ok()) {
+        absl::StatusOr<std::unique_ptr<store::Transaction>> sp = store.records().BeginTransaction();
+        if (sp.ok()) records_sp = *std::move(sp);
+        status = sp.status();
+      }
       if (status.ok()) status = job.run();
-      if (status.ok()) status = (*records_sp)->Commit();
-      if (status.ok()) status = (*keys_sp)->Commit();
-    } else {
-      status = job.run();
+      if (status.ok()) status = records_sp->Commit();
+      if (status.ok() && keys_sp) status = keys_sp->Commit();
     }
     if (!status.ok()) {
       ledger_->RollbackTo(mark);
@@ -264,6 +294,7 @@ void Engine::RunBatch(std::vector<Job>& batch, bool sign_head) {
     return fail_all(absl::UnavailableError(
         fmt::format("the store did not commit: {}", common::FromAbsl(committed.message()))));
   }
+  ledger_size_.store(ledger_->size());
   for (Job& job : batch) job.finish(absl::OkStatus());
 }
 
@@ -321,6 +352,11 @@ absl::StatusOr<UseResult> Engine::DecideUse(const UseRequest& request, bool read
       records.push_back(std::move(r));
     }
   }
+  // Oldest first: a record added later may have been collected earlier.
+  std::stable_sort(records.begin(), records.end(),
+                   [](const store::RecordRow& a, const store::RecordRow& b) {
+                     return a.collected_at < b.collected_at;
+                   });
   policy::UseRequest use;
   use.purpose = request.purpose;
   use.categories = request.categories;
@@ -451,6 +487,138 @@ absl::StatusOr<FindResult> Engine::DecideFind(const FindRequest& request) {
   return result;
 }
 
+void Engine::DecideAsync(UseRequest request, Callback<UseResult> done) {
+  SubmitAsync<UseResult>(
+      false, [this, request = std::move(request)] { return DecideUse(request, /*read=*/false); },
+      std::move(done));
+}
+
+void Engine::ReadAsync(UseRequest request, Callback<UseResult> done) {
+  SubmitAsync<UseResult>(
+      false, [this, request = std::move(request)] { return DecideUse(request, /*read=*/true); },
+      std::move(done));
+}
+
+void Engine::FindAsync(FindRequest request, Callback<FindResult> done) {
+  SubmitAsync<FindResult>(
+      false, [this, request = std::move(request)] { return DecideFind(request); }, std::move(done));
+}
+
+absl::StatusOr<std::pair<policy::Decision, uint64_t>> Engine::DecideCollect(
+    const std::string& actor, const std::string& subject_id,
+    const vault::SubjectIdentifiers& identifiers, const std::vector<vault::NewRecord>& records) {
+  const policy::Policy& policy = dir_.policy();
+  // What is collected: each record's (category, service), and the
+  // identifier categories, collected under any service announcing them.
+  std::vector<std::pair<std::string, std::vector<std::string>>> collected;
+  for (const vault::NewRecord& r : records) {
+    std::vector<std::string> purposes = policy.CollectionPurposes(r.service, r.category);
+    if (purposes.empty()) {
+      return Invalid(fmt::format("records: service \"{}\" announces no purpose for category \"{}\"",
+                                 r.service, r.category));
+    }
+    collected.emplace_back(r.category, std::move(purposes));
+  }
+  const std::pair<policy::IdentifierKind, bool> given[] = {
+      {policy::IdentifierKind::kPhone, identifiers.phone.has_value()},
+      {policy::IdentifierKind::kEmail, identifiers.email.has_value()},
+      {policy::IdentifierKind::kContract, identifiers.contract.has_value()},
+      {policy::IdentifierKind::kName, identifiers.name.has_value()},
+      {policy::IdentifierKind::kBirthDate, identifiers.birth_date.has_value()}};
+  for (const auto& [kind, present] : given) {
+    if (!present) continue;
+    for (const policy::Category& c : policy.categories) {
+      if (c.identifier != kind) continue;
+      std::set<std::string> purposes;
+      for (const policy::Service& s : policy.services) {
+        for (std::string& p : policy.CollectionPurposes(s.id, c.id)) purposes.insert(std::move(p));
+      }
+      collected.emplace_back(c.id, std::vector<std::string>(purposes.begin(), purposes.end()));
+      break;
+    }
+  }
+  const policy::SubjectFacts& facts = facts_->subject(subject_id);
+  policy::Decision decision;
+  decision.outcome = policy::Outcome::kAllow;
+  std::vector<std::string> categories, purposes_used;
+  for (const auto& [category, purposes] : collected) {
+    categories.push_back(category);
+    // Allowed when the actor may use the category under one of the purposes
+    // announced for it; the first denial is kept to explain a refusal.
+    std::optional<policy::Decision> allowed, denied;
+    for (const std::string& purpose : purposes) {
+      policy::UseRequest use;
+      use.purpose = purpose;
+      use.categories = {category};
+      use.collection_purposes = {purpose};
+      use.now = clock_.Now();
+      policy::Decision d = DecideFor(policy, actor, facts, use);
+      if (d.outcome == policy::Outcome::kAllow) {
+        allowed = d;
+        purposes_used.push_back(purpose);
+        break;
+      }
+      if (!denied) denied = d;
+    }
+    if (!allowed) {
+      decision = denied ? *denied : policy::Decision{};
+      if (!denied) {
+        decision.reason_code = "purpose_not_announced";
+        decision.rule_id = "appi.21.1";
+      }
+      break;
+    }
+    decision = *allowed;
+  }
+  json entry = DecisionEntry("collect", actor, "", categories, decision, policy::Ground::kNone);
+  entry.erase("purpose");
+  entry["purposes"] = purposes_used;
+  if (!subject_id.empty()) entry["subject"] = subject_id;
+  ASSIGN_OR_RETURN(uint64_t seq, ledger_->Append(std::move(entry)));
+  return std::make_pair(decision, seq);
+}
+
+absl::StatusOr<CollectResult> Engine::AddSubjectAs(std::string actor,
+                                                   vault::SubjectIdentifiers identifiers,
+                                                   std::vector<vault::NewRecord> records) {
+  return Submit<CollectResult>(true, [&]() -> absl::StatusOr<CollectResult> {
+    if (identifiers.empty() && records.empty()) {
+      return Invalid("give at least one identifier or record");
+    }
+    CollectResult result;
+    ASSIGN_OR_RETURN(std::tie(result.decision, result.entry),
+                     DecideCollect(actor, "", identifiers, records));
+    if (result.decision.outcome != policy::Outcome::kAllow) return result;
+    current_actor_ = actor;
+    ASSIGN_OR_RETURN(result.subject, dir_.vault().AddSubject(identifiers, records));
+    ASSIGN_OR_RETURN(std::vector<vault::RecordInfo> infos,
+                     dir_.vault().ListRecords(result.subject));
+    for (vault::RecordInfo& info : infos) result.records.push_back(std::move(info.id));
+    return result;
+  });
+}
+
+absl::StatusOr<CollectResult> Engine::AddRecordsAs(std::string actor, std::string subject_id,
+                                                   std::vector<vault::NewRecord> records) {
+  return Submit<CollectResult>(true, [&]() -> absl::StatusOr<CollectResult> {
+    if (records.empty()) return Invalid("records: at least one is required");
+    ASSIGN_OR_RETURN(std::optional<store::SubjectRow> subject,
+                     dir_.store().records().GetSubject(subject_id));
+    if (!subject) return absl::NotFoundError(fmt::format("subject {} not found", subject_id));
+    CollectResult result;
+    result.subject = subject_id;
+    ASSIGN_OR_RETURN(std::tie(result.decision, result.entry),
+                     DecideCollect(actor, subject_id, {}, records));
+    if (result.decision.outcome != policy::Outcome::kAllow) return result;
+    current_actor_ = actor;
+    for (const vault::NewRecord& record : records) {
+      ASSIGN_OR_RETURN(std::string id, dir_.vault().AddRecord(subject_id, record));
+      result.records.push_back(std::move(id));
+    }
+    return result;
+  });
+}
+
 absl::StatusOr<UseResult> Engine::Decide(const UseRequest& request) {
   return Submit<UseResult>(false, [&] { return DecideUse(request, /*read=*/false); });
 }
@@ -513,6 +681,20 @@ absl::StatusOr<store::TrainingRow> Engine::RecordTraining(std::string by, std::s
     facts_->AddTraining(row);
     return row;
   });
+}
+
+absl::StatusOr<store::TrainingRow> Engine::RecordTrainingOn(std::string by, std::string actor_id,
+                                                            std::string course,
+                                                            absl::CivilDay day) {
+  absl::StatusOr<absl::Time> at = Submit<absl::Time>(false, [&]() -> absl::StatusOr<absl::Time> {
+    absl::TimeZone zone;
+    if (!absl::LoadTimeZone(common::ToAbsl(dir_.policy().operator_info.time_zone), &zone)) {
+      zone = absl::UTCTimeZone();
+    }
+    return absl::FromCivil(day, zone);
+  });
+  if (!at.ok()) return at.status();
+  return RecordTraining(std::move(by), std::move(actor_id), std::move(course), *at);
 }
 
 absl::StatusOr<store::ConsentRow> Engine::GrantConsent(std::string by, ConsentGrant grant) {
@@ -680,8 +862,141 @@ absl::StatusOr<std::optional<store::ConsentRow>> Engine::GetConsent(std::string 
       false, [&] { return dir_.store().facts().GetConsent(consent_id); });
 }
 
+absl::StatusOr<std::optional<ledger::TreeHead>> Engine::LedgerHead() {
+  return Submit<std::optional<ledger::TreeHead>>(
+      false, [&]() -> absl::StatusOr<std::optional<ledger::TreeHead>> {
+        ASSIGN_OR_RETURN(std::optional<store::TreeHeadRow> row,
+                         dir_.store().ledger().LatestTreeHead());
+        if (!row) return std::nullopt;
+        ASSIGN_OR_RETURN(ledger::TreeHead head, ledger::TreeHeadFromRow(*row));
+        return head;
+      });
+}
+
+absl::StatusOr<ledger::EntryProof> Engine::ProveEntry(uint64_t index,
+                                                      std::optional<uint64_t> size) {
+  return Submit<ledger::EntryProof>(false, [&] {
+    return ledger::ProveEntry(dir_.store().ledger(), ledger_->tree(), index, size);
+  });
+}
+
+absl::StatusOr<ledger::VerifyReport> Engine::VerifyLedger() {
+  return Submit<ledger::VerifyReport>(
+      false, [&] { return ledger::VerifyLedger(dir_.store().ledger(), public_key_); });
+}
+
+absl::StatusOr<bool> Engine::HasPermission(std::string actor, std::string permission) {
+  return Submit<bool>(false, [&]() -> absl::StatusOr<bool> {
+    const policy::ActorFacts* facts = facts_->actor(actor);
+    if (facts == nullptr) return false;
+    for (const std::string& role_id : facts->roles) {
+      const policy::Role* role = dir_.policy().FindRole(role_id);
+      if (role != nullptr && std::find(role->permissions.begin(), role->permissions.end(),
+                                       permission) != role->permissions.end()) {
+        return true;
+      }
+    }
+    return false;
+  });
+}
+
 absl::StatusOr<std::optional<ledger::TreeHead>> Engine::SignHead() {
   return Submit<std::optional<ledger::TreeHead>>(false, [&] { return ledger_->SignHead(); });
+}
+
+// --- API tokens ---
+
+namespace {
+
+// The SHA-256 of a token, raw bytes: the key of the token table and cache.
+std::string TokenDigest(std::string_view token) { return ledger::Sha256Bytes(token); }
+
+constexpr std::string_view kTokenPrefix = "mamori_";
+
+}  // namespace
+
+absl::Status Engine::LoadTokens() {
+  ASSIGN_OR_RETURN(std::vector<store::TokenRow> rows, dir_.store().facts().ListTokens());
+  std::unique_lock<std::shared_mutex> lock(tokens_mutex_);
+  tokens_.clear();
+  for (const store::TokenRow& row : rows) {
+    tokens_[row.token_sha256] = {row.id, row.actor_id, row.expires_at, row.revoked_at.has_value()};
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Engine::IssuedToken> Engine::CreateToken(std::string by, std::string actor_id,
+                                                        std::optional<absl::Duration> expires_in) {
+  return Submit<IssuedToken>(true, [&]() -> absl::StatusOr<IssuedToken> {
+    if (expires_in && *expires_in <= absl::ZeroDuration()) {
+      return Invalid("expires: must be a positive number of days");
+    }
+    if (facts_->actor(actor_id) == nullptr) {
+      return absl::NotFoundError(fmt::format("actor {} not found", actor_id));
+    }
+    std::string secret(32, '\0');
+    random_.Fill(std::span<uint8_t>(reinterpret_cast<uint8_t*>(secret.data()), secret.size()));
+    IssuedToken issued;
+    issued.token = fmt::format("{}{}", kTokenPrefix, absl::WebSafeBase64Escape(secret));
+    const absl::Time now = clock_.Now();
+    issued.row = {common::NewId(common::IdKind::kToken, random_, now),
+                  TokenDigest(issued.token),
+                  actor_id,
+                  now,
+                  by,
+                  expires_in ? std::optional<absl::Time>(now + *expires_in) : std::nullopt,
+                  std::nullopt};
+    RETURN_IF_ERROR(dir_.store().facts().InsertToken(issued.row));
+    json entry = ChangeEntry("token.create", by);
+    entry["token"] = issued.row.id;
+    entry["target_actor"] = actor_id;
+    entry["expires_at"] =
+        issued.row.expires_at ? json(common::FormatTimestamp(*issued.row.expires_at)) : json();
+    RETURN_IF_ERROR(ledger_->Append(std::move(entry)).status());
+    std::unique_lock<std::shared_mutex> lock(tokens_mutex_);
+    tokens_[issued.row.token_sha256] = {issued.row.id, actor_id, issued.row.expires_at, false};
+    return issued;
+  });
+}
+
+absl::StatusOr<store::TokenRow> Engine::RevokeToken(std::string by, std::string token_id) {
+  return Submit<store::TokenRow>(true, [&]() -> absl::StatusOr<store::TokenRow> {
+    ASSIGN_OR_RETURN(std::optional<store::TokenRow> row, dir_.store().facts().GetToken(token_id));
+    if (!row) return absl::NotFoundError(fmt::format("token {} not found", token_id));
+    const absl::Time now = clock_.Now();
+    RETURN_IF_ERROR(dir_.store().facts().RevokeToken(token_id, now));
+    row->revoked_at = now;
+    json entry = ChangeEntry("token.revoke", by);
+    entry["token"] = row->id;
+    entry["target_actor"] = row->actor_id;
+    RETURN_IF_ERROR(ledger_->Append(std::move(entry)).status());
+    std::unique_lock<std::shared_mutex> lock(tokens_mutex_);
+    if (auto it = tokens_.find(row->token_sha256); it != tokens_.end()) it->second.revoked = true;
+    return *std::move(row);
+  });
+}
+
+absl::StatusOr<std::string> Engine::Authenticate(std::string_view token) const {
+  if (token.substr(0, kTokenPrefix.size()) != kTokenPrefix) {
+    return absl::UnauthenticatedError("not a mamori token");
+  }
+  const std::string digest = TokenDigest(token);
+  std::shared_lock<std::shared_mutex> lock(tokens_mutex_);
+  auto it = tokens_.find(digest);
+  if (it == tokens_.end()) return absl::UnauthenticatedError("unknown token");
+  if (it->second.revoked) return absl::UnauthenticatedError("the token was revoked");
+  if (it->second.expires_at && *it->second.expires_at <= clock_.Now()) {
+    return absl::UnauthenticatedError("the token has expired");
+  }
+  return it->second.actor;
+}
+
+std::optional<std::string> Engine::TokenId(std::string_view token) const {
+  const std::string digest = TokenDigest(token);
+  std::shared_lock<std::shared_mutex> lock(tokens_mutex_);
+  auto it = tokens_.find(digest);
+  if (it == tokens_.end()) return std::nullopt;
+  return it->second.id;
 }
 
 }  // namespace mamori::engine

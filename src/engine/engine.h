@@ -19,6 +19,7 @@
 // work is durable (or refused).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -28,15 +29,19 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "common/random.h"
 #include "engine/facts_cache.h"
 #include "ledger/ledger.h"
+#include "ledger/proof.h"
+#include "ledger/verify.h"
 #include "policy/decision.h"
 #include "vault/data_directory.h"
 #include "vault/vault.h"
@@ -93,6 +98,16 @@ struct StopOrderSpec {
   std::string request_id;
 };
 
+// A decided collection: creating a subject or adding records through the
+// API, by an actor whose role must allow each category under a purpose the
+// service announces for it.
+struct CollectResult {
+  policy::Decision decision;
+  uint64_t entry = 0;  // the ledger entry recording the decision
+  std::string subject;
+  std::vector<std::string> records;  // when allowed
+};
+
 struct EngineOptions {
   // Most jobs in one group commit.
   size_t max_batch = 512;
@@ -125,11 +140,33 @@ class Engine {
   absl::StatusOr<UseResult> Read(const UseRequest& request);
   absl::StatusOr<FindResult> Find(const FindRequest& request);
 
+  // The same without blocking: `done` runs on the writer thread once the
+  // batch is durable (or the request refused); keep it short — hand the
+  // result to your own executor.
+  template <typename T>
+  using Callback = std::function<void(absl::StatusOr<T>)>;
+  void DecideAsync(UseRequest request, Callback<UseResult> done);
+  void ReadAsync(UseRequest request, Callback<UseResult> done);
+  void FindAsync(FindRequest request, Callback<FindResult> done);
+
+  // --- Decided collection (the API's writes of personal data). ---
+  absl::StatusOr<CollectResult> AddSubjectAs(std::string actor,
+                                             vault::SubjectIdentifiers identifiers,
+                                             std::vector<vault::NewRecord> records);
+  absl::StatusOr<CollectResult> AddRecordsAs(std::string actor, std::string subject_id,
+                                             std::vector<vault::NewRecord> records);
+
+  // Entries in the ledger after the last commit. Thread-safe.
+  uint64_t ledger_size() const { return ledger_size_.load(); }
+
   // --- Changes, each recorded with `by`, the actor making it. ---
   absl::StatusOr<store::ActorRow> AddActor(std::string by, std::string id,
                                            std::vector<std::string> roles);
   absl::StatusOr<store::TrainingRow> RecordTraining(std::string by, std::string actor_id,
                                                     std::string course, absl::Time completed_at);
+  // Completed on `day`: the start of that day in the operator's time zone.
+  absl::StatusOr<store::TrainingRow> RecordTrainingOn(std::string by, std::string actor_id,
+                                                      std::string course, absl::CivilDay day);
   absl::StatusOr<store::ConsentRow> GrantConsent(std::string by, ConsentGrant grant);
   // The consent by id, or the subject's one in force for (purpose, recipient).
   absl::StatusOr<store::ConsentRow> WithdrawConsent(std::string by, std::string consent_id,
@@ -147,8 +184,32 @@ class Engine {
   // --- Reads of facts (not personal values), and the ledger. ---
   absl::StatusOr<std::vector<store::ConsentRow>> ListConsents(std::string subject_id);
   absl::StatusOr<std::optional<store::ConsentRow>> GetConsent(std::string consent_id);
+  // The latest signed head; an inclusion proof tied to it (ledger/proof.h);
+  // a full verification (ledger/verify.h). Run on the writer thread.
+  absl::StatusOr<std::optional<ledger::TreeHead>> LedgerHead();
+  absl::StatusOr<ledger::EntryProof> ProveEntry(uint64_t index, std::optional<uint64_t> size);
+  absl::StatusOr<ledger::VerifyReport> VerifyLedger();
+  // Whether one of the actor's roles grants `permission` (policy roles'
+  // `permissions`, e.g. "actors", "policy", "audit", "requests").
+  absl::StatusOr<bool> HasPermission(std::string actor, std::string permission);
   // Signs a head now if any entry is unsigned; returns the latest head.
   absl::StatusOr<std::optional<ledger::TreeHead>> SignHead();
+
+  // --- API tokens ---
+  struct IssuedToken {
+    store::TokenRow row;
+    std::string token;  // the secret: shown once, only its SHA-256 is kept
+  };
+  // NotFound for an unknown actor; InvalidArgument for a non-positive expiry.
+  absl::StatusOr<IssuedToken> CreateToken(std::string by, std::string actor_id,
+                                          std::optional<absl::Duration> expires_in);
+  // By token id (tok_...).
+  absl::StatusOr<store::TokenRow> RevokeToken(std::string by, std::string token_id);
+  // The actor a bearer token stands for: Unauthenticated when the token is
+  // unknown, revoked or expired. Thread-safe and does no I/O.
+  absl::StatusOr<std::string> Authenticate(std::string_view token) const;
+  // The id of a token, for revoking by the token itself. Thread-safe.
+  std::optional<std::string> TokenId(std::string_view token) const;
   std::string ledger_public_key() const { return public_key_; }
 
  private:
@@ -169,6 +230,10 @@ class Engine {
   // Runs `fn` on the writer thread and waits until its batch is durable.
   template <typename T>
   absl::StatusOr<T> Submit(bool writes, std::function<absl::StatusOr<T>()> fn);
+  // Queues `fn`; `done` gets its result after the commit.
+  template <typename T>
+  void SubmitAsync(bool writes, std::function<absl::StatusOr<T>()> fn,
+                   std::function<void(absl::StatusOr<T>)> done);
 
   void WriterLoop();
   // Runs one batch (possibly empty, to sign a due head) and commits it.
@@ -179,6 +244,11 @@ class Engine {
   // Writer-thread helpers.
   absl::StatusOr<UseResult> DecideUse(const UseRequest& request, bool read);
   absl::StatusOr<FindResult> DecideFind(const FindRequest& request);
+  // Decides collecting `records` (and the identifiers) for `subject_id`
+  // ("" for a new subject) and records the decision.
+  absl::StatusOr<std::pair<policy::Decision, uint64_t>> DecideCollect(
+      const std::string& actor, const std::string& subject_id,
+      const vault::SubjectIdentifiers& identifiers, const std::vector<vault::NewRecord>& records);
   policy::Decision DecideFor(const policy::Policy& policy, std::string_view actor_id,
                              const policy::SubjectFacts& subject, policy::UseRequest& use) const;
   absl::Status AppendGenesis();
@@ -193,6 +263,18 @@ class Engine {
   std::string public_key_;
   // Who the vault's current change is made by (writer thread only).
   std::string current_actor_;
+  std::atomic<uint64_t> ledger_size_{0};
+
+  // Tokens by SHA-256, read by any thread, written by the writer.
+  struct TokenInfo {
+    std::string id;
+    std::string actor;
+    std::optional<absl::Time> expires_at;
+    bool revoked = false;
+  };
+  mutable std::shared_mutex tokens_mutex_;
+  absl::flat_hash_map<std::string, TokenInfo> tokens_;
+  absl::Status LoadTokens();
 
   std::mutex mutex_;
   std::condition_variable wake_;

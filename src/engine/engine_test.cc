@@ -1,0 +1,1456 @@
+// Tests of the engine (engine.h) on a real data directory initialized from
+// examples/telecom-operator.toml, on a fake clock: the ledger entry that
+// every change and every decision leaves (and the personal values it must
+// not hold), refusals that leave nothing behind, decisions against the
+// facts the engine keeps, group commit under many threads, restart, and
+// consent receipts (consent_receipt.h).
+//
+// The tests read the store directly (dir_->store()) while the engine runs.
+// The store belongs to the writer thread; it touches it only for submitted
+// work and for heads that fall due. The fixture makes heads due only by
+// entry count (sign_every of ten years on a fake clock), so the writer is
+// idle whenever a test reads.
+#include "engine/engine.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "common/ids.h"
+#include "common/random.h"
+#include "common/testing/test_files.h"
+#include "common/time_format.h"
+#include "engine/consent_receipt.h"
+#include "ledger/ledger.h"
+#include "ledger/verify.h"
+#include "vault/data_directory.h"
+#include "vault/test_data_dir.h"
+
+namespace mamori::engine {
+namespace {
+
+using nlohmann::json;
+using policy::Ground;
+using policy::IdentifierKind;
+using policy::Outcome;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAreArray;
+
+constexpr char kAdmin[] = "admin:init";
+constexpr char kAgent[] = "emp:agent";        // call-center-agent, trained
+constexpr char kMarketer[] = "emp:marketer";  // marketing-analyst, trained
+constexpr char kClerk[] = "emp:clerk";        // billing-clerk, privacy-annual only
+constexpr char kAnalyst[] = "emp:analyst";    // fraud-analyst, trained
+
+// Personal values: they may reach the vault (sealed) and the caller of an
+// allowed read, never a ledger entry.
+constexpr char kPhone[] = "090-1234-5678";
+constexpr char kPhoneDigits[] = "9012345678";
+constexpr char kName[] = "山田 太郎";
+constexpr char kNewName[] = "山田 太朗";
+constexpr char kEmail[] = "taro.yamada@example.jp";
+constexpr char kCard[] = "4111 1111 1111 1111";
+constexpr char kEvidence[] = "通話録音 4711: 山田様がメール案内に口頭で同意";
+constexpr char kReason[] = "捜査関係事項照会書 第123号（山田太郎の契約者情報）";
+
+absl::Time T0() {
+  return absl::FromCivil(absl::CivilSecond(2026, 4, 1, 9, 0, 0), absl::UTCTimeZone());
+}
+
+std::string PolicyPath() { return vault::testing::SourcePath("examples/telecom-operator.toml"); }
+
+std::string PolicyText() { return common::testing::ReadFileBytes(PolicyPath()); }
+
+// The example policy under another name: a second version with a diff.
+std::string SecondPolicyText() {
+  std::string text = PolicyText();
+  const std::string from = "2025年4月版";
+  size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos);
+  if (at != std::string::npos) text.replace(at, from.size(), "2026年4月版");
+  return text;
+}
+
+template <typename T>
+T ValueOf(absl::StatusOr<T> result) {
+  EXPECT_TRUE(result.ok()) << result.status();
+  return result.ok() ? *std::move(result) : T{};
+}
+
+std::string Join(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const std::string& p : parts) out += p + ",";
+  return out;
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_dir_ = (temp_.path() / "data").string();
+    master_key_ = (temp_.path() / "data.master.key").string();
+    auto init =
+        vault::InitDataDirectory({data_dir_, PolicyPath(), master_key_, kAdmin}, clock_, random_);
+    ASSERT_TRUE(init.ok()) << init.status();
+    ASSERT_NO_FATAL_FAILURE(OpenDirectory());
+    if (StartInSetUp()) {
+      ASSERT_NO_FATAL_FAILURE(StartEngine());
+    }
+  }
+
+  void TearDown() override {
+    engine_.reset();
+    dir_.reset();
+  }
+
+  virtual bool StartInSetUp() const { return true; }
+
+  void OpenDirectory() {
+    auto dir = vault::DataDirectory::Open(data_dir_, master_key_,
+                                          vault::DataDirectory::Access::kWrite, clock_, random_);
+    ASSERT_TRUE(dir.ok()) << dir.status();
+    dir_ = *std::move(dir);
+  }
+
+  static EngineOptions Options() {
+    EngineOptions options;
+    options.ledger.sign_every = absl::Hours(24 * 3650);
+    return options;
+  }
+
+  void StartEngine(EngineOptions options = Options()) {
+    auto engine = Engine::Start(*dir_, clock_, random_, options);
+    ASSERT_TRUE(engine.ok()) << engine.status();
+    engine_ = *std::move(engine);
+  }
+
+  void StopEngine() {
+    ASSERT_TRUE(engine_->Stop().ok());
+    engine_.reset();
+  }
+
+  void Restart() {
+    ASSERT_NO_FATAL_FAILURE(StopEngine());
+    dir_.reset();
+    ASSERT_NO_FATAL_FAILURE(OpenDirectory());
+    ASSERT_NO_FATAL_FAILURE(StartEngine());
+  }
+
+  store::LedgerStore& ledger() { return dir_->store().ledger(); }
+  int64_t Entries() { return ValueOf(ledger().CountEntries()); }
+  json Entry(uint64_t seq) {
+    std::optional<store::LedgerEntryRow> row =
+        ValueOf(ledger().GetEntry(static_cast<int64_t>(seq)));
+    EXPECT_TRUE(row.has_value()) << seq;
+    return row ? json::parse(row->entry) : json();
+  }
+  json LastEntry() { return Entry(static_cast<uint64_t>(Entries() - 1)); }
+  // Every entry's stored bytes, in order.
+  std::vector<std::string> EntryBytes() {
+    std::vector<std::string> out;
+    EXPECT_TRUE(ledger()
+                    .ScanEntries(0, Entries(),
+                                 [&](const store::LedgerEntryRow& row) {
+                                   out.push_back(row.entry);
+                                   return absl::OkStatus();
+                                 })
+                    .ok());
+    return out;
+  }
+  void ExpectNoPersonalValuesInLedger() {
+    std::string all;
+    for (const std::string& e : EntryBytes()) all += e;
+    for (const char* value :
+         {kPhone, kPhoneDigits, kName, kNewName, kEmail, kCard, kEvidence, kReason}) {
+      EXPECT_EQ(all.find(value), std::string::npos) << value;
+    }
+  }
+  ledger::VerifyReport Verify() {
+    return ValueOf(
+        ledger::VerifyLedger(ledger(), engine_ ? engine_->ledger_public_key()
+                                               : ValueOf(dir_->LedgerSigningKey()).public_key()));
+  }
+
+  // Everything the engine may change, as one comparable text.
+  std::string State() {
+    store::FactStore& facts = dir_->store().facts();
+    std::ostringstream out;
+    for (const store::ActorRow& a : ValueOf(facts.ListActors())) {
+      out << "actor " << a.id << " " << Join(a.roles) << " " << a.created_by << "\n";
+    }
+    for (const store::TrainingRow& t : ValueOf(facts.ListTrainings(""))) {
+      out << "training " << t.actor_id << " " << t.course << " " << t.completed_at << "\n";
+    }
+    for (const store::ConsentRow& c : ValueOf(facts.ListConsents(""))) {
+      out << "consent " << c.id << " " << c.subject_id << " " << c.purpose << " "
+          << c.recipient.value_or("-") << " " << c.given_at << " "
+          << (c.withdrawn_at ? absl::FormatTime(*c.withdrawn_at) : "in force") << "\n";
+    }
+    for (const store::StopOrderRow& s : ValueOf(facts.ListStopOrders(""))) {
+      out << "stop " << s.id << " " << s.subject_id << " " << s.kind << " "
+          << s.purpose.value_or("*") << " " << s.lifted_at.has_value() << "\n";
+    }
+    out << "subjects " << ValueOf(dir_->store().records().CountSubjects()) << "\n";
+    out << "records " << ValueOf(dir_->store().records().CountRecords()) << "\n";
+    out << "policy " << dir_->policy_version() << "\n";
+    out << "entries " << Entries() << "\n";
+    return out.str();
+  }
+
+  // Adds an actor with the given roles and completions of `courses` a day ago.
+  void AddStaff(const std::string& id, std::vector<std::string> roles,
+                std::vector<std::string> courses) {
+    ASSERT_TRUE(engine_->AddActor(kAdmin, id, std::move(roles)).ok());
+    for (const std::string& course : courses) {
+      ASSERT_TRUE(engine_->RecordTraining(kAdmin, id, course, clock_.Now() - absl::Hours(24)).ok());
+    }
+  }
+  void AddUsualStaff() {
+    ASSERT_NO_FATAL_FAILURE(AddStaff(kAgent, {"call-center-agent"}, {"privacy-annual"}));
+    ASSERT_NO_FATAL_FAILURE(AddStaff(kMarketer, {"marketing-analyst"}, {"privacy-annual"}));
+    ASSERT_NO_FATAL_FAILURE(AddStaff(kClerk, {"billing-clerk"}, {"privacy-annual"}));
+    ASSERT_NO_FATAL_FAILURE(
+        AddStaff(kAnalyst, {"fraud-analyst"}, {"privacy-annual", "secrecy-annual"}));
+  }
+
+  // A customer known by phone and name, with name, phone, email and card
+  // records collected through the mobile service.
+  std::string AddCustomer() {
+    vault::SubjectIdentifiers ids;
+    ids.phone = kPhone;
+    ids.name = kName;
+    return ValueOf(engine_->AddSubject(
+        kAdmin, ids,
+        {{.category = "pd:Name", .service = "mobile", .value = kName},
+         {.category = "pd:TelephoneNumber", .service = "mobile", .value = kPhone},
+         {.category = "pd:EmailAddress", .service = "mobile", .value = kEmail},
+         {.category = "pd:PaymentCardNumber", .service = "mobile", .value = kCard}}));
+  }
+
+  UseRequest Use(std::string actor, std::string purpose, std::string subject,
+                 std::vector<std::string> categories) {
+    UseRequest r;
+    r.actor = std::move(actor);
+    r.purpose = std::move(purpose);
+    r.subject = std::move(subject);
+    r.categories = std::move(categories);
+    return r;
+  }
+
+  // Decides, checks that the decision's entry is the last one and records
+  // it, and returns the decision.
+  policy::Decision DecideAndCheckEntry(const UseRequest& request) {
+    const int64_t before = Entries();
+    UseResult r = ValueOf(engine_->Decide(request));
+    EXPECT_EQ(Entries(), before + 1);
+    EXPECT_EQ(r.entry, static_cast<uint64_t>(before));
+    json e = Entry(r.entry);
+    EXPECT_EQ(e["kind"], "decision");
+    EXPECT_EQ(e["action"], "decide");
+    EXPECT_EQ(e["actor"], request.actor);
+    EXPECT_EQ(e["subject"], request.subject);
+    EXPECT_EQ(e["purpose"], request.purpose);
+    EXPECT_EQ(e["outcome"], policy::OutcomeName(r.decision.outcome));
+    EXPECT_EQ(e["reason_code"], r.decision.reason_code);
+    EXPECT_EQ(e["rule_id"], r.decision.rule_id);
+    return r.decision;
+  }
+
+  common::FakeClock clock_{T0()};
+  common::DeterministicRandom random_{20260401};
+  common::testing::ScopedTempDir temp_;
+  std::string data_dir_;
+  std::string master_key_;
+  std::unique_ptr<vault::DataDirectory> dir_;
+  std::unique_ptr<Engine> engine_;
+};
+
+#define EXPECT_DECISION(decision, outcome_, reason_, rule_)     \
+  do {                                                          \
+    const policy::Decision& d_ = (decision);                    \
+    EXPECT_EQ(d_.outcome, Outcome::outcome_) << d_.reason_code; \
+    EXPECT_EQ(d_.reason_code, reason_);                         \
+    EXPECT_EQ(d_.rule_id, rule_);                               \
+  } while (false)
+
+// --- Start and Stop ---
+
+TEST_F(EngineTest, StartOnFreshDirectoryRecordsThePolicyAndStopSignsEverything) {
+  ASSERT_EQ(Entries(), 1);
+  json genesis = Entry(0);
+  EXPECT_EQ(genesis["kind"], "change");
+  EXPECT_EQ(genesis["change"], "policy.load");
+  EXPECT_EQ(genesis["actor"], kAdmin);
+  EXPECT_EQ(genesis["policy_version"], 1);
+  EXPECT_EQ(genesis["source_sha256"], vault::PolicySha256(PolicyText()));
+  std::optional<store::TreeHeadRow> head = ValueOf(ledger().LatestTreeHead());
+  ASSERT_TRUE(head.has_value());
+  EXPECT_EQ(head->tree_size, 1);
+  EXPECT_EQ(engine_->ledger_public_key(), ValueOf(dir_->LedgerSigningKey()).public_key());
+
+  ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
+  std::string subject = AddCustomer();
+  ValueOf(engine_->Read(Use(kAgent, "dpv:CustomerCare", subject, {"pd:Name"})));
+  const int64_t entries = Entries();
+  EXPECT_EQ(ValueOf(ledger().LatestTreeHead())->tree_size, 1);  // not per entry
+
+  ASSERT_TRUE(engine_->Stop().ok());
+  EXPECT_EQ(ValueOf(ledger().LatestTreeHead())->tree_size, entries);
+  ledger::VerifyReport report = Verify();
+  EXPECT_TRUE(report.ok) << report.problem;
+  EXPECT_EQ(report.entries, static_cast<uint64_t>(entries));
+  EXPECT_EQ(report.unsigned_entries, 0u);
+  EXPECT_EQ(report.tree_heads, 2u);
+
+  // Stopped for good.
+  EXPECT_TRUE(engine_->Stop().ok());
+  EXPECT_EQ(engine_->Decide(Use(kAgent, "dpv:CustomerCare", subject, {"pd:Name"})).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(engine_->AddActor(kAdmin, "emp:late", {"auditor"}).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Entries(), entries);
+}
+
+TEST_F(EngineTest, SignHeadCoversEveryEntryNow) {
+  ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
+  std::optional<ledger::TreeHead> head = ValueOf(engine_->SignHead());
+  ASSERT_TRUE(head.has_value());
+  EXPECT_EQ(head->tree_size, static_cast<uint64_t>(Entries()));
+  ledger::VerifyReport report = Verify();
+  EXPECT_TRUE(report.ok) << report.problem;
+  EXPECT_EQ(report.unsigned_entries, 0u);
+}
+
+TEST_F(EngineTest, StartSignsWhatACrashLeftUnsigned) {
+  ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
+  ASSERT_NO_FATAL_FAILURE(StopEngine());
+  const int64_t signed_size = Entries();
+  {
+    // Entries committed without a head after them, as a crash leaves them.
+    auto unsigned_ledger =
+        ledger::Ledger::Open(ledger(), ValueOf(dir_->LedgerSigningKey()), clock_);
+    ASSERT_TRUE(unsigned_ledger.ok()) << unsigned_ledger.status();
+    auto tx = dir_->store().records().BeginTransaction();
+    ASSERT_TRUE(tx.ok());
+    ASSERT_TRUE((*unsigned_ledger)->Append({{"kind", "change"}, {"change", "test.crash"}}).ok());
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  ASSERT_EQ(Entries(), signed_size + 1);
+  EXPECT_EQ(ValueOf(ledger().LatestTreeHead())->tree_size, signed_size);
+
+  ASSERT_NO_FATAL_FAILURE(StartEngine());
+  EXPECT_EQ(Entries(), signed_size + 1);  // no second genesis
+  EXPECT_EQ(ValueOf(ledger().LatestTreeHead())->tree_size, signed_size + 1);
+  ledger::VerifyReport report = Verify();
+  EXPECT_TRUE(report.ok) << report.problem;
+  EXPECT_EQ(report.unsigned_entries, 0u);
+}
+
+TEST_F(EngineTest, AnIdleWriterSignsAHeadWhenItFallsDue) {
+  ASSERT_NO_FATAL_FAILURE(StopEngine());
+  ASSERT_NO_FATAL_FAILURE(StartEngine(EngineOptions{}));  // sign_every: 1 s
+  ASSERT_TRUE(engine_->AddActor(kAdmin, kAgent, {"call-center-agent"}).ok());
+  clock_.Advance(absl::Seconds(2));
+  const absl::Time due = clock_.Now();
+  // The writer wakes about a second after its last batch and signs then.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1800));
+  clock_.Advance(absl::Seconds(1));
+  std::optional<ledger::TreeHead> head = ValueOf(engine_->SignHead());
+  ASSERT_TRUE(head.has_value());
+  EXPECT_EQ(head->tree_size, 2u);
+  EXPECT_EQ(head->timestamp, due) << "signed only when asked";
+}
+
+TEST_F(EngineTest, AnIdleWriterDoesNotSpin) {
+  ASSERT_NO_FATAL_FAILURE(StopEngine());
+  EngineOptions options;
+  options.ledger.sign_every = absl::InfiniteDuration();  // heads by count only
+  ASSERT_NO_FATAL_FAILURE(StartEngine(options));
+  ASSERT_TRUE(engine_->AddActor(kAdmin, kAgent, {"call-center-agent"}).ok());
+  auto cpu = [] {
+    struct rusage usage {};
+    ::getrusage(RUSAGE_SELF, &usage);
+    return absl::DurationFromTimeval(usage.ru_utime) + absl::DurationFromTimeval(usage.ru_stime);
+  };
+  const absl::Duration before = cpu();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_LT(cpu() - before, absl::Milliseconds(100));
+}
+
+class FreshDirectoryTest : public EngineTest {
+ protected:
+  bool StartInSetUp() const override { return false; }
+};
+
+TEST_F(FreshDirectoryTest, StartRecordsEveryPolicyVersionAlreadyLoaded) {
+  ASSERT_TRUE(dir_->LoadPolicy(SecondPolicyText(), "v2.toml", "admin:second").ok());
+  ASSERT_EQ(dir_->policy_version(), 2);
+  ASSERT_NO_FATAL_FAILURE(StartEngine());
+  ASSERT_EQ(Entries(), 2);
+  EXPECT_EQ(Entry(0)["policy_version"], 1);
+  EXPECT_EQ(Entry(0)["actor"], kAdmin);
+  EXPECT_EQ(Entry(1)["change"], "policy.load");
+  EXPECT_EQ(Entry(1)["policy_version"], 2);
+  EXPECT_EQ(Entry(1)["actor"], "admin:second");
+  EXPECT_EQ(Entry(1)["source_sha256"], vault::PolicySha256(SecondPolicyText()));
+  EXPECT_EQ(ValueOf(ledger().LatestTreeHead())->tree_size, 2);
+
+  // A restart appends nothing more.
+  ASSERT_NO_FATAL_FAILURE(Restart());
+  EXPECT_EQ(Entries(), 2);
+  ASSERT_NO_FATAL_FAILURE(StopEngine());
+  ledger::VerifyReport report = Verify();
+  EXPECT_TRUE(report.ok) << report.problem;
+  EXPECT_EQ(report.unsigned_entries, 0u);
+}
+
+// --- Changes ---
+
+TEST_F(EngineTest, AddActorWritesTheRowAndOneEntry) {
+  const int64_t before = Entries();
+  store::ActorRow row =
+      ValueOf(engine_->AddActor("emp:officer", kAgent, {"call-center-agent", "auditor"}));
+  EXPECT_EQ(row.id, kAgent);
+  EXPECT_EQ(row.created_by, "emp:officer");
+  EXPECT_EQ(row.created_at, clock_.Now());
+  std::optional<store::ActorRow> stored = ValueOf(dir_->store().facts().GetActor(kAgent));
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_THAT(stored->roles, ElementsAre("call-center-agent", "auditor"));
+
+  ASSERT_EQ(Entries(), before + 1);
+  json e = LastEntry();
+  EXPECT_EQ(e["kind"], "change");
+  EXPECT_EQ(e["change"], "actor.add");
+  EXPECT_EQ(e["actor"], "emp:officer");
+  EXPECT_EQ(e["target_actor"], kAgent);
+  EXPECT_EQ(e["roles"], json::array({"call-center-agent", "auditor"}));
+  EXPECT_EQ(e["at"], common::FormatTimestampMicros(clock_.Now()));
+}
+
+TEST_F(EngineTest, AddActorRefusesBadInputAndChangesNothing) {
+  ASSERT_TRUE(engine_->AddActor(kAdmin, kAgent, {"call-center-agent"}).ok());
+  const std::string state = State();
+  EXPECT_EQ(engine_->AddActor(kAdmin, "emp:x", {"no-such-role"}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->AddActor(kAdmin, "emp:x", {"auditor", "no-such-role"}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->AddActor(kAdmin, "emp:x", {}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->AddActor(kAdmin, "", {"auditor"}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->AddActor(kAdmin, "emp:a,b", {"auditor"}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->AddActor(kAdmin, std::string(129, 'a'), {"auditor"}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->AddActor(kAdmin, kAgent, {"auditor"}).status().code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(State(), state);
+  // The refused duplicate did not replace the cached roles either.
+  std::string subject = AddCustomer();
+  ASSERT_TRUE(engine_->RecordTraining(kAdmin, kAgent, "privacy-annual", clock_.Now()).ok());
+  clock_.Advance(absl::Seconds(1));
+  UseResult r = ValueOf(engine_->Decide(Use(kAgent, "dpv:CustomerCare", subject, {"pd:Name"})));
+  EXPECT_DECISION(r.decision, kAllow, "allowed", "appi.18.1");
+}
+
+TEST_F(EngineTest, RecordTrainingWritesTheRowAndOneEntry) {
+  ASSERT_TRUE(engine_->AddActor(kAdmin, kClerk, {"billing-clerk"}).ok());
+  const int64_t before = Entries();
+  const absl::Time completed = clock_.Now() - absl::Hours(24 * 10);
+  store::TrainingRow row =
+      ValueOf(engine_->RecordTraining("emp:officer", kClerk, "secrecy-annual", completed));
+  EXPECT_EQ(row.completed_at, completed);
+  EXPECT_EQ(row.recorded_by, "emp:officer");
+  std::vector<store::TrainingRow> stored = ValueOf(dir_->store().facts().ListTrainings(kClerk));
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].course, "secrecy-annual");
+  EXPECT_EQ(stored[0].completed_at, completed);
+
+  ASSERT_EQ(Entries(), before + 1);
+  json e = LastEntry();
+  EXPECT_EQ(e["kind"], "change");
+  EXPECT_EQ(e["change"], "training.record");
+  EXPECT_EQ(e["actor"], "emp:officer");
+  EXPECT_EQ(e["target_actor"], kClerk);
+  EXPECT_EQ(e["course"], "secrecy-annual");
+  EXPECT_EQ(e["completed_at"], common::FormatTimestamp(completed));
+  EXPECT_EQ(e["valid_until"], common::FormatTimestamp(completed + absl::Hours(24 * 365)));
+}
+
+TEST_F(EngineTest, RecordTrainingRefusesBadInputAndChangesNothing) {
+  ASSERT_TRUE(engine_->AddActor(kAdmin, kClerk, {"billing-clerk"}).ok());
+  const std::string state = State();
+  EXPECT_EQ(engine_->RecordTraining(kAdmin, kClerk, "no-such-course", clock_.Now()).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      engine_->RecordTraining(kAdmin, "emp:ghost", "privacy-annual", clock_.Now()).status().code(),
+      absl::StatusCode::kNotFound);
+  EXPECT_EQ(engine_->RecordTraining(kAdmin, kClerk, "privacy-annual", clock_.Now() + absl::Hours(1))
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(State(), state);
+}
+
+TEST_F(EngineTest, GrantAndWithdrawConsentWriteTheRowAndOneEntryEach) {
+  std::string subject = AddCustomer();
+  const int64_t before = Entries();
+  ConsentGrant grant;
+  grant.subject = subject;
+  grant.purpose = "dpv:Marketing";
+  grant.channel = "call_center";
+  grant.evidence = kEvidence;
+  grant.given_at = clock_.Now() - absl::Hours(2);
+  store::ConsentRow row = ValueOf(engine_->GrantConsent("emp:agent", grant));
+  EXPECT_TRUE(common::IsValidId(row.id, common::IdKind::kConsent)) << row.id;
+  EXPECT_EQ(row.subject_id, subject);
+  EXPECT_EQ(row.given_at, *grant.given_at);
+  EXPECT_EQ(row.policy_version, 1);
+  EXPECT_EQ(row.evidence, kEvidence);  // kept in the fact store ...
+  std::optional<store::ConsentRow> stored = ValueOf(engine_->GetConsent(row.id));
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->evidence, kEvidence);
+  EXPECT_FALSE(stored->withdrawn_at.has_value());
+
+  ASSERT_EQ(Entries(), before + 1);
+  json e = LastEntry();  // ... and only hashed in the ledger
+  EXPECT_EQ(e["kind"], "change");
+  EXPECT_EQ(e["change"], "consent.grant");
+  EXPECT_EQ(e["actor"], "emp:agent");
+  EXPECT_EQ(e["subject"], subject);
+  EXPECT_EQ(e["consent"], row.id);
+  EXPECT_EQ(e["purpose"], "dpv:Marketing");
+  EXPECT_FALSE(e.contains("recipient"));
+  EXPECT_EQ(e["channel"], "call_center");
+  EXPECT_EQ(e["given_at"], common::FormatTimestampMicros(*grant.given_at));
+  EXPECT_EQ(e["policy_version"], 1);
+  EXPECT_EQ(e["evidence_sha256"], ledger::Sha256Hex(kEvidence));
+
+  clock_.Advance(absl::Minutes(5));
+  store::ConsentRow withdrawn = ValueOf(engine_->WithdrawConsent("emp:agent2", row.id, "web"));
+  EXPECT_EQ(withdrawn.withdrawn_at, clock_.Now());
+  EXPECT_EQ(withdrawn.withdrawal_channel, "web");
+  stored = ValueOf(engine_->GetConsent(row.id));
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->withdrawn_at, clock_.Now());
+  ASSERT_EQ(Entries(), before + 2);
+  e = LastEntry();
+  EXPECT_EQ(e["kind"], "change");
+  EXPECT_EQ(e["change"], "consent.withdraw");
+  EXPECT_EQ(e["actor"], "emp:agent2");
+  EXPECT_EQ(e["subject"], subject);
+  EXPECT_EQ(e["consent"], row.id);
+  EXPECT_EQ(e["purpose"], "dpv:Marketing");
+  EXPECT_EQ(e["channel"], "web");
+
+  // Consent to provision names its recipient.
+  grant.purpose = "dpv:PaymentManagement";
+  grant.recipient = "hikari-servicer";
+  grant.given_at.reset();
+  store::ConsentRow provision = ValueOf(engine_->GrantConsent(kAdmin, grant));
+  EXPECT_EQ(provision.given_at, clock_.Now());
+  EXPECT_EQ(LastEntry()["recipient"], "hikari-servicer");
+  EXPECT_EQ(ValueOf(engine_->ListConsents(subject)).size(), 2u);
+
+  ExpectNoPersonalValuesInLedger();
+}
+
+TEST_F(EngineTest, ConsentChangesRefuseBadInputAndChangeNothing) {
+  std::string subject = AddCustomer();
+  ConsentGrant good;
+  good.subject = subject;
+  good.purpose = "dpv:Marketing";
+  good.evidence = kEvidence;
+  store::ConsentRow row = ValueOf(engine_->GrantConsent(kAdmin, good));
+  ASSERT_TRUE(engine_->WithdrawConsent(kAdmin, row.id, "web").ok());
+  const std::string state = State();
+
+  auto grant = [&](auto change) {
+    ConsentGrant g = good;
+    change(g);
+    return engine_->GrantConsent(kAdmin, g).status().code();
+  };
+  EXPECT_EQ(grant([](ConsentGrant& g) { g.purpose = "dpv:Astrology"; }),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(grant([](ConsentGrant& g) { g.recipient = "no-such-recipient"; }),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(grant([](ConsentGrant& g) { g.channel = ""; }), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(grant([&](ConsentGrant& g) { g.given_at = clock_.Now() + absl::Hours(1); }),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(grant([](ConsentGrant& g) { g.subject = "sub_AAAAAAAAAAAAAAAAAAAAAA"; }),
+            absl::StatusCode::kNotFound);
+
+  EXPECT_EQ(engine_->WithdrawConsent(kAdmin, row.id, "web").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(engine_->WithdrawConsent(kAdmin, "con_AAAAAAAAAAAAAAAAAAAAAA", "web").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(engine_->WithdrawConsent(kAdmin, row.id, "").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(State(), state);
+  EXPECT_EQ(ValueOf(engine_->GetConsent(row.id))->withdrawal_channel, "web");
+  EXPECT_EQ(engine_->ListConsents("").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(EngineTest, AddStopOrderWritesTheRowAndOneEntry) {
+  std::string subject = AddCustomer();
+  const int64_t before = Entries();
+  StopOrderSpec spec;
+  spec.subject = subject;
+  spec.purpose = "dpv:Marketing";
+  spec.request_id = "req_AAAAAAAAAAAAAAAAAAAAAA";
+  store::StopOrderRow row = ValueOf(engine_->AddStopOrder("emp:officer", spec));
+  EXPECT_TRUE(common::IsValidId(row.id, common::IdKind::kStopOrder)) << row.id;
+  EXPECT_EQ(row.kind, "use");
+  EXPECT_FALSE(row.lifted_at.has_value());
+  std::vector<store::StopOrderRow> stored = ValueOf(dir_->store().facts().ListStopOrders(subject));
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].id, row.id);
+  EXPECT_EQ(stored[0].purpose, "dpv:Marketing");
+
+  ASSERT_EQ(Entries(), before + 1);
+  json e = LastEntry();
+  EXPECT_EQ(e["kind"], "change");
+  EXPECT_EQ(e["change"], "stop_order.add");
+  EXPECT_EQ(e["actor"], "emp:officer");
+  EXPECT_EQ(e["subject"], subject);
+  EXPECT_EQ(e["stop_order"], row.id);
+  EXPECT_EQ(e["order_kind"], "use");
+  EXPECT_EQ(e["purpose"], "dpv:Marketing");
+  EXPECT_TRUE(e["recipient"].is_null());
+  EXPECT_EQ(e["request"], spec.request_id);
+
+  StopOrderSpec provision;
+  provision.subject = subject;
+  provision.kind = "provision";
+  provision.recipient = "hikari-servicer";
+  ASSERT_TRUE(engine_->AddStopOrder(kAdmin, provision).ok());
+  e = LastEntry();
+  EXPECT_EQ(e["order_kind"], "provision");
+  EXPECT_TRUE(e["purpose"].is_null());
+  EXPECT_EQ(e["recipient"], "hikari-servicer");
+  EXPECT_FALSE(e.contains("request"));
+}
+
+TEST_F(EngineTest, AddStopOrderRefusesBadInputAndChangesNothing) {
+  std::string subject = AddCustomer();
+  const std::string state = State();
+  auto add = [&](auto change) {
+    StopOrderSpec s;
+    s.subject = subject;
+    change(s);
+    return engine_->AddStopOrder(kAdmin, s).status().code();
+  };
+  EXPECT_EQ(add([](StopOrderSpec& s) { s.kind = "pause"; }), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(add([](StopOrderSpec& s) { s.purpose = "dpv:Astrology"; }),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(add([](StopOrderSpec& s) {
+              s.kind = "provision";
+              s.recipient = "no-such-recipient";
+            }),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(add([](StopOrderSpec& s) { s.recipient = "hikari-servicer"; }),
+            absl::StatusCode::kInvalidArgument);  // a recipient on a stop-use order
+  EXPECT_EQ(add([](StopOrderSpec& s) { s.subject = "sub_AAAAAAAAAAAAAAAAAAAAAA"; }),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(State(), state);
+}
+
+TEST_F(EngineTest, AddSubjectAndRecordWriteOneEntryWithIdsOnly) {
+  int64_t before = Entries();
+  std::string subject = AddCustomer();
+  EXPECT_TRUE(common::IsValidId(subject, common::IdKind::kSubject)) << subject;
+  ASSERT_EQ(Entries(), before + 1);
+  std::vector<vault::RecordInfo> records = ValueOf(dir_->vault().ListRecords(subject));
+  ASSERT_EQ(records.size(), 4u);
+  json e = LastEntry();
+  EXPECT_EQ(e["kind"], "change");
+  EXPECT_EQ(e["change"], "subject.add");
+  EXPECT_EQ(e["actor"], kAdmin);
+  EXPECT_EQ(e["subject"], subject);
+  EXPECT_EQ(e["policy_version"], 1);
+  ASSERT_EQ(e["records"].size(), 4u);
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(e["records"][i]["id"], records[i].id);
+    EXPECT_EQ(e["records"][i]["category"], records[i].category);
+    EXPECT_EQ(e["records"][i]["service"], "mobile");
+    EXPECT_EQ(e["records"][i].size(), 3u);  // id, category, service: no value
+  }
+
+  before = Entries();
+  std::string record = ValueOf(engine_->AddRecord(
+      "emp:agent", subject, {.category = "pd:Name", .service = "support", .value = kNewName}));
+  ASSERT_EQ(Entries(), before + 1);
+  e = LastEntry();
+  EXPECT_EQ(e["change"], "record.add");
+  EXPECT_EQ(e["actor"], "emp:agent");
+  EXPECT_EQ(e["subject"], subject);
+  EXPECT_EQ(e["policy_version"], 1);
+  EXPECT_EQ(e["records"],
+            json::array({{{"id", record}, {"category", "pd:Name"}, {"service", "support"}}}));
+  EXPECT_EQ(ValueOf(dir_->vault().ReadValue(record)), kNewName);
+
+  ExpectNoPersonalValuesInLedger();
+}
+
+TEST_F(EngineTest, AddSubjectAndRecordRefuseBadInputAndChangeNothing) {
+  std::string subject = AddCustomer();
+  const std::string state = State();
+  vault::SubjectIdentifiers ids;
+  ids.phone = "090-0000-0001";
+  EXPECT_EQ(engine_
+                ->AddSubject(kAdmin, ids,
+                             {{.category = "pd:Name", .service = "mobile", .value = "A"},
+                              {.category = "pd:Hobby", .service = "mobile", .value = "B"}})
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  // The site-leasing service announces no purpose for email addresses.
+  EXPECT_EQ(
+      engine_
+          ->AddRecord(kAdmin, subject,
+                      {.category = "pd:EmailAddress", .service = "site-leasing", .value = kEmail})
+          .status()
+          .code(),
+      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_
+                ->AddRecord(kAdmin, "sub_AAAAAAAAAAAAAAAAAAAAAA",
+                            {.category = "pd:Name", .service = "mobile", .value = kName})
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(State(), state);
+  EXPECT_THAT(ValueOf(dir_->vault().FindSubjects(IdentifierKind::kPhone, "090-0000-0001")),
+              IsEmpty());
+}
+
+TEST_F(EngineTest, ImportWritesAnEntryPerSubjectAndAFailedImportWritesNone) {
+  // Enough lines that the failing import writes chunks before its bad line.
+  auto lines = [](int n, int bad_line) {
+    std::ostringstream out;
+    for (int i = 1; i <= n; ++i) {
+      out << R"({"contract":"MT-)" << i << R"(","records":[{"category":")"
+          << (i == bad_line ? "pd:Hobby" : "pd:Name") << R"(","service":"mobile","value":"Name )"
+          << i << R"("}]})"
+          << "\n";
+    }
+    return out.str();
+  };
+  const std::string state = State();
+  std::istringstream bad(lines(1000, 777));
+  absl::StatusOr<vault::ImportSummary> failed = engine_->Import(kAdmin, bad, nullptr);
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(State(), state);
+
+  // The ledger carries on from where it was.
+  const int64_t before = Entries();
+  std::istringstream good(lines(3, -1));
+  vault::ImportSummary summary = ValueOf(engine_->Import("emp:importer", good, nullptr));
+  EXPECT_EQ(summary.subjects, 3);
+  ASSERT_EQ(Entries(), before + 3);
+  for (int64_t seq = before; seq < before + 3; ++seq) {
+    json e = Entry(static_cast<uint64_t>(seq));
+    EXPECT_EQ(e["change"], "subject.add");
+    EXPECT_EQ(e["actor"], "emp:importer");
+    EXPECT_EQ(e["records"].size(), 1u);
+  }
+  ASSERT_NO_FATAL_FAILURE(StopEngine());
+  ledger::VerifyReport report = Verify();
+  EXPECT_TRUE(report.ok) << report.problem;
+  EXPECT_EQ(report.unsigned_entries, 0u);
+}
+
+TEST_F(EngineTest, LoadPolicyAddsAVersionAndOneEntry) {
+  const int64_t before = Entries();
+  vault::PolicyLoadResult r =
+      ValueOf(engine_->LoadPolicy("emp:officer", SecondPolicyText(), "v2.toml"));
+  EXPECT_EQ(r.version, 2);
+  EXPECT_FALSE(r.unchanged);
+  EXPECT_EQ(dir_->policy_version(), 2);
+  ASSERT_EQ(Entries(), before + 1);
+  json e = LastEntry();
+  EXPECT_EQ(e["kind"], "change");
+  EXPECT_EQ(e["change"], "policy.load");
+  EXPECT_EQ(e["actor"], "emp:officer");
+  EXPECT_EQ(e["policy_version"], 2);
+  EXPECT_EQ(e["source_sha256"], vault::PolicySha256(SecondPolicyText()));
+  EXPECT_EQ(e["diff_sha256"], ledger::Sha256Hex(ledger::CanonicalEntry(r.diff)));
+
+  // Records collected from now on carry the new version.
+  std::string subject = AddCustomer();
+  EXPECT_EQ(LastEntry()["policy_version"], 2);
+  ConsentGrant grant;
+  grant.subject = subject;
+  grant.purpose = "dpv:Marketing";
+  EXPECT_EQ(ValueOf(engine_->GrantConsent(kAdmin, grant)).policy_version, 2);
+}
+
+TEST_F(EngineTest, LoadPolicyRefusesBadTextAndKeepsTheSameText) {
+  const std::string state = State();
+  EXPECT_EQ(engine_->LoadPolicy(kAdmin, "[operator]\nname = 1\n", "bad.toml").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  vault::PolicyLoadResult same = ValueOf(engine_->LoadPolicy(kAdmin, PolicyText(), "same.toml"));
+  EXPECT_TRUE(same.unchanged);
+  EXPECT_EQ(same.version, 1);
+  EXPECT_EQ(State(), state);
+  // The policy in force still works.
+  ASSERT_TRUE(engine_->AddActor(kAdmin, kAgent, {"call-center-agent"}).ok());
+}
+
+// --- Decisions ---
+
+TEST_F(EngineTest, ReadReturnsValuesOldestFirstAndRecordsTheDecision) {
+  ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
+  std::string subject = AddCustomer();
+  clock_.Advance(absl::Hours(1));
+  std::string renamed = ValueOf(engine_->AddRecord(
+      kAdmin, subject, {.category = "pd:Name", .service = "support", .value = kNewName}));
+  clock_.Advance(absl::Hours(1));
+
+  const int64_t before = Entries();
+  UseRequest request = Use(kAgent, "dpv:CustomerCare", subject, {"pd:Name", "pd:EmailAddress"});
+  UseResult r = ValueOf(engine_->Read(request));
+  EXPECT_DECISION(r.decision, kAllow, "allowed", "appi.18.1");
+  EXPECT_EQ(r.decision.legal_basis, "announced_purpose");
+  EXPECT_THAT(r.values["pd:Name"], ElementsAre(kName, kNewName));
+  EXPECT_THAT(r.values["pd:EmailAddress"], ElementsAre(kEmail));
+  EXPECT_EQ(r.values.size(), 2u);
+
+  ASSERT_EQ(Entries(), before + 1);
+  EXPECT_EQ(r.entry, static_cast<uint64_t>(before));
+  json e = Entry(r.entry);
+  EXPECT_EQ(e["kind"], "decision");
+  EXPECT_EQ(e["action"], "read");
+  EXPECT_EQ(e["actor"], kAgent);
+  EXPECT_EQ(e["purpose"], "dpv:CustomerCare");
+  EXPECT_EQ(e["subject"], subject);
+  EXPECT_EQ(e["categories"], json::array({"pd:Name", "pd:EmailAddress"}));
+  EXPECT_EQ(e["outcome"], "allow");
+  EXPECT_EQ(e["reason_code"], "allowed");
+  EXPECT_EQ(e["rule_id"], "appi.18.1");
+  EXPECT_EQ(e["legal_basis"], "announced_purpose");
+  EXPECT_EQ(e["ground"], "none");
+  EXPECT_EQ(e["flagged_for_audit"], false);
+  EXPECT_FALSE(e.contains("note_sha256"));
+  std::vector<vault::RecordInfo> records = ValueOf(dir_->vault().ListRecords(subject));
+  std::vector<std::string> read_ids;
+  for (const vault::RecordInfo& info : records) {
+    if (info.category == "pd:Name" || info.category == "pd:EmailAddress") {
+      read_ids.push_back(info.id);
+    }
+  }
+  EXPECT_THAT(e["records"].get<std::vector<std::string>>(), UnorderedElementsAreArray(read_ids));
+  EXPECT_NE(std::find(read_ids.begin(), read_ids.end(), renamed), read_ids.end());
+  ExpectNoPersonalValuesInLedger();
+}
+
+TEST_F(EngineTest, ReadOrdersValuesByCollectionTime) {
+  ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
+  std::string subject = AddCustomer();
+  // Added later, but collected a month before the first name record.
+  ASSERT_TRUE(engine_
+                  ->AddRecord(kAdmin, subject,
+                              {.category = "pd:Name",
+                               .service = "support",
+                               .value = kNewName,
+                               .collected_at = clock_.Now() - absl::Hours(24 * 30)})
+                  .ok());
+  UseResult r = ValueOf(engine_->Read(Use(kAgent, "dpv:CustomerCare", subject, {"pd:Name"})));
+  EXPECT_DECISION(r.decision, kAllow, "allowed", "appi.18.1");
+  EXPECT_THAT(r.values["pd:Name"], ElementsAre(kNewName, kName));
+}
+
+TEST_F(EngineTest, DeniedReadReturnsNoValuesAndIsRecorded) {
+  ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
+  std::string subject = AddCustomer();
+  const int64_t before = Entries();
+  // A call-center agent may bill, but not see card numbers.
+  UseResult r = ValueOf(engine_->Read(
+      Use(kAgent, "dpv:PaymentManagement", subject, {"pd:Name", "pd:PaymentCardNumber"})));
+  EXPECT_DECISION(r.decision, kDeny, "role_category_not_allowed", "appi.23");
+  EXPECT_TRUE(r.values.empty());
+  ASSERT_EQ(Entries(), before + 1);
+  json e = Entry(r.entry);
+  EXPECT_EQ(e["action"], "read");
+  EXPECT_EQ(e["outcome"], "deny");
+  EXPECT_EQ(e["reason_code"], "role_category_not_allowed");
+  EXPECT_EQ(e["rule_id"], "appi.23");
+  EXPECT_EQ(e["legal_basis"], "");
+  EXPECT_FALSE(e.contains("records"));
+  ExpectNoPersonalValuesInLedger();
+}
+
+TEST_F(EngineTest, AnUnknownActorIsDeniedAndRecorded) {
+  ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
+  std::string subject = AddCustomer();
+  UseRequest request = Use("emp:ghost", "dpv:CustomerCare", subject, {"pd:Name"});
+  EXPECT_DECISION(DecideAndCheckEntry(request), kDeny, kActorUnknown, "appi.23");
+  UseResult r = ValueOf(engine_->Read(request));
+  EXPECT_EQ(r.decision.reason_code, kActorUnknown);
+  EXPECT_TRUE(r.values.empty());
+  EXPECT_EQ(Entry(r.entry)["reason_code"], kActorUnknown);
+
+  FindResult f = ValueOf(engine_->Find({.actor = "emp:ghost",
+                                        .purpose = "dpv:CustomerCare",
+                                        .kind = IdentifierKind::kPhone,
+                                        .value = kPhone}));
+  EXPECT_EQ(f.decision.reason_code, kActorUnknown);
+  EXPECT_THAT(f.subjects, IsEmpty());
+  json e = Entry(f.entry);
+  EXPECT_EQ(e["action"], "find");
+  EXPECT_EQ(e["reason_code"], kActorUnknown);
+  EXPECT_FALSE(e.contains("subjects"));
+}
+
+TEST_F(EngineTest, MalformedRequestsAreRefusedWithoutAnEntry) {
+  ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
+  std::string subject = AddCustomer();
+  const int64_t before = Entries();
+  EXPECT_EQ(engine_->Decide(Use(kAgent, "dpv:CustomerCare", subject, {})).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->Decide(Use("", "dpv:CustomerCare", subject, {"pd:Name"})).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->Read(Use(kAgent, "", subject, {"pd:Name"})).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      engine_->Read(Use(kAgent, "dpv:CustomerCare", "sub_AAAAAAAAAAAAAAAAAAAAAA", {"pd:Name"}))
+          .status()
+          .code(),
+      absl::StatusCode::kNotFound);
+  UseRequest reason_only = Use(kAgent, "dpv:CustomerCare", subject, {"pd:Name"});
+  reason_only.reason = kReason;
+  EXPECT_EQ(engine_->Decide(reason_only).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_
+                ->Find({.actor = kAgent,
+                        .purpose = "dpv:CustomerCare",
+                        .kind = IdentifierKind::kNone,
+                        .value = kPhone})
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Entries(), before);
+  // A denied decision is a value, not an error.
+  EXPECT_DECISION(DecideAndCheckEntry(Use(kAgent, "dpv:Astrology", subject, {"pd:Name"})), kDeny,
+                  "purpose_unknown", "appi.17.1");
+}
+
+TEST_F(EngineTest, MissingOrExpiredTrainingDenies) {
+  ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
+  std::string subject = AddCustomer();
+  // The billing clerk lacks secrecy-annual.
+  UseRequest billing = Use(kClerk, "dpv:PaymentManagement", subject, {"pd:Name"});
+  EXPECT_DECISION(DecideAndCheckEntry(billing), kDeny, "training_missing", "appi.24");
+  ASSERT_TRUE(
+      engine_->RecordTraining(kAdmin, kClerk, "secrecy-annual", clock_.Now() - absl::Hours(24))
+          .ok());
+  EXPECT_DECISION(DecideAndCheckEntry(billing), kAllow, "allowed", "appi.18.1");
+
+  // Every course was completed a day ago and is valid for 365 days.
+  UseRequest care = Use(kAgent, "dpv:CustomerCare", subject, {"pd:Name"});
+  clock_.Advance(absl::Hours(24 * 364) - absl::Seconds(1));
+  EXPECT_DECISION(DecideAndCheckEntry(care), kAllow, "allowed", "appi.18.1");
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_DECISION(DecideAndCheckEntry(care), kDeny, "training_expired", "appi.24");
+  UseResult r = ValueOf(engine_->Read(care));
+  EXPECT_EQ(r.decision.reason_code, "training_expired");
+  EXPECT_TRUE(r.values.empty());
+  // Retaking the course restores access.
+  ASSERT_TRUE(engine_->RecordTraining(kAdmin, kAgent, "privacy-annual", clock_.Now()).ok());
+  EXPECT_DECISION(DecideAndCheckEntry(care), kAllow, "allowed", "appi.18.1");
+}
+
+TEST_F(EngineTest, GrantedThenWithdrawnConsentFlipsAConsentPurpose) {
+  ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
+  std::string subject = AddCustomer();
+  // dpv:Marketing requires consent.
+  ASSERT_TRUE(dir_->policy().FindPurpose("dpv:Marketing")->requires_consent);
+  UseRequest marketing = Use(kMarketer, "dpv:Marketing", subject, {"pd:EmailAddress"});
+  EXPECT_DECISION(DecideAndCheckEntry(marketing), kDeny, "consent_required", "appi.18.1");
+
+  // Consent to provide to a third party is not consent to the operator's use.
+  ConsentGrant grant;
+  grant.subject = subject;
+  grant.purpose = "dpv:Marketing";
+  grant.recipient = "hikari-servicer";
+  ASSERT_TRUE(engine_->GrantConsent(kAdmin, grant).ok());
+  EXPECT_DECISION(DecideAndCheckEntry(marketing), kDeny, "consent_required", "appi.18.1");
+
+  grant.recipient.reset();
+  grant.evidence = kEvidence;
+  store::ConsentRow consent = ValueOf(engine_->GrantConsent(kAdmin, grant));
+  policy::Decision allowed = DecideAndCheckEntry(marketing);
+  EXPECT_DECISION(allowed, kAllow, "allowed", "appi.18.1");
+  EXPECT_EQ(allowed.legal_basis, "consent");
+  UseResult r = ValueOf(engine_->Read(marketing));
+  EXPECT_THAT(r.values["pd:EmailAddress"], ElementsAre(kEmail));
+
+  clock_.Advance(absl::Minutes(1));
+  ASSERT_TRUE(engine_->WithdrawConsent(kAdmin, consent.id, "web").ok());
+  EXPECT_DECISION(DecideAndCheckEntry(marketing), kDeny, "consent_required", "appi.18.1");
+  r = ValueOf(engine_->Read(marketing));
+  EXPECT_TRUE(r.values.empty());
+
+  // Consent given again counts again.
+  ASSERT_TRUE(engine_->GrantConsent(kAdmin, grant).ok());
+  EXPECT_DECISION(DecideAndCheckEntry(marketing), kAllow, "allowed", "appi.18.1");
+  ExpectNoPersonalValuesInLedger();
+}
+
+TEST_F(EngineTest, StopUseOrderDeniesAndFindWithholdsTheSubject) {
+  ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
+  std::string stopped = AddCustomer();
+  std::string other = AddCustomer();  // the same phone number
+  FindRequest find{.actor = kAgent,
+                   .purpose = "dpv:CustomerCare",
+                   .kind = IdentifierKind::kPhone,
+                   .value = "+81 90 1234 5678"};
+  FindResult found = ValueOf(engine_->Find(find));
+  EXPECT_DECISION(found.decision, kAllow, "allowed", "appi.18.1");
+  std::vector<std::string> both = {stopped, other};
+  std::sort(both.begin(), both.end());
+  EXPECT_EQ(found.subjects, both);
+
+  StopOrderSpec spec;
+  spec.subject = stopped;
+  spec.purpose = "dpv:CustomerCare";
+  ASSERT_TRUE(engine_->AddStopOrder(kAdmin, spec).ok());
+  // A stop-provision order does not stop use.
+  StopOrderSpec provision;
+  provision.subject = other;
+  provision.kind = "provision";
+  ASSERT_TRUE(engine_->AddStopOrder(kAdmin, provision).ok());
+
+  UseRequest care = Use(kAgent, "dpv:CustomerCare", stopped, {"pd:Name"});
+  EXPECT_DECISION(DecideAndCheckEntry(care), kDeny, "stop_use_order", "appi.35.1");
+  UseResult r = ValueOf(engine_->Read(care));
+  EXPECT_EQ(r.decision.reason_code, "stop_use_order");
+  EXPECT_TRUE(r.values.empty());
+  // Only that purpose is stopped, and only for that subject.
+  EXPECT_DECISION(DecideAndCheckEntry(Use(kAgent, "dpv:PaymentManagement", stopped, {"pd:Name"})),
+                  kAllow, "allowed", "appi.18.1");
+  EXPECT_DECISION(DecideAndCheckEntry(Use(kAgent, "dpv:CustomerCare", other, {"pd:Name"})), kAllow,
+                  "allowed", "appi.18.1");
+
+  found = ValueOf(engine_->Find(find));
+  EXPECT_THAT(found.subjects, ElementsAre(other));
+  json e = Entry(found.entry);
+  EXPECT_EQ(e["kind"], "decision");
+  EXPECT_EQ(e["action"], "find");
+  EXPECT_EQ(e["actor"], kAgent);
+  EXPECT_EQ(e["identifier"], "phone");
+  EXPECT_EQ(e["categories"], json::array({"pd:TelephoneNumber"}));
+  EXPECT_EQ(e["subjects"], json::array({other}));
+  EXPECT_EQ(e["withheld_by_stop_order"], 1);
+  // For a purpose not stopped, both are found.
+  find.purpose = "dpv:PaymentManagement";
+  EXPECT_EQ(ValueOf(engine_->Find(find)).subjects, both);
+
+  // An order for every purpose stops them all.
+  StopOrderSpec all;
+  all.subject = other;
+  ASSERT_TRUE(engine_->AddStopOrder(kAdmin, all).ok());
+  found = ValueOf(engine_->Find(find));
+  EXPECT_THAT(found.subjects, ElementsAre(stopped));
+  EXPECT_EQ(Entry(found.entry)["withheld_by_stop_order"], 1);
+  EXPECT_DECISION(DecideAndCheckEntry(Use(kAgent, "dpv:PaymentManagement", other, {"pd:Name"})),
+                  kDeny, "stop_use_order", "appi.35.1");
+  ExpectNoPersonalValuesInLedger();
+}
+
+TEST_F(EngineTest, DeniedFindReturnsNoSubjects) {
+  ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
+  AddCustomer();
+  // A fraud analyst may not search for customer care.
+  FindResult f = ValueOf(engine_->Find({.actor = kAnalyst,
+                                        .purpose = "dpv:CustomerCare",
+                                        .kind = IdentifierKind::kName,
+                                        .value = kName}));
+  EXPECT_DECISION(f.decision, kDeny, "role_purpose_not_allowed", "appi.23");
+  EXPECT_THAT(f.subjects, IsEmpty());
+  json e = Entry(f.entry);
+  EXPECT_EQ(e["outcome"], "deny");
+  EXPECT_EQ(e["identifier"], "name");
+  EXPECT_FALSE(e.contains("subjects"));
+  ExpectNoPersonalValuesInLedger();
+}
+
+TEST_F(EngineTest, GroundsNeedAReasonKeptAsANoteOutsideTheEntry) {
+  ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
+  // A landlord's name, collected only for statutory payment records.
+  std::string subject = ValueOf(engine_->AddSubject(
+      kAdmin, {}, {{.category = "pd:Name", .service = "site-leasing", .value = kName}}));
+  UseRequest care = Use(kAgent, "dpv:CustomerCare", subject, {"pd:Name"});
+  EXPECT_DECISION(DecideAndCheckEntry(care), kDeny, "purpose_beyond_collection", "appi.18.1");
+
+  care.ground = Ground::kLaw;
+  policy::Decision no_reason = DecideAndCheckEntry(care);
+  EXPECT_DECISION(no_reason, kDeny, "ground_reason_missing", "appi.18.3");
+  EXPECT_TRUE(no_reason.flagged_for_audit);
+  EXPECT_EQ(LastEntry()["ground"], "law");
+
+  care.reason = kReason;
+  const int64_t before = Entries();
+  UseResult r = ValueOf(engine_->Read(care));
+  EXPECT_DECISION(r.decision, kAllow, "allowed", "appi.18.3");
+  EXPECT_EQ(r.decision.legal_basis, "ground:law");
+  EXPECT_TRUE(r.decision.flagged_for_audit);
+  EXPECT_THAT(r.values["pd:Name"], ElementsAre(kName));
+  ASSERT_EQ(Entries(), before + 1);
+  json e = Entry(r.entry);
+  EXPECT_EQ(e["ground"], "law");
+  EXPECT_EQ(e["flagged_for_audit"], true);
+  EXPECT_EQ(e["legal_basis"], "ground:law");
+  EXPECT_EQ(e["note_sha256"], ledger::Sha256Hex(kReason));
+  EXPECT_EQ(ValueOf(ledger().GetNote(static_cast<int64_t>(r.entry))), kReason);
+  ExpectNoPersonalValuesInLedger();
+
+  // A ground lifts purpose limitation, never a stop-use order.
+  StopOrderSpec spec;
+  spec.subject = subject;
+  ASSERT_TRUE(engine_->AddStopOrder(kAdmin, spec).ok());
+  EXPECT_DECISION(DecideAndCheckEntry(care), kDeny, "stop_use_order", "appi.35.1");
+}
+
+// --- Group commit ---
+
+TEST_F(EngineTest, ManyThreadsShareCommitsAndEachGetsItsOwnEntry) {
+  ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
+  std::vector<std::string> subjects;
+  for (int i = 0; i < 8; ++i) subjects.push_back(AddCustomer());
+  const int64_t before = Entries();
+
+  constexpr int kThreads = 64;
+  constexpr int kCallsPerThread = 40;
+  struct Call {
+    std::string actor;
+    std::string subject;
+    bool read = false;
+    uint64_t entry = 0;
+  };
+  std::vector<std::vector<Call>> calls(kThreads);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCallsPerThread; ++i) {
+        Call call;
+        call.actor = (t + i) % 3 == 0 ? kClerk : kAgent;  // the clerk is untrained
+        call.subject = subjects[(t * 7 + i) % subjects.size()];
+        call.read = i % 2 == 0;
+        UseRequest request;
+        request.actor = call.actor;
+        request.purpose = "dpv:PaymentManagement";
+        request.subject = call.subject;
+        request.categories = {"pd:Name"};
+        absl::StatusOr<UseResult> r = call.read ? engine_->Read(request) : engine_->Decide(request);
+        const bool expect_allow = call.actor == kAgent;
+        if (!r.ok() || (r->decision.outcome == Outcome::kAllow) != expect_allow ||
+            (call.read && expect_allow &&
+             r->values["pd:Name"] != std::vector<std::string>{kName}) ||
+            (!expect_allow && !r->values.empty())) {
+          ++failures;
+          continue;
+        }
+        call.entry = r->entry;
+        calls[t].push_back(std::move(call));
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+
+  constexpr int64_t kCalls = kThreads * kCallsPerThread;
+  ASSERT_EQ(Entries(), before + kCalls);
+  std::set<uint64_t> seqs;
+  for (const std::vector<Call>& list : calls) {
+    for (const Call& call : list) {
+      EXPECT_TRUE(seqs.insert(call.entry).second) << "entry " << call.entry << " returned twice";
+      json e = Entry(call.entry);
+      EXPECT_EQ(e["action"], call.read ? "read" : "decide");
+      EXPECT_EQ(e["actor"], call.actor);
+      EXPECT_EQ(e["subject"], call.subject);
+      EXPECT_EQ(e["outcome"], call.actor == kAgent ? "allow" : "deny");
+    }
+  }
+  EXPECT_EQ(seqs.size(), static_cast<size_t>(kCalls));
+  EXPECT_EQ(*seqs.begin(), static_cast<uint64_t>(before));
+  EXPECT_EQ(*seqs.rbegin(), static_cast<uint64_t>(before + kCalls - 1));
+
+  ASSERT_NO_FATAL_FAILURE(StopEngine());
+  ledger::VerifyReport report = Verify();
+  EXPECT_TRUE(report.ok) << report.problem;
+  EXPECT_EQ(report.entries, static_cast<uint64_t>(before + kCalls));
+  EXPECT_EQ(report.unsigned_entries, 0u);
+  // Heads at start, every 1000 entries and at stop: not one per entry.
+  EXPECT_LE(report.tree_heads, 2u + report.entries / 1000);
+}
+
+TEST_F(EngineTest, AFailingJobInABatchDoesNotAffectTheOthers) {
+  ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
+  std::string subject = AddCustomer();
+  const int64_t before = Entries();
+
+  // Failing jobs of every kind, before or after they wrote rows and
+  // entries, submitted together with good ones.
+  constexpr int kThreads = 64;
+  constexpr int kRounds = 4;
+  std::string big_bad_import;
+  for (int i = 1; i <= 600; ++i) {
+    big_bad_import += R"({"contract":"MT-X)" + std::to_string(i) + R"(","records":[{"category":")" +
+                      (i == 600 ? "pd:Hobby" : "pd:Name") +
+                      R"(","service":"mobile","value":"X"}]})" + "\n";
+  }
+  std::atomic<int> unexpected{0};
+  std::atomic<int> good_actors{0};
+  std::atomic<int> good_reads{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < kRounds; ++round) {
+        const std::string id = "emp:t" + std::to_string(t) + "-" + std::to_string(round);
+        switch (t % 4) {
+          case 0: {  // unknown role
+            if (engine_->AddActor(kAdmin, id, {"call-center-agent", "no-such-role"})
+                    .status()
+                    .code() != absl::StatusCode::kInvalidArgument) {
+              ++unexpected;
+            }
+            break;
+          }
+          case 1: {  // a duplicate, or an import that fails after writing
+            absl::StatusCode code;
+            if (t == 1) {
+              std::istringstream in(big_bad_import);
+              code = engine_->Import(kAdmin, in, nullptr).status().code();
+              if (code != absl::StatusCode::kInvalidArgument) ++unexpected;
+            } else {
+              code = engine_->AddActor(kAdmin, kAgent, {"auditor"}).status().code();
+              if (code != absl::StatusCode::kAlreadyExists) ++unexpected;
+            }
+            break;
+          }
+          case 2: {
+            if (engine_->AddActor(kAdmin, id, {"call-center-agent"}).ok()) {
+              ++good_actors;
+            } else {
+              ++unexpected;
+            }
+            break;
+          }
+          default: {
+            absl::StatusOr<UseResult> r =
+                engine_->Read(Use(kAgent, "dpv:CustomerCare", subject, {"pd:Name"}));
+            if (r.ok() && r->decision.outcome == Outcome::kAllow &&
+                r->values["pd:Name"] == std::vector<std::string>{kName}) {
+              ++good_reads;
+            } else {
+              ++unexpected;
+            }
+          }
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(unexpected.load(), 0);
+  EXPECT_EQ(good_actors.load(), kThreads / 4 * kRounds);
+  EXPECT_EQ(good_reads.load(), kThreads / 4 * kRounds);
+
+  // Exactly the good jobs left rows and entries.
+  ASSERT_EQ(Entries(), before + good_actors.load() + good_reads.load());
+  std::vector<store::ActorRow> actors = ValueOf(dir_->store().facts().ListActors());
+  EXPECT_EQ(actors.size(), 4u + static_cast<size_t>(good_actors.load()));
+  std::set<std::string> added;
+  for (int64_t seq = before; seq < Entries(); ++seq) {
+    json e = Entry(static_cast<uint64_t>(seq));
+    if (e["kind"] == "change") {
+      EXPECT_EQ(e["change"], "actor.add");
+      added.insert(e["target_actor"].get<std::string>());
+    }
+  }
+  EXPECT_EQ(added.size(), static_cast<size_t>(good_actors.load()));
+  for (const std::string& id : added) {
+    // Only the threads adding good actors: "emp:t<thread>-<round>".
+    const int thread = std::stoi(id.substr(std::string("emp:t").size()));
+    EXPECT_EQ(thread % 4, 2) << id;
+    EXPECT_TRUE(ValueOf(dir_->store().facts().GetActor(id)).has_value()) << id;
+  }
+  // The failed import left no subject, record or index behind.
+  EXPECT_EQ(ValueOf(dir_->store().records().CountSubjects()), 1);
+  EXPECT_EQ(ValueOf(dir_->store().records().CountRecords()), 4);
+  EXPECT_THAT(ValueOf(dir_->vault().FindSubjects(IdentifierKind::kContract, "MT-X1")), IsEmpty());
+
+  ASSERT_NO_FATAL_FAILURE(StopEngine());
+  ledger::VerifyReport report = Verify();
+  EXPECT_TRUE(report.ok) << report.problem;
+  EXPECT_EQ(report.unsigned_entries, 0u);
+}
+
+// --- Restart ---
+
+TEST_F(EngineTest, RestartKeepsLedgerFactsAndDecisions) {
+  ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
+  std::string subject = AddCustomer();
+  std::string other = AddCustomer();
+  ConsentGrant grant;
+  grant.subject = subject;
+  grant.purpose = "dpv:Marketing";
+  grant.evidence = kEvidence;
+  store::ConsentRow kept = ValueOf(engine_->GrantConsent(kAdmin, grant));
+  grant.subject = other;
+  store::ConsentRow withdrawn = ValueOf(engine_->GrantConsent(kAdmin, grant));
+  clock_.Advance(absl::Minutes(1));
+  ASSERT_TRUE(engine_->WithdrawConsent(kAdmin, withdrawn.id, "web").ok());
+  StopOrderSpec stop;
+  stop.subject = other;
+  stop.purpose = "dpv:CustomerCare";
+  ASSERT_TRUE(engine_->AddStopOrder(kAdmin, stop).ok());
+  clock_.Advance(absl::Minutes(1));
+
+  const std::vector<UseRequest> requests = {
+      Use(kMarketer, "dpv:Marketing", subject, {"pd:EmailAddress"}),
+      Use(kMarketer, "dpv:Marketing", other, {"pd:EmailAddress"}),
+      Use(kAgent, "dpv:CustomerCare", subject, {"pd:Name"}),
+      Use(kAgent, "dpv:CustomerCare", other, {"pd:Name"}),
+      Use(kClerk, "dpv:PaymentManagement", subject, {"pd:Name"}),
+      Use(kAnalyst, "dpv:FraudPreventionAndDetection", subject, {"pd:Name"}),
+      Use("emp:ghost", "dpv:CustomerCare", subject, {"pd:Name"}),
+  };
+  std::vector<UseResult> first;
+  for (const UseRequest& r : requests) first.push_back(ValueOf(engine_->Read(r)));
+  ASSERT_NO_FATAL_FAILURE(StopEngine());
+  const std::vector<std::string> entries = EntryBytes();
+  const std::string state = State();
+  const size_t heads = ValueOf(ledger().ListTreeHeads()).size();
+
+  dir_.reset();
+  ASSERT_NO_FATAL_FAILURE(OpenDirectory());
+  ASSERT_NO_FATAL_FAILURE(StartEngine());
+  EXPECT_EQ(EntryBytes(), entries);
+  EXPECT_EQ(State(), state);
+  EXPECT_EQ(ValueOf(ledger().ListTreeHeads()).size(), heads);
+  std::vector<store::ConsentRow> consents = ValueOf(engine_->ListConsents(other));
+  ASSERT_EQ(consents.size(), 1u);
+  EXPECT_EQ(consents[0].withdrawn_at, withdrawn.given_at + absl::Minutes(1));
+  EXPECT_EQ(ValueOf(engine_->GetConsent(kept.id))->evidence, kEvidence);
+
+  for (size_t i = 0; i < requests.size(); ++i) {
+    UseResult again = ValueOf(engine_->Read(requests[i]));
+    EXPECT_EQ(again.decision, first[i].decision) << i << " " << again.decision.reason_code;
+    EXPECT_EQ(again.values, first[i].values) << i;
+    EXPECT_EQ(again.entry, entries.size() + i);
+  }
+  // The decisions differ from one another as the facts say.
+  EXPECT_EQ(first[0].decision.outcome, Outcome::kAllow);
+  EXPECT_EQ(first[1].decision.reason_code, "consent_required");
+  EXPECT_EQ(first[2].decision.outcome, Outcome::kAllow);
+  EXPECT_EQ(first[3].decision.reason_code, "stop_use_order");
+  EXPECT_EQ(first[4].decision.reason_code, "training_missing");
+  EXPECT_EQ(first[5].decision.outcome, Outcome::kAllow);
+  EXPECT_EQ(first[6].decision.reason_code, kActorUnknown);
+
+  ASSERT_NO_FATAL_FAILURE(StopEngine());
+  ledger::VerifyReport report = Verify();
+  EXPECT_TRUE(report.ok) << report.problem;
+  EXPECT_EQ(report.entries, entries.size() + requests.size());
+  EXPECT_EQ(report.unsigned_entries, 0u);
+}
+
+// --- Consent receipts ---
+
+TEST_F(EngineTest, ConsentReceiptHasTheKantaraFieldsAndNoEvidenceText) {
+  std::string subject = AddCustomer();
+  ConsentGrant grant;
+  grant.subject = subject;
+  grant.purpose = "dpv:Marketing";
+  grant.channel = "call_center";
+  grant.evidence = kEvidence;
+  store::ConsentRow row = ValueOf(engine_->GrantConsent("emp:agent", grant));
+
+  json receipt = ConsentReceipt(dir_->policy(), row);
+  for (const char* field : {"version", "jurisdiction", "consentTimestamp", "collectionMethod",
+                            "consentReceiptID", "language", "piiPrincipalId", "piiControllers",
+                            "policyUrl", "services", "sensitive", "spiCat"}) {
+    EXPECT_TRUE(receipt.contains(field)) << field;
+  }
+  EXPECT_EQ(receipt["version"], "KI-CR-v1.1.0");
+  EXPECT_EQ(receipt["jurisdiction"], "JP");
+  EXPECT_EQ(receipt["consentTimestamp"], absl::ToUnixSeconds(row.given_at));
+  EXPECT_EQ(receipt["collectionMethod"], "call_center");
+  EXPECT_EQ(receipt["consentReceiptID"], row.id);
+  EXPECT_EQ(receipt["piiPrincipalId"], subject);
+  ASSERT_EQ(receipt["piiControllers"].size(), 1u);
+  const json& controller = receipt["piiControllers"][0];
+  for (const char* field : {"piiController", "contact", "address"}) {
+    EXPECT_TRUE(controller.contains(field)) << field;
+  }
+  EXPECT_EQ(controller["piiController"], "株式会社みらいテレコム");
+  ASSERT_EQ(receipt["services"].size(), 1u);
+  ASSERT_EQ(receipt["services"][0]["purposes"].size(), 1u);
+  EXPECT_TRUE(receipt["services"][0].contains("service"));
+  const json& purpose = receipt["services"][0]["purposes"][0];
+  for (const char* field : {"purpose", "purposeCategory", "consentType", "piiCategory",
+                            "primaryPurpose", "termination", "thirdPartyDisclosure"}) {
+    EXPECT_TRUE(purpose.contains(field)) << field;
+  }
+  EXPECT_EQ(purpose["purposeId"], "dpv:Marketing");
+  EXPECT_EQ(purpose["purpose"], dir_->policy().FindPurpose("dpv:Marketing")->announcement_en);
+  EXPECT_EQ(purpose["primaryPurpose"], false);
+  EXPECT_EQ(purpose["thirdPartyDisclosure"], false);
+  EXPECT_EQ(purpose["piiCategory"],
+            json::array({"pd:Name", "pd:EmailAddress", "pd:TelephoneNumber", "pd:BirthDate"}));
+  EXPECT_EQ(receipt["sensitive"], false);
+  EXPECT_EQ(receipt["spiCat"], json::array());
+
+  EXPECT_EQ(receipt["state"], "given");
+  EXPECT_EQ(receipt["events"].size(), 1u);
+  EXPECT_EQ(receipt["noticeVersion"], 1);
+  EXPECT_EQ(receipt["recordedBy"], "emp:agent");
+  EXPECT_EQ(receipt["evidenceSha256"], ledger::Sha256Hex(kEvidence));
+  EXPECT_EQ(receipt.dump().find(kEvidence), std::string::npos);
+
+  clock_.Advance(absl::Hours(1));
+  ASSERT_TRUE(engine_->WithdrawConsent(kAdmin, row.id, "web").ok());
+  std::optional<store::ConsentRow> withdrawn = ValueOf(engine_->GetConsent(row.id));
+  ASSERT_TRUE(withdrawn.has_value());
+  receipt = ConsentReceipt(dir_->policy(), *withdrawn);
+  EXPECT_EQ(receipt["state"], "withdrawn");
+  ASSERT_EQ(receipt["events"].size(), 2u);
+  EXPECT_EQ(receipt["events"][1]["event"], "withdrawn");
+  EXPECT_EQ(receipt["events"][1]["channel"], "web");
+  EXPECT_EQ(receipt["events"][1]["time"], common::FormatTimestamp(clock_.Now()));
+  EXPECT_EQ(receipt.dump().find(kEvidence), std::string::npos);
+
+  // Consent to provide, and consent covering special-care data.
+  grant.purpose = "dpv:PaymentManagement";
+  grant.recipient = "hikari-servicer";
+  grant.evidence.clear();
+  receipt = ConsentReceipt(dir_->policy(), ValueOf(engine_->GrantConsent(kAdmin, grant)));
+  const json& provision = receipt["services"][0]["purposes"][0];
+  EXPECT_EQ(provision["thirdPartyDisclosure"], true);
+  EXPECT_EQ(provision["thirdPartyName"], "ひかり債権回収株式会社");
+  EXPECT_EQ(provision["thirdPartyCountry"], "JP");
+  EXPECT_FALSE(receipt.contains("evidenceSha256"));
+  grant.purpose = "mamori:DisabilityDiscount";
+  grant.recipient.reset();
+  receipt = ConsentReceipt(dir_->policy(), ValueOf(engine_->GrantConsent(kAdmin, grant)));
+  EXPECT_EQ(receipt["sensitive"], true);
+  EXPECT_EQ(receipt["spiCat"],
+            json::array({{{"category", "pd:Disability"}, {"legal_class", "special_care"}}}));
+}
+
+}  // namespace
+}  // namespace mamori::engine

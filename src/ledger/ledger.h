@@ -50,6 +50,20 @@ std::string CanonicalEntry(const nlohmann::json& entry);
 
 // Hex SHA-256 of a text, as entries carry for notes and evidence.
 std::string Sha256Hex(std::string_view text);
+// The same digest as 32 raw bytes.
+std::string Sha256Bytes(std::string_view text);
+
+// common::FormatTimestampMicros(t), reusing the text of the last second
+// formatted (absl::FormatTime costs a tenth of an append).
+// Thread-safety: not thread-safe.
+class TimestampFormatter {
+ public:
+  std::string Format(absl::Time t);
+
+ private:
+  int64_t second_ = 0;
+  std::string cached_;  // FormatTimestampMicros of second_, when not empty
+};
 
 class Ledger {
  public:
@@ -96,6 +110,7 @@ class Ledger {
   common::Clock& clock_;
   LedgerOptions options_;
   std::unique_ptr<StoredTree> tree_;
+  TimestampFormatter timestamps_;
   uint64_t signed_size_ = 0;
   std::optional<absl::Time> first_unsigned_at_;
 };

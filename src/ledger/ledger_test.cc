@@ -32,6 +32,7 @@
 #include "common/clock.h"
 #include "common/random.h"
 #include "common/testing/test_files.h"
+#include "common/time_format.h"
 #include "crypto/signing_key.h"
 #include "ledger/merkle.h"
 #include "ledger/proof.h"
@@ -359,6 +360,71 @@ TEST_F(LedgerTest, AppendNumbersEntriesFromZeroAndStoresCanonicalBytes) {
   EXPECT_EQ(rows[1].nodes, Bytes(NodeHash(LeafHash(expected[0]), LeafHash(expected[1]))));
   EXPECT_EQ(rows[2].nodes, "");
   EXPECT_EQ(ledger_->tree().Root(), ModelOf(rows).Root());
+}
+
+// CanonicalEntry writes what nlohmann::json's compact dump (ensure_ascii
+// off, invalid UTF-8 replaced) writes, by a faster route: check it on every
+// kind of value, and on strings that need escaping.
+TEST(CanonicalEntryTest, SameBytesAsNlohmannDump) {
+  auto reference = [](const nlohmann::json& j) {
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  };
+  const std::vector<std::string> strings = {"",
+                                            "sub_AZLcQ3vX9k2mPq8RtY7wZg",
+                                            "emp:agent-0042",
+                                            "a\"quote",
+                                            "back\\slash",
+                                            "tab\tnew\nline\r",
+                                            std::string("nul\0byte", 8),
+                                            "\x01\x1f\x7f",
+                                            "日本語 ü",
+                                            "bad \xff\xfe utf-8",
+                                            "truncated \xe6\x97",
+                                            "~ and {} []",
+                                            "del \x7f"};
+  nlohmann::json entry = {{"kind", "decision"},
+                          {"n", -42},
+                          {"u", uint64_t{18446744073709551615ull}},
+                          {"min", int64_t{-9223372036854775807LL - 1}},
+                          {"zero", 0},
+                          {"f", 0.1},
+                          {"g", -1.5e300},
+                          {"t", true},
+                          {"nothing", nullptr},
+                          {"empty_object", nlohmann::json::object()},
+                          {"empty_array", nlohmann::json::array()},
+                          {"nested", {{"b", {1, 2, {{"c", "d"}}}}, {"B", "x"}, {"a", nullptr}}}};
+  for (size_t i = 0; i < strings.size(); ++i) {
+    entry["s" + std::to_string(i)] = strings[i];
+    entry[strings[i]] = i;  // as keys too
+    EXPECT_EQ(CanonicalEntry(strings[i]), reference(strings[i])) << i;
+  }
+  entry["list"] = strings;
+  entry["binary"] = nlohmann::json::binary({1, 2, 3});
+  EXPECT_EQ(CanonicalEntry(entry), reference(entry));
+  for (const nlohmann::json& scalar :
+       {nlohmann::json(1.0), nlohmann::json(nullptr), nlohmann::json(false), nlohmann::json(-7)}) {
+    EXPECT_EQ(CanonicalEntry(scalar), reference(scalar));
+  }
+}
+
+TEST(TimestampFormatterTest, SameTextAsFormatTimestampMicros) {
+  TimestampFormatter formatter;
+  const absl::Time start = absl::FromUnixMicros(1'775'000'000'000'000);
+  for (const absl::Duration offset :
+       {absl::ZeroDuration(), absl::Microseconds(1), absl::Microseconds(999'999), absl::Seconds(1),
+        absl::Microseconds(1'000'001), absl::Nanoseconds(1'500), absl::Seconds(1),
+        absl::Hours(-24 * 400) + absl::Microseconds(123'456),
+        absl::Seconds(86'399) + absl::Microseconds(999'999)}) {
+    const absl::Time t = start + offset;
+    EXPECT_EQ(formatter.Format(t), common::FormatTimestampMicros(t)) << offset;
+  }
+  // Before 1970: fractions count up from the earlier second.
+  for (const int64_t micros : {int64_t{-1}, int64_t{-999'999}, int64_t{-1'000'000},
+                               int64_t{-1'000'001}, int64_t{-86'400'000'000}}) {
+    const absl::Time t = absl::FromUnixMicros(micros);
+    EXPECT_EQ(formatter.Format(t), common::FormatTimestampMicros(t)) << micros;
+  }
 }
 
 TEST_F(LedgerTest, Sha256HexIsLowercaseSha256) {
@@ -918,6 +984,118 @@ TEST_P(LedgerTamperTest, VerifyNamesTheFirstProblem) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Tamper, LedgerTamperTest, ::testing::ValuesIn(TamperCases()),
+                         [](const ::testing::TestParamInfo<TamperCase>& param_info) {
+                           return param_info.param.name;
+                         });
+
+// The same on a ledger of 4,200 entries: verification hashes entries in
+// aligned chunks of 1,024 on worker threads and checks them in order, so
+// these cases sit on the chunks' edges and on the nodes above them.
+constexpr int kChunkedEntries = 4200;
+constexpr uint64_t kChunkedHeads[] = {1000, 2048, 3000, 4100};
+
+std::vector<TamperCase> ChunkedTamperCases() {
+  using Rows = std::vector<store::LedgerEntryRow>;
+  return {
+      {"FirstEntryOfAChunkEdited",
+       [](RecordsFile& f, Rows rows) {
+         f.SetBlob("ledger_entries", "entry", "seq", 1024, FlipByte(rows[1024].entry, 3));
+       },
+       1024, std::nullopt},
+      {"LastEntryOfAChunkEdited",
+       [](RecordsFile& f, Rows rows) {
+         f.SetBlob("ledger_entries", "entry", "seq", 2047, FlipByte(rows[2047].entry, 3));
+       },
+       2047, std::nullopt},
+      // Row 2047 holds levels 1 to 11; level 10 is the chunk 1024..2047.
+      {"ChunkRootEdited",
+       [](RecordsFile& f, Rows rows) {
+         f.SetBlob("ledger_entries", "nodes", "seq", 2047, FlipByte(rows[2047].nodes, 9 * 32 + 1));
+       },
+       1024, std::nullopt},
+      // Row 4095 holds levels 1 to 12; level 12 spans four chunks.
+      {"NodeAboveTheChunksEdited",
+       [](RecordsFile& f, Rows rows) {
+         f.SetBlob("ledger_entries", "nodes", "seq", 4095, FlipByte(rows[4095].nodes, 11 * 32 + 1));
+       },
+       0, std::nullopt},
+      {"NodeAboveTheChunksDropped",
+       [](RecordsFile& f, Rows rows) {
+         f.SetBlob("ledger_entries", "nodes", "seq", 2047, rows[2047].nodes.substr(0, 10 * 32));
+       },
+       0, std::nullopt},
+      {"LastRowOfAChunkDeleted",
+       [](RecordsFile& f, Rows) { f.Exec("DELETE FROM ledger_entries WHERE seq = 1023"); }, 1023,
+       std::nullopt},
+      {"RowsSwappedAcrossAChunkEdge",
+       [](RecordsFile& f, Rows rows) {
+         rows[1023].seq = 1024;
+         rows[1024].seq = 1023;
+         f.PutEntry(rows[1023]);
+         f.PutEntry(rows[1024]);
+       },
+       1022, std::nullopt},
+      {"TreeRewrittenAcrossChunks",
+       [](RecordsFile& f, Rows rows) {
+         rows[2500].entry = Forged(rows[2500].entry);
+         f.Exec("BEGIN");  // one fsync, not 4,200
+         RewriteTree(f, rows);
+         f.Exec("COMMIT");
+       },
+       2048, 3000},
+      {"LaterSignatureForged",
+       [](RecordsFile& f, Rows) {
+         f.Exec(
+             "UPDATE tree_heads SET signature = "
+             "substr(signature, 1, 10) || x'00' || substr(signature, 12) "
+             "WHERE tree_size = 3000");
+       },
+       std::nullopt, 3000},
+      {"SignedTailTruncatedInAChunk",
+       [](RecordsFile& f, Rows) { f.Exec("DELETE FROM ledger_entries WHERE seq >= 3500"); }, 3500,
+       4100},
+  };
+}
+
+class LedgerChunkedTamperTest : public LedgerTest,
+                                public ::testing::WithParamInterface<TamperCase> {};
+
+TEST_P(LedgerChunkedTamperTest, VerifyNamesTheFirstProblem) {
+  const TamperCase& c = GetParam();
+  int appended = 0;
+  for (uint64_t head : kChunkedHeads) {
+    ASSERT_NO_FATAL_FAILURE(AppendEntries(static_cast<int>(head) - appended));
+    appended = static_cast<int>(head);
+    clock_.Advance(absl::Seconds(1));
+    Sign();
+  }
+  ASSERT_NO_FATAL_FAILURE(AppendEntries(kChunkedEntries - appended));
+  std::vector<uint64_t> progress;
+  absl::StatusOr<VerifyReport> before =
+      VerifyLedger(store_->ledger(), key_.public_key(),
+                   [&](uint64_t done, uint64_t) { progress.push_back(done); });
+  ASSERT_TRUE(before.ok()) << before.status();
+  ASSERT_TRUE(before->ok) << before->problem;
+  ASSERT_EQ(before->entries, static_cast<uint64_t>(kChunkedEntries));
+  ASSERT_EQ(before->tree_heads, 4u);
+  ASSERT_EQ(before->unsigned_entries, 100u);
+  EXPECT_EQ(progress, std::vector<uint64_t>{kChunkedEntries});
+
+  std::vector<store::LedgerEntryRow> rows = Rows();
+  CloseStore();
+  {
+    RecordsFile file(dir_.path());
+    ASSERT_NO_FATAL_FAILURE(c.tamper(file, rows));
+  }
+  ASSERT_NO_FATAL_FAILURE(OpenStore());
+  VerifyReport report = Verify();
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.first_bad_entry, c.first_bad_entry) << report.problem;
+  EXPECT_EQ(report.bad_tree_head, c.bad_tree_head) << report.problem;
+  EXPECT_NE(report.problem, "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Tamper, LedgerChunkedTamperTest, ::testing::ValuesIn(ChunkedTamperCases()),
                          [](const ::testing::TestParamInfo<TamperCase>& param_info) {
                            return param_info.param.name;
                          });

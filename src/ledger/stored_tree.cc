@@ -56,8 +56,10 @@ absl::StatusOr<std::unique_ptr<StoredTree>> StoredTree::Open(store::LedgerStore&
 }
 
 absl::StatusOr<Hash> StoredTree::Node(int level, uint64_t index) const {
-  const uint64_t last_leaf = ((index + 1) << level) - 1;
-  if (level < 0 || level >= 63 || last_leaf >= size_) {
+  // Checked before shifting: a level outside [0, 63) or an index whose
+  // subtree ends past size_ names no stored node.
+  if (level < 0 || level >= 63 || index >= (size_ >> level) ||
+      ((index + 1) << level) - 1 >= size_) {
     return absl::OutOfRangeError(
         fmt::format("no complete subtree at level {} index {} in {} leaves", level, index, size_));
   }

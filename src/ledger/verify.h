@@ -42,7 +42,9 @@ struct VerifyReport {
 using VerifyProgress = std::function<void(uint64_t entries_done, uint64_t entries_total)>;
 
 // An integrity failure is a report with ok == false, not an error; errors
-// are for a store that cannot be read.
+// are for a store that cannot be read. The hashing runs on worker threads
+// (one per core, at most 8) while the calling thread reads the store and
+// checks the entries in order; `progress` is called on the calling thread.
 absl::StatusOr<VerifyReport> VerifyLedger(store::LedgerStore& store, std::string_view public_key,
                                           const VerifyProgress& progress = nullptr);
 

@@ -126,6 +126,18 @@ CREATE TABLE ledger_notes (
   text  TEXT    NOT NULL
 );
 )sql"},
+    // API bearer tokens (only their SHA-256).
+    {3, R"sql(
+CREATE TABLE api_tokens (
+  id            TEXT   PRIMARY KEY,
+  token_sha256  BLOB   NOT NULL UNIQUE,
+  actor_id      TEXT   NOT NULL REFERENCES actors(id),
+  created_at    BIGINT NOT NULL,
+  created_by    TEXT   NOT NULL,
+  expires_at    BIGINT,
+  revoked_at    BIGINT
+);
+)sql"},
 };
 
 constexpr Migration kKeyMigrations[] = {

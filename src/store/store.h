@@ -133,6 +133,17 @@ struct StopOrderRow {
   std::optional<absl::Time> lifted_at;
 };
 
+// An API bearer token of an actor. Only the SHA-256 of the token is kept.
+struct TokenRow {
+  std::string id;            // tok_...: names the token without revealing it
+  std::string token_sha256;  // 32 bytes
+  std::string actor_id;
+  absl::Time created_at;
+  std::string created_by;
+  std::optional<absl::Time> expires_at;
+  std::optional<absl::Time> revoked_at;
+};
+
 // --- The ledger (ledger/ledger.h; docs/ledger-format.md) ---
 
 // One ledger entry as stored. Entries are numbered from 0 without gaps.
@@ -222,6 +233,15 @@ class FactStore {
   virtual absl::Status LiftStopOrder(std::string_view id, absl::Time at) = 0;
   // In creation order, lifted ones included; an empty `subject_id` lists all.
   virtual absl::StatusOr<std::vector<StopOrderRow>> ListStopOrders(std::string_view subject_id) = 0;
+
+  // NotFound when the actor does not exist; AlreadyExists for a taken id or
+  // hash.
+  virtual absl::Status InsertToken(const TokenRow& token) = 0;
+  virtual absl::StatusOr<std::optional<TokenRow>> GetToken(std::string_view id) = 0;
+  // NotFound for an unknown id; FailedPrecondition when already revoked.
+  virtual absl::Status RevokeToken(std::string_view id, absl::Time at) = 0;
+  // Every token, revoked and expired ones included, oldest first.
+  virtual absl::StatusOr<std::vector<TokenRow>> ListTokens() = 0;
 };
 
 // The ledger's entries, its stored Merkle nodes, its signed tree heads and

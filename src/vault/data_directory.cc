@@ -62,6 +62,15 @@ absl::StatusOr<int> LockDirectory(const std::string& data_dir) {
   }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     ::close(fd);
+    // A running server leaves its address beside the lock.
+    std::ifstream server_file(std::filesystem::path(data_dir) / kServerFileName);
+    std::string url;
+    if (server_file && std::getline(server_file, url) && !url.empty()) {
+      return absl::FailedPreconditionError(fmt::format(
+          "data directory {} is held by a running mamori server at {}; run this command "
+          "through it with --server {} --token TOKEN",
+          data_dir, url, url));
+    }
     return absl::FailedPreconditionError(fmt::format(
         "data directory {} is in use by another mamori process, which holds its write lock; "
         "try again when it has finished (while a server runs, writes go through the server)",

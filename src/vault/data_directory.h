@@ -30,6 +30,9 @@
 
 namespace mamori::vault {
 
+// Inside the data directory while a server holds it: the server's URL.
+inline constexpr char kServerFileName[] = "server.url";
+
 // `DIR.master.key` beside the data directory.
 std::string DefaultMasterKeyPath(const std::string& data_dir);
 

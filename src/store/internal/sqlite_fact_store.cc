@@ -35,6 +35,10 @@ constexpr std::string_view kStopOrderColumns =
     "SELECT id, subject_id, kind, purpose, recipient, created_at, request_id, lifted_at "
     "FROM stop_orders ";
 
+constexpr std::string_view kTokenColumns =
+    "SELECT id, token_sha256, actor_id, created_at, created_by, expires_at, revoked_at "
+    "FROM api_tokens ";
+
 // SQLite binds a null data pointer as NULL; a default std::string_view is
 // meant as the empty text.
 std::string_view NonNull(std::string_view text) { return text.data() != nullptr ? text : ""; }
@@ -103,6 +107,13 @@ StopOrderRow ReadStopOrder(const SqliteStatement& stmt) {
   return row;
 }
 
+TokenRow ReadToken(const SqliteStatement& stmt) {
+  return TokenRow{stmt.ColumnText(0),         stmt.ColumnBlob(1),
+                  stmt.ColumnText(2),         FromMicros(stmt.ColumnInt(3)),
+                  stmt.ColumnText(4),         ColumnOptionalTime(stmt, 5),
+                  ColumnOptionalTime(stmt, 6)};
+}
+
 // The row `stmt` (bound to `id`) finds, if any.
 template <typename Row>
 absl::StatusOr<std::optional<Row>> GetOne(SqliteStatement& stmt, std::string_view id,
@@ -157,6 +168,7 @@ class SqliteFactStore final : public FactStore {
   explicit SqliteFactStore(SqliteDatabase& db) : db_(db) {}
 
   absl::Status PrepareStatements() {
+    RETURN_IF_ERROR(PrepareTokenStatements());
     ASSIGN_OR_RETURN(insert_actor_,
                      db_.Prepare("INSERT INTO actors (id, roles, created_at, created_by) "
                                  "VALUES (?, ?, ?, ?)"));
@@ -334,7 +346,58 @@ class SqliteFactStore final : public FactStore {
     return absl::InternalError(fmt::format("{} {} was not {}", what, id, state));
   }
 
+  absl::Status InsertToken(const TokenRow& token) override {
+    SqliteStatement& stmt = *insert_token_;
+    stmt.BindText(1, NonNull(token.id))
+        .BindBlob(2, NonNull(token.token_sha256))
+        .BindText(3, NonNull(token.actor_id))
+        .BindInt(4, ToMicros(token.created_at))
+        .BindText(5, NonNull(token.created_by));
+    BindOptionalTime(stmt, 6, token.expires_at);
+    BindOptionalTime(stmt, 7, token.revoked_at);
+    absl::Status s = stmt.Run();
+    if (absl::IsAlreadyExists(s)) {
+      return absl::AlreadyExistsError(fmt::format("token {} already exists", token.id));
+    }
+    if (absl::IsNotFound(s)) {
+      return absl::NotFoundError(
+          fmt::format("token {}: actor {} does not exist", token.id, token.actor_id));
+    }
+    return s;
+  }
+
+  absl::StatusOr<std::optional<TokenRow>> GetToken(std::string_view id) override {
+    return GetOne(*get_token_, id, &ReadToken);
+  }
+
+  absl::Status RevokeToken(std::string_view id, absl::Time at) override {
+    RETURN_IF_ERROR(revoke_token_->BindInt(1, ToMicros(at)).BindText(2, NonNull(id)).Run());
+    if (sqlite3_changes(db_.handle()) == 1) return absl::OkStatus();
+    return WhyUnchanged(*token_revoked_, "token", id, "revoked");
+  }
+
+  absl::StatusOr<std::vector<TokenRow>> ListTokens() override {
+    return ReadAll(*list_tokens_, &ReadToken);
+  }
+
+  absl::Status PrepareTokenStatements() {
+    ASSIGN_OR_RETURN(
+        insert_token_,
+        db_.Prepare("INSERT INTO api_tokens (id, token_sha256, actor_id, created_at, "
+                    "created_by, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    ASSIGN_OR_RETURN(get_token_, db_.Prepare(fmt::format("{}WHERE id = ?", kTokenColumns)));
+    ASSIGN_OR_RETURN(revoke_token_, db_.Prepare("UPDATE api_tokens SET revoked_at = ? "
+                                                "WHERE id = ? AND revoked_at IS NULL"));
+    ASSIGN_OR_RETURN(token_revoked_,
+                     db_.Prepare("SELECT revoked_at IS NOT NULL FROM api_tokens WHERE id = ?"));
+    ASSIGN_OR_RETURN(list_tokens_,
+                     db_.Prepare(fmt::format("{}ORDER BY created_at, rowid", kTokenColumns)));
+    return absl::OkStatus();
+  }
+
   SqliteDatabase& db_;
+  std::unique_ptr<SqliteStatement> insert_token_, get_token_, revoke_token_, token_revoked_,
+      list_tokens_;
   std::unique_ptr<SqliteStatement> insert_actor_, get_actor_, list_actors_;
   std::unique_ptr<SqliteStatement> insert_training_, list_trainings_, list_trainings_by_actor_;
   std::unique_ptr<SqliteStatement> insert_consent_, get_consent_, withdraw_consent_,

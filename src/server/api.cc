@@ -1,0 +1,739 @@
+#include "server/api.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <uriparser/Uri.h>
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "absl/strings/str_split.h"
+#include "common/status_mapping.h"
+#include "common/strings.h"
+#include "common/time_format.h"
+#include "engine/consent_receipt.h"
+#include "ledger/proof.h"
+#include "ledger/verify.h"
+
+namespace mamori::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using nlohmann::json;
+
+// An error answer: HTTP status, stable code, message naming fields only.
+struct ApiError {
+  http::status status;
+  std::string code;
+  std::string message;
+};
+
+ApiError FromStatus(const absl::Status& s) {
+  std::string message(common::FromAbsl(s.message()));
+  switch (s.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kOutOfRange:
+      return {http::status::bad_request, "invalid_argument", message};
+    case absl::StatusCode::kNotFound:
+      return {http::status::not_found, "not_found", message};
+    case absl::StatusCode::kAlreadyExists:
+      return {http::status::conflict, "already_exists", message};
+    case absl::StatusCode::kFailedPrecondition:
+      return {http::status::conflict, "failed_precondition", message};
+    case absl::StatusCode::kUnauthenticated:
+      return {http::status::unauthorized, "unauthenticated", message};
+    case absl::StatusCode::kPermissionDenied:
+      return {http::status::forbidden, "forbidden", message};
+    case absl::StatusCode::kUnavailable:
+      return {http::status::service_unavailable, "unavailable", message};
+    case absl::StatusCode::kDataLoss:
+      return {http::status::internal_server_error, "integrity_failure", message};
+    default:
+      return {http::status::internal_server_error, "internal", "internal error"};
+  }
+}
+
+Response JsonResponse(http::status status, const json& body) {
+  Response res{status, 11};
+  res.set(http::field::content_type, "application/json");
+  res.body() = body.dump();
+  return res;
+}
+
+Response ErrorResponse(const ApiError& e, std::optional<json> extra = std::nullopt) {
+  json body = {{"error", {{"code", e.code}, {"message", e.message}}}};
+  if (extra) body.update(*extra);
+  Response res = JsonResponse(e.status, body);
+  if (e.status == http::status::unauthorized) res.set(http::field::www_authenticate, "Bearer");
+  return res;
+}
+
+// Reads a JSON object body field by field, so that unknown, missing and
+// mistyped fields are all reported (400) before anything is done.
+class Body {
+ public:
+  explicit Body(json object) : object_(std::move(object)) {}
+
+  std::optional<ApiError> error() const { return error_; }
+
+  std::string RequiredString(std::string_view field) {
+    std::optional<std::string> v = OptionalString(field);
+    if (!v && !error_) Fail("missing_field", fmt::format("{}: required", field));
+    return v.value_or("");
+  }
+  std::optional<std::string> OptionalString(std::string_view field) {
+    const json* v = Take(field);
+    if (v == nullptr) return std::nullopt;
+    if (!v->is_string()) return WrongType(field, "a string"), std::nullopt;
+    return v->get<std::string>();
+  }
+  std::optional<bool> OptionalBool(std::string_view field) {
+    const json* v = Take(field);
+    if (v == nullptr) return std::nullopt;
+    if (!v->is_boolean()) return WrongType(field, "true or false"), std::nullopt;
+    return v->get<bool>();
+  }
+  std::optional<int64_t> OptionalInteger(std::string_view field) {
+    const json* v = Take(field);
+    if (v == nullptr) return std::nullopt;
+    if (!v->is_number_integer()) return WrongType(field, "an integer"), std::nullopt;
+    return v->get<int64_t>();
+  }
+  std::vector<std::string> RequiredStrings(std::string_view field) {
+    const json* v = Take(field);
+    if (v == nullptr) {
+      if (!error_) Fail("missing_field", fmt::format("{}: required", field));
+      return {};
+    }
+    std::vector<std::string> out;
+    if (!v->is_array()) return WrongType(field, "a list of strings"), out;
+    for (const json& item : *v) {
+      if (!item.is_string()) return WrongType(field, "a list of strings"), out;
+      out.push_back(item.get<std::string>());
+    }
+    if (out.empty() && !error_) {
+      Fail("invalid_argument", fmt::format("{}: at least one is required", field));
+    }
+    return out;
+  }
+  // A list of objects, each read by `read` with its own Body.
+  template <typename T>
+  std::vector<T> OptionalObjects(std::string_view field, const std::function<T(Body&)>& read) {
+    std::vector<T> out;
+    const json* v = Take(field);
+    if (v == nullptr) return out;
+    if (!v->is_array()) return WrongType(field, "a list of objects"), out;
+    for (size_t i = 0; i < v->size(); ++i) {
+      if (!(*v)[i].is_object()) return WrongType(field, "a list of objects"), out;
+      Body item((*v)[i]);
+      T value = read(item);
+      item.Finish();
+      if (item.error_ && !error_) {
+        error_ = item.error_;
+        error_->message = fmt::format("{}[{}].{}", field, i, error_->message);
+        return out;
+      }
+      out.push_back(std::move(value));
+    }
+    return out;
+  }
+  // Every field not read is unknown.
+  void Finish() {
+    if (error_) return;
+    for (const auto& [key, value] : object_.items()) {
+      if (!read_.contains(key)) {
+        Fail("unknown_field", fmt::format("{}: unknown field", key));
+        return;
+      }
+    }
+  }
+  void Fail(std::string code, std::string message) {
+    if (!error_) error_ = ApiError{http::status::bad_request, std::move(code), std::move(message)};
+  }
+
+ private:
+  const json* Take(std::string_view field) {
+    read_.insert(std::string(field));
+    auto it = object_.find(field);
+    if (it == object_.end() || it->is_null()) return nullptr;
+    return &*it;
+  }
+  void WrongType(std::string_view field, std::string_view expected) {
+    Fail("wrong_type", fmt::format("{}: expected {}", field, expected));
+  }
+
+  json object_;
+  std::set<std::string, std::less<>> read_;
+  std::optional<ApiError> error_;
+};
+
+std::optional<policy::IdentifierKind> IdentifierField(std::string_view field) {
+  if (field == "phone") return policy::IdentifierKind::kPhone;
+  if (field == "email") return policy::IdentifierKind::kEmail;
+  if (field == "contract") return policy::IdentifierKind::kContract;
+  if (field == "name") return policy::IdentifierKind::kName;
+  if (field == "birth_date") return policy::IdentifierKind::kBirthDate;
+  return std::nullopt;
+}
+
+json DecisionJson(const policy::Decision& d, uint64_t entry) {
+  absl::StatusOr<std::string> explanation = policy::ExplainRule(d.rule_id);
+  return {{"outcome", policy::OutcomeName(d.outcome)},
+          {"reason_code", d.reason_code},
+          {"rule_id", d.rule_id},
+          {"legal_basis", d.legal_basis},
+          {"flagged_for_audit", d.flagged_for_audit},
+          {"explanation", explanation.ok() ? *explanation : ""},
+          {"ledger_entry", entry}};
+}
+
+json ConsentJson(const store::ConsentRow& c) {
+  return {
+      {"consent", c.id},
+      {"subject", c.subject_id},
+      {"purpose", c.purpose},
+      {"recipient", c.recipient ? json(*c.recipient) : json()},
+      {"given_at", common::FormatTimestamp(c.given_at)},
+      {"channel", c.channel},
+      {"explicit_for_location", c.explicit_for_location},
+      {"cross_border_informed", c.cross_border_informed},
+      {"policy_version", c.policy_version},
+      {"recorded_by", c.recorded_by},
+      {"withdrawn_at", c.withdrawn_at ? json(common::FormatTimestamp(*c.withdrawn_at)) : json()},
+      {"withdrawal_channel", c.withdrawal_channel}};
+}
+
+Response Denied(const policy::Decision& d, uint64_t entry) {
+  return ErrorResponse(
+      {http::status::forbidden, "denied", fmt::format("denied: {} [{}]", d.reason_code, d.rule_id)},
+      json{{"decision", DecisionJson(d, entry)}});
+}
+
+// The query parameters of a request target, decoded (uriparser).
+std::map<std::string, std::string> QueryParameters(std::string_view query) {
+  std::map<std::string, std::string> out;
+  if (query.empty()) return out;
+  UriQueryListA* list = nullptr;
+  int count = 0;
+  if (uriDissectQueryMallocA(&list, &count, query.data(), query.data() + query.size()) !=
+      URI_SUCCESS) {
+    return out;
+  }
+  for (UriQueryListA* p = list; p != nullptr; p = p->next) {
+    out[p->key != nullptr ? p->key : ""] = p->value != nullptr ? p->value : "";
+  }
+  uriFreeQueryListA(list);
+  return out;
+}
+
+std::optional<uint64_t> ParseCount(const std::string& text) {
+  if (text.empty() || text.size() > 19) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return v;
+}
+
+// Awaits an engine call that reports through a callback on the writer
+// thread: the result is handed back to this coroutine's executor.
+template <typename T>
+Awaitable<absl::StatusOr<T>> AwaitCallback(std::function<void(engine::Engine::Callback<T>)> start) {
+  auto executor = co_await asio::this_coro::executor;
+  // Named, not temporaries of the co_await expression: GCC 12 destroys such
+  // temporaries twice (GCC bug 100611 and relatives).
+  auto initiation = [executor, start = std::move(start)](auto handler) mutable {
+    auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+    start([executor, shared](absl::StatusOr<T> result) {
+      asio::post(executor,
+                 [shared, result = std::move(result)]() mutable { (*shared)(std::move(result)); });
+    });
+  };
+  auto pending = asio::async_initiate<decltype(asio::use_awaitable), void(absl::StatusOr<T>)>(
+      std::move(initiation), asio::use_awaitable);
+  co_return co_await std::move(pending);
+}
+
+// Awaits a blocking call run on `pool`.
+template <typename T>
+Awaitable<absl::StatusOr<T>> AwaitBlocking(asio::thread_pool& pool,
+                                           std::function<absl::StatusOr<T>()> fn) {
+  return AwaitCallback<T>([&pool, fn = std::move(fn)](engine::Engine::Callback<T> done) mutable {
+    asio::post(pool, [fn = std::move(fn), done = std::move(done)] { done(fn()); });
+  });
+}
+
+}  // namespace
+
+// One request being handled.
+struct Api::Call {
+  Request request;
+  std::string path;
+  std::vector<std::string> segments;  // path split at '/', without the empty first
+  std::map<std::string, std::string> query;
+  std::string route;  // the route pattern, for metrics and logs
+  std::string actor;  // after authentication
+};
+
+Api::Api(engine::Engine& engine, vault::DataDirectory& dir, Metrics& metrics,
+         asio::thread_pool& blocking, std::function<int64_t()> in_flight)
+    : engine_(engine),
+      dir_(dir),
+      metrics_(metrics),
+      blocking_(blocking),
+      in_flight_(std::move(in_flight)) {}
+
+Awaitable<Response> Api::Handle(Request request) {
+  const absl::Time start = absl::Now();
+  Call call;
+  std::string_view target(request.target().data(), request.target().size());
+  const size_t q = target.find('?');
+  call.path = std::string(target.substr(0, q));
+  if (q != std::string_view::npos) call.query = QueryParameters(target.substr(q + 1));
+  for (absl::string_view part : absl::StrSplit(common::ToAbsl(call.path), '/')) {
+    if (!part.empty()) call.segments.emplace_back(part);
+  }
+  call.request = std::move(request);
+  Awaitable<Response> routed = Route(call);
+  Response res = co_await std::move(routed);
+  if (call.route.empty()) call.route = "unmatched";
+  const int status = static_cast<int>(res.result_int());
+  metrics_.ObserveRequest(call.route, status, absl::Now() - start);
+  if (status >= 500) {
+    spdlog::error(R"({{"event":"request","route":"{}","status":{},"actor":"{}"}})", call.route,
+                  status, call.actor);
+  }
+  co_return res;
+}
+
+Awaitable<Response> Api::Route(Call& call) {
+  const http::verb method = call.request.method();
+  const std::vector<std::string>& s = call.segments;
+  auto is = [&](http::verb m, std::initializer_list<std::string_view> pattern) {
+    if (method != m || s.size() != pattern.size()) return false;
+    size_t i = 0;
+    for (std::string_view p : pattern) {
+      if (p != "*" && s[i] != p) return false;
+      ++i;
+    }
+    return true;
+  };
+
+  // --- Unauthenticated ---
+  if (is(http::verb::get, {"healthz"})) {
+    call.route = "GET /healthz";
+    co_return JsonResponse(http::status::ok,
+                           {{"status", "ok"}, {"ledger_entries", engine_.ledger_size()}});
+  }
+  if (is(http::verb::get, {"metrics"})) {
+    call.route = "GET /metrics";
+    Response res{http::status::ok, 11};
+    res.set(http::field::content_type, "text/plain; version=0.0.4");
+    res.body() = metrics_.Render(engine_.ledger_size(), in_flight_());
+    co_return res;
+  }
+  if (is(http::verb::get, {"openapi.json"})) {
+    call.route = "GET /openapi.json";
+    Response res{http::status::ok, 11};
+    res.set(http::field::content_type, "application/json");
+    res.body() = std::string(OpenApiDocument());
+    co_return res;
+  }
+  if (s.empty() || s[0] != "v1") {
+    co_return ErrorResponse({http::status::not_found, "not_found", "no such endpoint"});
+  }
+
+  // --- Authentication ---
+  const auto authorization = call.request.find(http::field::authorization);
+  if (authorization == call.request.end()) {
+    co_return ErrorResponse({http::status::unauthorized, "unauthenticated",
+                             "an Authorization: Bearer token is required"});
+  }
+  std::string_view header(authorization->value().data(), authorization->value().size());
+  constexpr std::string_view kBearer = "Bearer ";
+  if (header.substr(0, kBearer.size()) != kBearer) {
+    co_return ErrorResponse(
+        {http::status::unauthorized, "unauthenticated", "expected Authorization: Bearer TOKEN"});
+  }
+  absl::StatusOr<std::string> actor = engine_.Authenticate(header.substr(kBearer.size()));
+  if (!actor.ok()) {
+    co_return ErrorResponse({http::status::unauthorized, "unauthenticated",
+                             std::string(common::FromAbsl(actor.status().message()))});
+  }
+  call.actor = *actor;
+
+  // --- The body, for methods that take one ---
+  json body_json = json::object();
+  const bool has_body = method == http::verb::post;
+  if (has_body && !call.request.body().empty()) {
+    body_json = json::parse(call.request.body(), nullptr, /*allow_exceptions=*/false);
+    if (body_json.is_discarded()) {
+      co_return ErrorResponse({http::status::bad_request, "invalid_json", "the body is not JSON"});
+    }
+    if (!body_json.is_object()) {
+      co_return ErrorResponse(
+          {http::status::bad_request, "invalid_json", "the body must be a JSON object"});
+    }
+  }
+  Body body(body_json);
+  auto bad_body = [&]() -> std::optional<Response> {
+    body.Finish();
+    if (body.error()) return ErrorResponse(*body.error());
+    return std::nullopt;
+  };
+  auto require_permission = [&](std::string permission) -> Awaitable<std::optional<Response>> {
+    std::function<absl::StatusOr<bool>()> job0 = [this, actor = call.actor, permission] {
+      return engine_.HasPermission(actor, permission);
+    };
+    auto pending0 = AwaitBlocking<bool>(blocking_, std::move(job0));
+    absl::StatusOr<bool> allowed = co_await std::move(pending0);
+    if (!allowed.ok()) co_return ErrorResponse(FromStatus(allowed.status()));
+    if (!*allowed) {
+      co_return ErrorResponse(
+          {http::status::forbidden, "forbidden",
+           fmt::format("this needs a role with the \"{}\" permission", permission)});
+    }
+    co_return std::nullopt;
+  };
+
+  // --- Uses: decide, read, find ---
+  if (is(http::verb::post, {"v1", "decide"}) || is(http::verb::post, {"v1", "read"})) {
+    const bool read = s[1] == "read";
+    call.route = read ? "POST /v1/read" : "POST /v1/decide";
+    engine::UseRequest use;
+    use.actor = call.actor;
+    use.subject = body.RequiredString("subject");
+    use.purpose = body.RequiredString("purpose");
+    use.categories = body.RequiredStrings("categories");
+    std::optional<std::string> ground = body.OptionalString("ground");
+    use.reason = body.OptionalString("reason").value_or("");
+    if (ground) {
+      std::optional<policy::Ground> g = policy::ParseGround(*ground);
+      if (!g || *g == policy::Ground::kNone)
+        body.Fail("invalid_argument", "ground: unknown ground");
+      if (g) use.ground = *g;
+    }
+    if (auto bad = bad_body()) co_return *bad;
+    std::function<void(engine::Engine::Callback<engine::UseResult>)> start1 =
+        [this, use = std::move(use), read](engine::Engine::Callback<engine::UseResult> done) {
+          if (read) {
+            engine_.ReadAsync(std::move(use), std::move(done));
+          } else {
+            engine_.DecideAsync(std::move(use), std::move(done));
+          }
+        };
+    auto pending1 = AwaitCallback<engine::UseResult>(std::move(start1));
+    absl::StatusOr<engine::UseResult> r = co_await std::move(pending1);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    metrics_.ObserveDecision(policy::OutcomeName(r->decision.outcome), r->decision.reason_code);
+    if (r->decision.outcome == policy::Outcome::kDeny) co_return Denied(r->decision, r->entry);
+    json decision = DecisionJson(r->decision, r->entry);
+    if (!read) co_return JsonResponse(http::status::ok, {{"decision", decision}});
+    json values = json::object();
+    for (auto& [category, list] : r->values) values[category] = list;
+    co_return JsonResponse(
+        http::status::ok,
+        {{"subject", body_json["subject"]}, {"decision", decision}, {"values", values}});
+  }
+  if (is(http::verb::post, {"v1", "find"})) {
+    call.route = "POST /v1/find";
+    engine::FindRequest find;
+    find.actor = call.actor;
+    find.purpose = body.RequiredString("purpose");
+    int given = 0;
+    for (std::string_view field : {"phone", "email", "contract", "name", "birth_date"}) {
+      if (std::optional<std::string> v = body.OptionalString(field)) {
+        ++given;
+        find.kind = *IdentifierField(field);
+        find.value = *v;
+      }
+    }
+    if (given != 1) {
+      body.Fail(given == 0 ? "missing_field" : "invalid_argument",
+                "give exactly one of phone, email, contract, name, birth_date");
+    }
+    if (auto bad = bad_body()) co_return *bad;
+    std::function<void(engine::Engine::Callback<engine::FindResult>)> start2 =
+        [this, find = std::move(find)](engine::Engine::Callback<engine::FindResult> done) {
+          engine_.FindAsync(std::move(find), std::move(done));
+        };
+    auto pending2 = AwaitCallback<engine::FindResult>(std::move(start2));
+    absl::StatusOr<engine::FindResult> r = co_await std::move(pending2);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    metrics_.ObserveDecision(policy::OutcomeName(r->decision.outcome), r->decision.reason_code);
+    if (r->decision.outcome == policy::Outcome::kDeny) co_return Denied(r->decision, r->entry);
+    co_return JsonResponse(http::status::ok, {{"decision", DecisionJson(r->decision, r->entry)},
+                                              {"subjects", r->subjects}});
+  }
+
+  // --- Subjects and records (decided collection) ---
+  auto read_records = [&](Body& b) {
+    return b.OptionalObjects<vault::NewRecord>("records", [](Body& item) {
+      vault::NewRecord r;
+      r.category = item.RequiredString("category");
+      r.service = item.RequiredString("service");
+      r.value = item.RequiredString("value");
+      if (std::optional<std::string> at = item.OptionalString("collected_at")) {
+        absl::StatusOr<absl::Time> t = common::ParseTimestamp(*at);
+        if (t.ok()) {
+          r.collected_at = *t;
+        } else {
+          item.Fail("invalid_argument", "collected_at: expected an RFC 3339 time or a date");
+        }
+      }
+      return r;
+    });
+  };
+  if (is(http::verb::post, {"v1", "subjects"})) {
+    call.route = "POST /v1/subjects";
+    vault::SubjectIdentifiers ids{body.OptionalString("phone"), body.OptionalString("email"),
+                                  body.OptionalString("contract"), body.OptionalString("name"),
+                                  body.OptionalString("birth_date")};
+    std::vector<vault::NewRecord> records = read_records(body);
+    if (auto bad = bad_body()) co_return *bad;
+    std::function<absl::StatusOr<engine::CollectResult>()> job3 =
+        [this, actor = call.actor, ids = std::move(ids), records = std::move(records)]() mutable {
+          return engine_.AddSubjectAs(actor, std::move(ids), std::move(records));
+        };
+    auto pending3 = AwaitBlocking<engine::CollectResult>(blocking_, std::move(job3));
+    absl::StatusOr<engine::CollectResult> r = co_await std::move(pending3);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    if (r->decision.outcome == policy::Outcome::kDeny) co_return Denied(r->decision, r->entry);
+    co_return JsonResponse(http::status::created,
+                           {{"subject", r->subject}, {"records", r->records}});
+  }
+  if (is(http::verb::post, {"v1", "subjects", "*", "records"})) {
+    call.route = "POST /v1/subjects/{id}/records";
+    std::vector<vault::NewRecord> records = read_records(body);
+    if (records.empty()) body.Fail("missing_field", "records: at least one is required");
+    if (auto bad = bad_body()) co_return *bad;
+    std::function<absl::StatusOr<engine::CollectResult>()> job4 =
+        [this, actor = call.actor, subject = s[2], records = std::move(records)]() mutable {
+          return engine_.AddRecordsAs(actor, subject, std::move(records));
+        };
+    auto pending4 = AwaitBlocking<engine::CollectResult>(blocking_, std::move(job4));
+    absl::StatusOr<engine::CollectResult> r = co_await std::move(pending4);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    if (r->decision.outcome == policy::Outcome::kDeny) co_return Denied(r->decision, r->entry);
+    co_return JsonResponse(http::status::created,
+                           {{"subject", r->subject}, {"records", r->records}});
+  }
+
+  // --- Consents ---
+  if (is(http::verb::post, {"v1", "consents"})) {
+    call.route = "POST /v1/consents";
+    engine::ConsentGrant grant;
+    grant.subject = body.RequiredString("subject");
+    grant.purpose = body.RequiredString("purpose");
+    grant.recipient = body.OptionalString("recipient");
+    grant.channel = body.OptionalString("channel").value_or("api");
+    grant.evidence = body.OptionalString("evidence").value_or("");
+    grant.explicit_for_location = body.OptionalBool("explicit_for_location").value_or(false);
+    grant.cross_border_informed = body.OptionalBool("cross_border_informed").value_or(false);
+    if (std::optional<std::string> at = body.OptionalString("given_at")) {
+      absl::StatusOr<absl::Time> t = common::ParseTimestamp(*at);
+      if (t.ok()) {
+        grant.given_at = *t;
+      } else {
+        body.Fail("invalid_argument", "given_at: expected an RFC 3339 time or a date");
+      }
+    }
+    if (auto bad = bad_body()) co_return *bad;
+    std::function<absl::StatusOr<store::ConsentRow>()> job5 = [this, actor = call.actor,
+                                                               grant = std::move(grant)]() mutable {
+      return engine_.GrantConsent(actor, std::move(grant));
+    };
+    auto pending5 = AwaitBlocking<store::ConsentRow>(blocking_, std::move(job5));
+    absl::StatusOr<store::ConsentRow> r = co_await std::move(pending5);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    co_return JsonResponse(http::status::created, ConsentJson(*r));
+  }
+  if (is(http::verb::post, {"v1", "consents", "*", "withdraw"})) {
+    call.route = "POST /v1/consents/{id}/withdraw";
+    std::string channel = body.OptionalString("channel").value_or("api");
+    if (auto bad = bad_body()) co_return *bad;
+    std::function<absl::StatusOr<store::ConsentRow>()> job6 = [this, actor = call.actor, id = s[2],
+                                                               channel] {
+      return engine_.WithdrawConsent(actor, id, channel);
+    };
+    auto pending6 = AwaitBlocking<store::ConsentRow>(blocking_, std::move(job6));
+    absl::StatusOr<store::ConsentRow> r = co_await std::move(pending6);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    co_return JsonResponse(http::status::ok, ConsentJson(*r));
+  }
+  if (is(http::verb::get, {"v1", "subjects", "*", "consents"})) {
+    call.route = "GET /v1/subjects/{id}/consents";
+    std::function<absl::StatusOr<std::vector<store::ConsentRow>>()> job7 =
+        [this, id = s[2]]() -> absl::StatusOr<std::vector<store::ConsentRow>> {
+      return engine_.ListConsents(id);
+    };
+    auto pending7 = AwaitBlocking<std::vector<store::ConsentRow>>(blocking_, std::move(job7));
+    absl::StatusOr<std::vector<store::ConsentRow>> r = co_await std::move(pending7);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    json list = json::array();
+    for (const store::ConsentRow& c : *r) list.push_back(ConsentJson(c));
+    co_return JsonResponse(http::status::ok, {{"subject", s[2]}, {"consents", list}});
+  }
+
+  // --- The ledger ---
+  if (is(http::verb::get, {"v1", "ledger", "head"})) {
+    call.route = "GET /v1/ledger/head";
+    std::function<absl::StatusOr<std::optional<ledger::TreeHead>>()> job8 = [this] {
+      return engine_.LedgerHead();
+    };
+    auto pending8 = AwaitBlocking<std::optional<ledger::TreeHead>>(blocking_, std::move(job8));
+    absl::StatusOr<std::optional<ledger::TreeHead>> r = co_await std::move(pending8);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    if (!*r) co_return ErrorResponse({http::status::not_found, "not_found", "no tree head yet"});
+    co_return JsonResponse(http::status::ok, ledger::TreeHeadToJson(**r));
+  }
+  if (is(http::verb::get, {"v1", "ledger", "proof"})) {
+    call.route = "GET /v1/ledger/proof";
+    std::optional<uint64_t> entry, size;
+    if (auto it = call.query.find("entry"); it != call.query.end()) entry = ParseCount(it->second);
+    if (!entry) {
+      co_return ErrorResponse({http::status::bad_request, "missing_field",
+                               "entry: a non-negative integer query parameter is required"});
+    }
+    if (auto it = call.query.find("size"); it != call.query.end()) {
+      size = ParseCount(it->second);
+      if (!size) {
+        co_return ErrorResponse({http::status::bad_request, "invalid_argument",
+                                 "size: expected a non-negative integer"});
+      }
+    }
+    std::function<absl::StatusOr<ledger::EntryProof>()> job9 = [this, entry, size] {
+      return engine_.ProveEntry(*entry, size);
+    };
+    auto pending9 = AwaitBlocking<ledger::EntryProof>(blocking_, std::move(job9));
+    absl::StatusOr<ledger::EntryProof> r = co_await std::move(pending9);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    co_return JsonResponse(http::status::ok, ledger::EntryProofToJson(*r));
+  }
+  if (is(http::verb::post, {"v1", "ledger", "verify"})) {
+    call.route = "POST /v1/ledger/verify";
+    if (auto bad = bad_body()) co_return *bad;
+    auto permission_check = require_permission("audit");
+    if (auto refused = co_await std::move(permission_check)) co_return *refused;
+    std::function<absl::StatusOr<ledger::VerifyReport>()> job10 = [this] {
+      return engine_.VerifyLedger();
+    };
+    auto pending10 = AwaitBlocking<ledger::VerifyReport>(blocking_, std::move(job10));
+    absl::StatusOr<ledger::VerifyReport> r = co_await std::move(pending10);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    co_return JsonResponse(http::status::ok, ledger::VerifyReportToJson(*r));
+  }
+
+  // --- Administration: tokens, actors, training, policy ---
+  if (is(http::verb::post, {"v1", "tokens"})) {
+    call.route = "POST /v1/tokens";
+    std::string target = body.RequiredString("actor");
+    std::optional<int64_t> days = body.OptionalInteger("expires_days");
+    if (days && *days <= 0) body.Fail("invalid_argument", "expires_days: must be positive");
+    if (auto bad = bad_body()) co_return *bad;
+    auto permission_check = require_permission("actors");
+    if (auto refused = co_await std::move(permission_check)) co_return *refused;
+    std::function<absl::StatusOr<engine::Engine::IssuedToken>()> job11 = [this, actor = call.actor,
+                                                                          target, days] {
+      std::optional<absl::Duration> expires;
+      if (days) expires = absl::Hours(24) * *days;
+      return engine_.CreateToken(actor, target, expires);
+    };
+    auto pending11 = AwaitBlocking<engine::Engine::IssuedToken>(blocking_, std::move(job11));
+    absl::StatusOr<engine::Engine::IssuedToken> r = co_await std::move(pending11);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    co_return JsonResponse(
+        http::status::created,
+        {{"token", r->token},
+         {"id", r->row.id},
+         {"actor", r->row.actor_id},
+         {"expires_at",
+          r->row.expires_at ? json(common::FormatTimestamp(*r->row.expires_at)) : json()}});
+  }
+  if (is(http::verb::post, {"v1", "tokens", "*", "revoke"})) {
+    call.route = "POST /v1/tokens/{id}/revoke";
+    if (auto bad = bad_body()) co_return *bad;
+    auto permission_check = require_permission("actors");
+    if (auto refused = co_await std::move(permission_check)) co_return *refused;
+    std::function<absl::StatusOr<store::TokenRow>()> job12 = [this, actor = call.actor, id = s[2]] {
+      return engine_.RevokeToken(actor, id);
+    };
+    auto pending12 = AwaitBlocking<store::TokenRow>(blocking_, std::move(job12));
+    absl::StatusOr<store::TokenRow> r = co_await std::move(pending12);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    co_return JsonResponse(http::status::ok,
+                           {{"id", r->id},
+                            {"actor", r->actor_id},
+                            {"revoked_at", common::FormatTimestamp(*r->revoked_at)}});
+  }
+  if (is(http::verb::post, {"v1", "actors"})) {
+    call.route = "POST /v1/actors";
+    std::string id = body.RequiredString("id");
+    std::vector<std::string> roles = body.RequiredStrings("roles");
+    if (auto bad = bad_body()) co_return *bad;
+    auto permission_check = require_permission("actors");
+    if (auto refused = co_await std::move(permission_check)) co_return *refused;
+    std::function<absl::StatusOr<store::ActorRow>()> job13 = [this, actor = call.actor, id, roles] {
+      return engine_.AddActor(actor, id, roles);
+    };
+    auto pending13 = AwaitBlocking<store::ActorRow>(blocking_, std::move(job13));
+    absl::StatusOr<store::ActorRow> r = co_await std::move(pending13);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    co_return JsonResponse(http::status::created, {{"actor", r->id}, {"roles", r->roles}});
+  }
+  if (is(http::verb::post, {"v1", "training"})) {
+    call.route = "POST /v1/training";
+    std::string target = body.RequiredString("actor");
+    std::string course = body.RequiredString("course");
+    std::string completed = body.RequiredString("completed");
+    absl::StatusOr<absl::CivilDay> day = common::ParseDate(completed);
+    if (!completed.empty() && !day.ok()) {
+      body.Fail("invalid_argument", "completed: expected a date YYYY-MM-DD");
+    }
+    if (auto bad = bad_body()) co_return *bad;
+    auto permission_check = require_permission("actors");
+    if (auto refused = co_await std::move(permission_check)) co_return *refused;
+    const absl::CivilDay civil = *day;
+    std::function<absl::StatusOr<store::TrainingRow>()> job14 = [this, actor = call.actor, target,
+                                                                 course, civil] {
+      return engine_.RecordTrainingOn(actor, target, course, civil);
+    };
+    auto pending14 = AwaitBlocking<store::TrainingRow>(blocking_, std::move(job14));
+    absl::StatusOr<store::TrainingRow> r = co_await std::move(pending14);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    co_return JsonResponse(http::status::created,
+                           {{"actor", r->actor_id},
+                            {"course", r->course},
+                            {"completed_at", common::FormatTimestamp(r->completed_at)}});
+  }
+  if (is(http::verb::post, {"v1", "policy"})) {
+    call.route = "POST /v1/policy";
+    std::string toml = body.RequiredString("toml");
+    std::string source = body.OptionalString("source").value_or("policy uploaded over the API");
+    if (auto bad = bad_body()) co_return *bad;
+    auto permission_check = require_permission("policy");
+    if (auto refused = co_await std::move(permission_check)) co_return *refused;
+    std::function<absl::StatusOr<vault::PolicyLoadResult>()> job15 = [this, actor = call.actor,
+                                                                      toml, source] {
+      return engine_.LoadPolicy(actor, toml, source);
+    };
+    auto pending15 = AwaitBlocking<vault::PolicyLoadResult>(blocking_, std::move(job15));
+    absl::StatusOr<vault::PolicyLoadResult> r = co_await std::move(pending15);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    co_return JsonResponse(r->unchanged ? http::status::ok : http::status::created,
+                           {{"version", r->version},
+                            {"unchanged", r->unchanged},
+                            {"summary", r->summary},
+                            {"changes", r->diff}});
+  }
+
+  co_return ErrorResponse({http::status::not_found, "not_found", "no such endpoint"});
+}
+
+}  // namespace mamori::server
