@@ -17,6 +17,7 @@
 #include <optional>
 #include <sstream>
 
+#include "cli/remote.h"
 #include "common/clock.h"
 #include "common/random.h"
 #include "common/status_macros.h"
@@ -44,6 +45,12 @@ using nlohmann::json;
 using vault::DataDirectory;
 
 constexpr char kDefaultDataDir[] = "./mamori-data";
+
+// The value of environment variable `name`, or "".
+std::string Env(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : "";
+}
 
 // Where the data directory and master key are, from flags, the environment
 // or the defaults (DESIGN.md, "Keys").
@@ -125,15 +132,6 @@ absl::StatusOr<absl::Time> TimeArgument(std::string_view flag, const std::string
   return *t;
 }
 
-// A value given as "-" is read from standard input, so that it need not
-// appear in the shell history or the process list.
-absl::StatusOr<std::string> ValueArgument(const std::string& value) {
-  if (value != "-") return value;
-  std::string text(std::istreambuf_iterator<char>(std::cin), {});
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  return text;
-}
-
 // Shows import progress on a terminal: a bar with percentage and lines.
 class ProgressBar {
  public:
@@ -169,6 +167,24 @@ struct Outcome {
   absl::Status status;
   std::optional<json> output;
 };
+
+// A string field of an answer from the server, or "".
+std::string StringField(const json& object, std::string_view key) {
+  if (!object.is_object()) return "";
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// One request to a running server: GET, or POST with a JSON body.
+struct ServerRequest {
+  bool post = false;
+  std::string target;
+  json body;
+};
+ServerRequest Get(std::string target) { return {false, std::move(target), json()}; }
+ServerRequest Post(std::string target, json body) {
+  return {true, std::move(target), std::move(body)};
+}
 
 class CommandLine {
  public:
@@ -221,7 +237,8 @@ class CommandLine {
   // Runs `fn` as the selected command's action and keeps its outcome.
   void Action(CLI::App* cmd, std::function<absl::StatusOr<json>()> fn) {
     cmd->callback([this, fn = std::move(fn)] {
-      absl::StatusOr<json> r = fn();
+      absl::StatusOr<json> r = ServerOptionsAlone();
+      if (r.ok()) r = fn();
       if (r.ok()) {
         if (!r->is_null()) outcome_.output = std::move(*r);
       } else {
@@ -244,15 +261,121 @@ class CommandLine {
   }
 
   // A denial: exit 3, the decision on stdout, one line on stderr.
-  void ReportDenial(const policy::Decision& d) {
+  void ReportDenial(const policy::Decision& d) { ReportDenial(DecisionToJson(d, 0)); }
+  void ReportDenial(const json& decision) {
     exit_code_ = common::kExitDenied;
-    absl::StatusOr<std::string> why = policy::ExplainRule(d.rule_id);
-    err_ << "mamori: denied: " << d.reason_code << " ("
-         << (why.ok() ? *why : fmt::format("rule {}", d.rule_id)) << ")\n";
+    const std::string why = StringField(decision, "explanation");
+    err_ << "mamori: denied: " << StringField(decision, "reason_code") << " ("
+         << (why.empty() ? fmt::format("rule {}", StringField(decision, "rule_id")) : why)
+         << ")\n";
+  }
+
+  // A value given as "-" is read from standard input, so that it need not
+  // appear in the shell history or the process list. Only one option of a
+  // command can do so.
+  absl::StatusOr<std::string> ValueArgument(std::string_view flag, const std::string& value) {
+    if (value != "-") return value;
+    if (!stdin_read_by_.empty()) {
+      return absl::InvalidArgumentError(
+          fmt::format("{}: standard input is already read for {}; only one option can be -",
+                      flag, stdin_read_by_));
+    }
+    stdin_read_by_ = flag;
+    std::string text(std::istreambuf_iterator<char>(std::cin), {});
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    return text;
+  }
+
+  // --- Through a running server (DESIGN.md, "One writer") ---
+  //
+  // The data commands take --server URL --token T (or MAMORI_SERVER and
+  // MAMORI_TOKEN) and then send the matching API request instead of opening
+  // the data directory, printing what the direct command prints as far as
+  // the API returns it, with the same exit codes. Each command has a small
+  // branch `if (UsesServer()) return OnServer(...)`.
+
+  void AddServerOptions(CLI::App* cmd) {
+    cmd->add_option("--server", server_.url,
+                    "Run through the mamori server at this URL (env MAMORI_SERVER), e.g. "
+                    "http://127.0.0.1:8080");
+    cmd->add_option("--token", server_.token,
+                    "Bearer token for --server (env MAMORI_TOKEN); - reads it from stdin");
+    cmd->add_flag("--insecure", server_.insecure,
+                  "With an https --server: skip the certificate check (self-signed test "
+                  "certificates only)");
+  }
+
+  // --server, or MAMORI_SERVER unless --data or --master-key names a
+  // directory to open.
+  bool UsesServer() const {
+    if (!server_.url.empty()) return true;
+    return loc_.data_dir.empty() && loc_.master_key.empty() && !Env("MAMORI_SERVER").empty();
+  }
+
+  // --token and --insecure mean nothing without a server.
+  absl::StatusOr<json> ServerOptionsAlone() const {
+    if (!UsesServer() && (!server_.token.empty() || server_.insecure)) {
+      return absl::InvalidArgumentError(
+          "--token and --insecure go with --server URL (or MAMORI_SERVER)");
+    }
+    return json();
+  }
+
+  absl::StatusOr<RemoteServer> Server() {
+    if (!loc_.data_dir.empty() || !loc_.master_key.empty()) {
+      return absl::InvalidArgumentError(
+          "--server: give either --server or --data/--master-key, not both");
+    }
+    const std::string url = server_.url.empty() ? Env("MAMORI_SERVER") : server_.url;
+    std::string token = server_.token.empty() ? Env("MAMORI_TOKEN") : server_.token;
+    ASSIGN_OR_RETURN(token, ValueArgument("--token", token));
+    if (token.empty()) {
+      return absl::InvalidArgumentError(
+          "--token: a bearer token is required with --server (or set MAMORI_TOKEN)");
+    }
+    return RemoteServer::Create({url, std::move(token), server_.insecure});
+  }
+
+  // Sends `request` to the server. `shape` turns the answer into what the
+  // direct command prints (by default the answer itself). A denial is
+  // reported as the direct command reports it: exit 3, the decision on
+  // stdout (as {"decision": ...} when `wrap_denial`), one line on stderr.
+  absl::StatusOr<json> OnServer(const ServerRequest& request,
+                                const std::function<json(json&)>& shape = nullptr,
+                                bool wrap_denial = false) {
+    ASSIGN_OR_RETURN(RemoteServer server, Server());
+    ASSIGN_OR_RETURN(RemoteReply reply, request.post ? server.Post(request.target, request.body)
+                                                     : server.Get(request.target));
+    if (reply.denied) {
+      ReportDenial(reply.body);
+      return wrap_denial ? json{{"decision", std::move(reply.body)}} : std::move(reply.body);
+    }
+    if (!shape) return std::move(reply.body);
+    try {
+      return shape(reply.body);
+    } catch (const json::exception& e) {
+      return absl::UnknownError(
+          fmt::format("unexpected answer from the server at {}: {}", server.url(), e.what()));
+    }
+  }
+
+  // find, read and decide act as --actor, or through a server as the
+  // token's actor.
+  absl::Status ActorArgument() const {
+    if (UsesServer() && !actor_.empty()) {
+      return absl::InvalidArgumentError(
+          "--actor: with --server the token's actor acts; leave --actor out");
+    }
+    if (!UsesServer() && actor_.empty()) {
+      return absl::InvalidArgumentError("--actor is required");
+    }
+    return absl::OkStatus();
   }
 
   void AddActorOption(CLI::App* cmd) {
-    cmd->add_option("--actor", actor_, "Acting employee or system (actor id)")->required();
+    cmd->add_option("--actor", actor_,
+                    "Acting employee or system (actor id); required, except with --server, "
+                    "where the token's actor acts");
   }
 
   void AddLocation(CLI::App* cmd, bool with_master_key = true) {
@@ -754,7 +877,13 @@ class CommandLine {
             fmt::format("policy version {} is missing", row->policy_version));
       }
       ASSIGN_OR_RETURN(policy::Policy p, policy::ParsePolicyText(version->source, "stored policy"));
-      return engine::ConsentReceipt(p, *row);
+      std::string evidence;
+      if (!row->evidence.empty()) {
+        ASSIGN_OR_RETURN(
+            evidence, engine::OpenSealedText(dir->vault(), row->subject_id,
+                                             engine::kConsentEvidenceKey, row->id, row->evidence));
+      }
+      return engine::ConsentReceipt(p, *row, evidence);
     });
   }
 

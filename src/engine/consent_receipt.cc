@@ -5,7 +5,8 @@
 
 namespace mamori::engine {
 
-nlohmann::json ConsentReceipt(const policy::Policy& policy, const store::ConsentRow& row) {
+nlohmann::json ConsentReceipt(const policy::Policy& policy, const store::ConsentRow& row,
+                              std::optional<std::string_view> evidence) {
   using nlohmann::json;
   const policy::Purpose* purpose = policy.FindPurpose(row.purpose);
   const policy::Recipient* recipient =
@@ -78,7 +79,8 @@ nlohmann::json ConsentReceipt(const policy::Policy& policy, const store::Consent
       {"crossBorderInformed", row.cross_border_informed},
       {"recordedBy", row.recorded_by},
   };
-  if (!row.evidence.empty()) receipt["evidenceSha256"] = ledger::Sha256Hex(row.evidence);
+  const std::string_view text = evidence.value_or(row.evidence);
+  if (!text.empty()) receipt["evidenceSha256"] = ledger::Sha256Hex(text);
   return receipt;
 }
 

@@ -8,13 +8,18 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string_view>
 
 #include "policy/policy.h"
 #include "store/store.h"
 
 namespace mamori::engine {
 
-// `policy` is the version the consent was given under (row.policy_version).
-nlohmann::json ConsentReceipt(const policy::Policy& policy, const store::ConsentRow& row);
+// `policy` is the version the consent was given under (row.policy_version);
+// `evidence` the evidence text opened (row.evidence is stored sealed; see
+// engine.h, OpenSealedText). Without it, row.evidence is taken as the text.
+nlohmann::json ConsentReceipt(const policy::Policy& policy, const store::ConsentRow& row,
+                              std::optional<std::string_view> evidence = std::nullopt);
 
 }  // namespace mamori::engine

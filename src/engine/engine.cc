@@ -66,6 +66,16 @@ bool ConsentCoveringAt(const policy::Policy& policy, const policy::SubjectFacts&
 
 }  // namespace
 
+absl::StatusOr<std::string> OpenSealedText(vault::Vault& vault, std::string_view subject_id,
+                                           std::string_view kind, std::string_view id,
+                                           std::string_view stored) {
+  std::string sealed;
+  if (!absl::Base64Unescape(common::ToAbsl(stored), &sealed)) {
+    return absl::DataLossError(fmt::format("sealed text {} is not base64", id));
+  }
+  return vault.OpenValue({std::string(subject_id), std::string(kind), "open"}, id, sealed);
+}
+
 // Appends the ledger entries of the vault's changes in their transaction.
 class Engine::Observer final : public vault::VaultObserver {
  public:
@@ -425,10 +435,28 @@ absl::StatusOr<UseResult> Engine::DecideUse(const UseRequest& request, bool read
     }
     entry["records"] = std::move(ids);
   }
-  ASSIGN_OR_RETURN(result.entry, request.ground != policy::Ground::kNone
-                                     ? ledger_->AppendWithNote(std::move(entry), request.reason)
-                                     : ledger_->Append(std::move(entry)));
+  // A written reason may speak of the person: the entry holds its SHA-256,
+  // and the note beside it is sealed under the subject's keys, so erasing
+  // the subject erases it too.
+  const bool noted = request.ground != policy::Ground::kNone && !request.reason.empty();
+  if (noted) entry["note_sha256"] = ledger::Sha256Hex(request.reason);
+  ASSIGN_OR_RETURN(result.entry, ledger_->Append(std::move(entry)));
+  if (noted) {
+    ASSIGN_OR_RETURN(std::string sealed,
+                     SealForSubject(request.subject, kUseReasonKey,
+                                    fmt::format("note-{}", result.entry), request.reason));
+    RETURN_IF_ERROR(dir_.store().ledger().InsertNote(static_cast<int64_t>(result.entry), sealed));
+  }
   return result;
+}
+
+absl::StatusOr<std::string> Engine::SealForSubject(std::string_view subject_id,
+                                                   std::string_view kind, std::string_view id,
+                                                   std::string_view text) {
+  ASSIGN_OR_RETURN(
+      std::string sealed,
+      dir_.vault().SealValue({std::string(subject_id), std::string(kind), "open"}, id, text));
+  return absl::Base64Escape(common::ToAbsl(sealed));
 }
 
 absl::StatusOr<FindResult> Engine::DecideFind(const FindRequest& request) {
@@ -720,7 +748,10 @@ absl::StatusOr<store::ConsentRow> Engine::GrantConsent(std::string by, ConsentGr
     row.recipient = grant.recipient;
     row.given_at = grant.given_at.value_or(now);
     row.channel = grant.channel;
-    row.evidence = grant.evidence;
+    if (!grant.evidence.empty()) {
+      ASSIGN_OR_RETURN(row.evidence,
+                       SealForSubject(grant.subject, kConsentEvidenceKey, row.id, grant.evidence));
+    }
     row.explicit_for_location = grant.explicit_for_location;
     row.cross_border_informed = grant.cross_border_informed;
     row.policy_version = dir_.policy_version();
@@ -736,7 +767,7 @@ absl::StatusOr<store::ConsentRow> Engine::GrantConsent(std::string by, ConsentGr
     entry["explicit_for_location"] = row.explicit_for_location;
     entry["cross_border_informed"] = row.cross_border_informed;
     entry["policy_version"] = row.policy_version;
-    if (!row.evidence.empty()) entry["evidence_sha256"] = ledger::Sha256Hex(row.evidence);
+    if (!grant.evidence.empty()) entry["evidence_sha256"] = ledger::Sha256Hex(grant.evidence);
     RETURN_IF_ERROR(ledger_->Append(std::move(entry)).status());
     facts_->AddConsent(row);
     return row;

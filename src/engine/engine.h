@@ -114,6 +114,19 @@ struct EngineOptions {
   ledger::LedgerOptions ledger;
 };
 
+// Texts kept beside facts that may speak of the person (consent evidence, a
+// ground's written reason) are sealed under the subject's data key of this
+// pseudo-category (bucket "open"), stored base64: erasing the subject's keys
+// erases them. See OpenSealedText.
+inline constexpr char kConsentEvidenceKey[] = "mamori:ConsentEvidence";
+inline constexpr char kUseReasonKey[] = "mamori:UseReason";
+
+// Opens a text sealed by the engine: `id` is the consent id for evidence,
+// "note-<seq>" for a ledger note.
+absl::StatusOr<std::string> OpenSealedText(vault::Vault& vault, std::string_view subject_id,
+                                           std::string_view kind, std::string_view id,
+                                           std::string_view stored);
+
 // The reason code and rule of a use by an actor the engine does not know.
 inline constexpr char kActorUnknown[] = "actor_unknown";
 
@@ -252,6 +265,9 @@ class Engine {
   policy::Decision DecideFor(const policy::Policy& policy, std::string_view actor_id,
                              const policy::SubjectFacts& subject, policy::UseRequest& use) const;
   absl::Status AppendGenesis();
+  // Seals `text` under the subject's key for `kind`; base64 of the result.
+  absl::StatusOr<std::string> SealForSubject(std::string_view subject_id, std::string_view kind,
+                                             std::string_view id, std::string_view text);
 
   vault::DataDirectory& dir_;
   common::Clock& clock_;

@@ -12,6 +12,7 @@
 // idle whenever a test reads.
 #include "engine/engine.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/resource.h>
@@ -151,6 +152,11 @@ class EngineTest : public ::testing::Test {
   }
 
   store::LedgerStore& ledger() { return dir_->store().ledger(); }
+  // A text the engine sealed under the subject's keys, opened.
+  std::string Opened(std::string_view subject, std::string_view kind, std::string_view id,
+                     std::string_view stored) {
+    return ValueOf(OpenSealedText(dir_->vault(), subject, kind, id, stored));
+  }
   int64_t Entries() { return ValueOf(ledger().CountEntries()); }
   json Entry(uint64_t seq) {
     std::optional<store::LedgerEntryRow> row =
@@ -520,10 +526,12 @@ TEST_F(EngineTest, GrantAndWithdrawConsentWriteTheRowAndOneEntryEach) {
   EXPECT_EQ(row.subject_id, subject);
   EXPECT_EQ(row.given_at, *grant.given_at);
   EXPECT_EQ(row.policy_version, 1);
-  EXPECT_EQ(row.evidence, kEvidence);  // kept in the fact store ...
+  // Kept in the fact store sealed under the subject's keys ...
+  EXPECT_EQ(row.evidence.find(kEvidence), std::string::npos);
+  EXPECT_EQ(Opened(subject, kConsentEvidenceKey, row.id, row.evidence), kEvidence);
   std::optional<store::ConsentRow> stored = ValueOf(engine_->GetConsent(row.id));
   ASSERT_TRUE(stored.has_value());
-  EXPECT_EQ(stored->evidence, kEvidence);
+  EXPECT_EQ(Opened(subject, kConsentEvidenceKey, row.id, stored->evidence), kEvidence);
   EXPECT_FALSE(stored->withdrawn_at.has_value());
 
   ASSERT_EQ(Entries(), before + 1);
@@ -1114,7 +1122,10 @@ TEST_F(EngineTest, GroundsNeedAReasonKeptAsANoteOutsideTheEntry) {
   EXPECT_EQ(e["flagged_for_audit"], true);
   EXPECT_EQ(e["legal_basis"], "ground:law");
   EXPECT_EQ(e["note_sha256"], ledger::Sha256Hex(kReason));
-  EXPECT_EQ(ValueOf(ledger().GetNote(static_cast<int64_t>(r.entry))), kReason);
+  std::optional<std::string> note = ValueOf(ledger().GetNote(static_cast<int64_t>(r.entry)));
+  ASSERT_TRUE(note.has_value());
+  EXPECT_EQ(note->find(kReason), std::string::npos);  // sealed, not plain
+  EXPECT_EQ(Opened(subject, kUseReasonKey, fmt::format("note-{}", r.entry), *note), kReason);
   ExpectNoPersonalValuesInLedger();
 
   // A ground lifts purpose limitation, never a stop-use order.
@@ -1345,7 +1356,9 @@ TEST_F(EngineTest, RestartKeepsLedgerFactsAndDecisions) {
   std::vector<store::ConsentRow> consents = ValueOf(engine_->ListConsents(other));
   ASSERT_EQ(consents.size(), 1u);
   EXPECT_EQ(consents[0].withdrawn_at, withdrawn.given_at + absl::Minutes(1));
-  EXPECT_EQ(ValueOf(engine_->GetConsent(kept.id))->evidence, kEvidence);
+  EXPECT_EQ(Opened(kept.subject_id, kConsentEvidenceKey, kept.id,
+                   ValueOf(engine_->GetConsent(kept.id))->evidence),
+            kEvidence);
 
   for (size_t i = 0; i < requests.size(); ++i) {
     UseResult again = ValueOf(engine_->Read(requests[i]));
@@ -1380,7 +1393,7 @@ TEST_F(EngineTest, ConsentReceiptHasTheKantaraFieldsAndNoEvidenceText) {
   grant.evidence = kEvidence;
   store::ConsentRow row = ValueOf(engine_->GrantConsent("emp:agent", grant));
 
-  json receipt = ConsentReceipt(dir_->policy(), row);
+  json receipt = ConsentReceipt(dir_->policy(), row, kEvidence);
   for (const char* field : {"version", "jurisdiction", "consentTimestamp", "collectionMethod",
                             "consentReceiptID", "language", "piiPrincipalId", "piiControllers",
                             "policyUrl", "services", "sensitive", "spiCat"}) {
