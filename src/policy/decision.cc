@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <array>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/strings.h"
+#include "policy/internal/policy_index.h"
 
 namespace mamori::policy {
 namespace {
@@ -121,34 +123,106 @@ bool HasUseConsent(const SubjectFacts& subject, std::string_view purpose, absl::
 
 bool TbaGround(Ground g) { return g == Ground::kWarrant || g == Ground::kImminentDanger; }
 
-bool AnyOfClass(const Policy& policy, const UseRequest& request, LegalClass cls) {
-  return std::any_of(request.categories.begin(), request.categories.end(),
-                     [&](const std::string& id) {
-                       const Category* c = policy.FindCategory(id);
-                       return c != nullptr && c->legal_class == cls;
-                     });
-}
+// The policy look-ups Decide() makes: answered from the policy's index when
+// it has a current one (Policy::BuildIndex), else by scanning its vectors.
+// Both give the same answers.
+class PolicyLookups {
+ public:
+  explicit PolicyLookups(const Policy& policy)
+      : policy_(policy), index_(policy.HasCurrentIndex() ? policy.index_slot.get() : nullptr) {}
+
+  const Purpose* FindPurpose(std::string_view id) const {
+    return index_ == nullptr ? policy_.FindPurpose(id)
+                             : At(policy_.purposes, index_->purposes.Find(id));
+  }
+  const Category* FindCategory(std::string_view id) const {
+    return index_ == nullptr ? policy_.FindCategory(id)
+                             : At(policy_.categories, index_->categories.Find(id));
+  }
+  const Role* FindRole(std::string_view id) const {
+    return index_ == nullptr ? policy_.FindRole(id) : At(policy_.roles, index_->roles.Find(id));
+  }
+  // The course `role.courses[k]` names, or nullptr. REQUIRES: `role` is an
+  // element of the policy, k < role.courses.size().
+  const Course* RequiredCourse(const Role& role, size_t k) const {
+    return index_ == nullptr
+               ? policy_.FindCourse(role.courses[k])
+               : At(policy_.courses, index_->role_courses[Position(policy_.roles, role)][k]);
+  }
+
+  // Some service lists the purpose. REQUIRES: `purpose` is an element of the policy.
+  bool Announced(const Purpose& purpose) const {
+    if (index_ != nullptr) return index_->purpose_announced[Position(policy_.purposes, purpose)];
+    return std::any_of(policy_.services.begin(), policy_.services.end(),
+                       [&](const Service& s) { return Contains(s.purposes, purpose.id); });
+  }
+  // The purpose lists the category. REQUIRES: both are elements of the policy.
+  bool PurposeHasCategory(const Purpose& purpose, const Category& category) const {
+    if (index_ != nullptr) {
+      return index_->purpose_categories[Position(policy_.purposes, purpose)].Contains(
+          Position(policy_.categories, category));
+    }
+    return Contains(purpose.categories, category.id);
+  }
+  // The role lists the purpose. REQUIRES: both are elements of the policy.
+  bool RoleGrantsPurpose(const Role& role, const Purpose& purpose) const {
+    if (index_ != nullptr) {
+      return index_->role_purposes[Position(policy_.roles, role)].Contains(
+          Position(policy_.purposes, purpose));
+    }
+    return Contains(role.purposes, purpose.id);
+  }
+  // The role lists the category. REQUIRES: both are elements of the policy.
+  bool RoleGrantsCategory(const Role& role, const Category& category) const {
+    if (index_ != nullptr) {
+      return index_->role_categories[Position(policy_.roles, role)].Contains(
+          Position(policy_.categories, category));
+    }
+    return Contains(role.categories, category.id);
+  }
+
+ private:
+  template <typename T>
+  static const T* At(const std::vector<T>& items, uint32_t position) {
+    return position == internal::kNoPosition ? nullptr : &items[position];
+  }
+  template <typename T>
+  static uint32_t Position(const std::vector<T>& items, const T& item) {
+    return static_cast<uint32_t>(&item - items.data());
+  }
+
+  const Policy& policy_;
+  const internal::PolicyIndex* index_;  // nullptr: scan
+};
+
+// The requested categories, resolved: at most a handful per request.
+using Categories = absl::InlinedVector<const Category*, 8>;
+
+// A set of legal classes as a bitmask.
+uint32_t ClassBit(LegalClass c) { return uint32_t{1} << static_cast<int>(c); }
 
 // Rules 8 and 9: the actor's roles, then their training. nullopt = passes.
-std::optional<Decision> CheckActor(const Policy& policy, const ActorFacts& actor,
+std::optional<Decision> CheckActor(const PolicyLookups& lookups, const ActorFacts& actor,
+                                   const Purpose& purpose, const Categories& categories,
                                    const UseRequest& request) {
-  std::vector<const Role*> roles;
+  absl::InlinedVector<const Role*, 4> roles;
   for (const std::string& id : actor.roles) {
-    if (const Role* r = policy.FindRole(id); r != nullptr) roles.push_back(r);
+    if (const Role* r = lookups.FindRole(id); r != nullptr) roles.push_back(r);
   }
   const bool purpose_allowed = std::any_of(roles.begin(), roles.end(), [&](const Role* r) {
-    return Contains(r->purposes, request.purpose);
+    return lookups.RoleGrantsPurpose(*r, purpose);
   });
   if (!purpose_allowed) return Deny("role_purpose_not_allowed", kRuleAccessControl, request);
-  for (const std::string& category : request.categories) {
+  for (const Category* category : categories) {
     const bool allowed = std::any_of(roles.begin(), roles.end(), [&](const Role* r) {
-      return Contains(r->purposes, request.purpose) && Contains(r->categories, category);
+      return lookups.RoleGrantsPurpose(*r, purpose) && lookups.RoleGrantsCategory(*r, *category);
     });
     if (!allowed) return Deny("role_category_not_allowed", kRuleAccessControl, request);
   }
   for (const Role* role : roles) {
-    for (const std::string& course_id : role->courses) {
-      const Course* course = policy.FindCourse(course_id);
+    for (size_t k = 0; k < role->courses.size(); ++k) {
+      const std::string& course_id = role->courses[k];
+      const Course* course = lookups.RequiredCourse(*role, k);
       std::optional<absl::Time> latest;
       for (const auto& [id, at] : actor.completed_courses) {
         if (id == course_id && at <= request.now && (!latest || at > *latest)) latest = at;
@@ -156,7 +230,7 @@ std::optional<Decision> CheckActor(const Policy& policy, const ActorFacts& actor
       if (course == nullptr || !latest) {
         return Deny("training_missing", kRuleTraining, request);
       }
-      if (request.now >= *latest + absl::Hours(24) * course->valid_days) {
+      if (request.now >= *latest + absl::Hours(int64_t{24} * course->valid_days)) {
         return Deny("training_expired", kRuleTraining, request);
       }
     }
@@ -201,32 +275,35 @@ std::string_view OutcomeName(Outcome o) { return o == Outcome::kAllow ? "allow" 
 
 Decision Decide(const Policy& policy, const ActorFacts& actor, const SubjectFacts& subject,
                 const UseRequest& request) {
+  const PolicyLookups lookups(policy);
+
   // 1–2. The purpose exists and is announced by a service (Art. 17(1), 21(1)).
-  const Purpose* purpose = policy.FindPurpose(request.purpose);
+  const Purpose* purpose = lookups.FindPurpose(request.purpose);
   if (purpose == nullptr) return Deny("purpose_unknown", kRulePurposeSpecified, request);
-  const bool announced =
-      std::any_of(policy.services.begin(), policy.services.end(),
-                  [&](const Service& s) { return Contains(s.purposes, request.purpose); });
-  if (!announced) return Deny("purpose_not_announced", kRuleAnnounced, request);
+  if (!lookups.Announced(*purpose)) return Deny("purpose_not_announced", kRuleAnnounced, request);
 
   // 3–4. The categories are named and known.
   if (request.categories.empty()) {
     return Deny("category_missing", kRulePurposeSpecified, request);
   }
+  Categories categories;
+  uint32_t classes = 0;  // ClassBit of each requested category's legal class
   for (const std::string& id : request.categories) {
-    if (policy.FindCategory(id) == nullptr) {
-      return Deny("category_unknown", kRulePurposeSpecified, request);
-    }
+    const Category* category = lookups.FindCategory(id);
+    if (category == nullptr) return Deny("category_unknown", kRulePurposeSpecified, request);
+    categories.push_back(category);
+    classes |= ClassBit(category->legal_class);
   }
+  auto any_of_class = [classes](LegalClass c) { return (classes & ClassBit(c)) != 0; };
 
   // 5. My Number only for statutory purposes, whatever the consent or ground.
-  if (AnyOfClass(policy, request, LegalClass::kMyNumber) && !purpose->statutory_my_number) {
+  if (any_of_class(LegalClass::kMyNumber) && !purpose->statutory_my_number) {
     return Deny("my_number_not_statutory", kRuleMyNumber, request);
   }
 
   // 6. Each category is within the purpose.
-  for (const std::string& id : request.categories) {
-    if (!Contains(purpose->categories, id)) {
+  for (const Category* category : categories) {
+    if (!lookups.PurposeHasCategory(*purpose, *category)) {
       return Deny("category_not_in_purpose", kRuleWithinPurpose, request);
     }
   }
@@ -238,7 +315,9 @@ Decision Decide(const Policy& policy, const ActorFacts& actor, const SubjectFact
   }
 
   // 8–9. The actor's roles and training (Art. 23, 24).
-  if (std::optional<Decision> d = CheckActor(policy, actor, request)) return *d;
+  if (std::optional<Decision> d = CheckActor(lookups, actor, *purpose, categories, request)) {
+    return *d;
+  }
 
   // 10. A stop-use order for all purposes or this one (Art. 35).
   const bool stopped = std::any_of(
@@ -247,19 +326,26 @@ Decision Decide(const Policy& policy, const ActorFacts& actor, const SubjectFact
   if (stopped) return Deny("stop_use_order", kRuleStopUse, request);
 
   // 11. Special-care data was acquired with consent (Art. 20(2)).
-  if (AnyOfClass(policy, request, LegalClass::kSpecialCare) &&
-      !subject.special_care_consented_at_acquisition) {
+  if (any_of_class(LegalClass::kSpecialCare) && !subject.special_care_consented_at_acquisition) {
     return Deny("special_care_no_consent", kRuleSpecialCare, request);
   }
 
-  const bool consent = HasUseConsent(subject, request.purpose, request.now, false);
+  // Whether the subject consented to this purpose; read only where a rule
+  // needs it, since most uses do not and the consents may be cold in memory.
+  std::optional<bool> consent_in_force;
+  auto consent = [&] {
+    if (!consent_in_force) {
+      consent_in_force = HasUseConsent(subject, request.purpose, request.now, false);
+    }
+    return *consent_in_force;
+  };
 
   // 12. Communication secrecy (TBA Art. 4): the APPI grounds alone do not lift it.
   std::optional<std::string> secrecy_basis;
-  if (AnyOfClass(policy, request, LegalClass::kCommunicationSecrecy)) {
+  if (any_of_class(LegalClass::kCommunicationSecrecy)) {
     if (purpose->legitimate_business_act) {
       secrecy_basis = "legitimate_business_act";
-    } else if (consent) {
+    } else if (consent()) {
       secrecy_basis = "consent";
     } else if (TbaGround(ground)) {
       secrecy_basis = GroundBasis(ground);
@@ -271,7 +357,7 @@ Decision Decide(const Policy& policy, const ActorFacts& actor, const SubjectFact
   // 13. Location: explicit consent for this purpose, a warrant or imminent
   // danger; a legitimate business act alone is not enough (LEGAL.md).
   std::optional<std::string> location_basis;
-  if (AnyOfClass(policy, request, LegalClass::kLocation)) {
+  if (any_of_class(LegalClass::kLocation)) {
     if (HasUseConsent(subject, request.purpose, request.now, true)) {
       location_basis = "consent";
     } else if (TbaGround(ground)) {
@@ -286,7 +372,7 @@ Decision Decide(const Policy& policy, const ActorFacts& actor, const SubjectFact
   std::string_view purpose_rule = kRuleWithinPurpose;
   std::string purpose_basis;
   if (purpose->requires_consent) {
-    if (consent) {
+    if (consent()) {
       purpose_basis = "consent";
     } else if (ground != Ground::kNone) {
       purpose_rule = kRuleGround;
@@ -296,7 +382,7 @@ Decision Decide(const Policy& policy, const ActorFacts& actor, const SubjectFact
     }
   } else if (Contains(request.collection_purposes, request.purpose)) {
     purpose_basis = "announced_purpose";
-  } else if (consent) {
+  } else if (consent()) {
     purpose_basis = "consent";
   } else if (ground != Ground::kNone) {
     purpose_rule = kRuleGround;

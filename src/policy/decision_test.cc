@@ -23,6 +23,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <set>
 #include <string>
 #include <vector>
@@ -31,6 +32,7 @@
 #include "common/strings.h"
 #include "policy/policy_file.h"
 #include "policy/policy_test_util.h"
+#include "policy/synthetic_policy.h"
 
 namespace mamori::policy {
 namespace {
@@ -138,6 +140,26 @@ std::vector<Row> LoadRows() {
   return rows;
 }
 
+// "deny purpose_unknown appi.17.1 basis= audit=0", for comparisons that
+// print well.
+std::string Describe(const Decision& d) {
+  return std::string(OutcomeName(d.outcome)) + " " + d.reason_code + " " + d.rule_id +
+         " basis=" + d.legal_basis + " audit=" + (d.flagged_for_audit ? "1" : "0");
+}
+
+// The request, actor and subject of a generated case, for failure messages.
+std::string Describe(const ActorFacts& actor, const SubjectFacts& subject, const UseRequest& r) {
+  std::string out = "actor " + actor.id + " roles [";
+  for (const std::string& role : actor.roles) out += role + " ";
+  out += "] courses " + std::to_string(actor.completed_courses.size()) + "; subject consents " +
+         std::to_string(subject.consents.size()) + " stops " +
+         std::to_string(subject.stop_use.size()) + "; request " + r.purpose + " [";
+  for (const std::string& c : r.categories) out += c + " ";
+  out += "] collected for [";
+  for (const std::string& c : r.collection_purposes) out += c + " ";
+  return out + "] ground " + std::string(GroundName(r.ground)) + " reason \"" + r.reason + "\"";
+}
+
 class DecisionTableTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -182,6 +204,19 @@ TEST_F(DecisionTableTest, EveryRowDecidesAsExpected) {
   std::printf("decision table rows: %zu\n", rows_->size());
 }
 
+// The compiled policy is indexed; an unindexed copy scans. Both decide
+// every row alike.
+TEST_F(DecisionTableTest, EveryRowDecidesTheSameWithoutTheIndex) {
+  ASSERT_TRUE(policy_->HasCurrentIndex());
+  const Policy scanned = *policy_;
+  ASSERT_FALSE(scanned.HasCurrentIndex());
+  for (const Row& row : *rows_) {
+    SCOPED_TRACE(row.where);
+    EXPECT_EQ(Describe(Decide(scanned, row.actor, row.subject, row.request)),
+              Describe(Decide(*policy_, row.actor, row.subject, row.request)));
+  }
+}
+
 TEST_F(DecisionTableTest, EveryRuleHasAnAllowRowAndADenyRow) {
   std::map<std::string, std::set<std::string>> outcomes;  // rule -> {"allow","deny"}
   for (const Row& row : *rows_) {
@@ -213,6 +248,70 @@ TEST_F(DecisionTableTest, EveryReasonCodeAppearsInSomeRow) {
     EXPECT_TRUE(known.contains(code)) << "row expects unknown reason code " << code;
   }
 }
+
+// Large generated policies: the index (built by MakeSyntheticPolicy) decides
+// every generated case exactly as the linear scans of an unindexed copy do,
+// and the cases reach every reason code, so that every rule is compared.
+struct LargePolicyCase {
+  const char* name;
+  SyntheticPolicyShape shape;
+  int actors;
+  int cases;
+  friend void PrintTo(const LargePolicyCase& c, std::ostream* os) { *os << c.name; }
+};
+
+class LargePolicyTest : public ::testing::TestWithParam<LargePolicyCase> {};
+
+TEST_P(LargePolicyTest, IndexDecidesAsTheLinearScans) {
+  const LargePolicyCase& param = GetParam();
+  const Policy indexed = MakeSyntheticPolicy(param.shape);
+  ASSERT_TRUE(indexed.HasCurrentIndex());
+  ASSERT_EQ(indexed.purposes.size(), static_cast<size_t>(param.shape.purposes));
+  ASSERT_EQ(indexed.categories.size(), static_cast<size_t>(param.shape.categories));
+  const Policy scanned = indexed;
+  ASSERT_FALSE(scanned.HasCurrentIndex());
+
+  SyntheticFacts facts(indexed, absl::FromUnixSeconds(1'780'000'000), /*seed=*/7);
+  std::vector<ActorFacts> actors;
+  for (int i = 0; i < param.actors; ++i) actors.push_back(facts.Actor("act_" + std::to_string(i)));
+  std::map<std::string, int> reasons;  // reason code -> cases
+  std::map<std::string, int> bases;    // legal basis of allows -> cases
+  for (int i = 0; i < param.cases; ++i) {
+    const ActorFacts& actor = actors[i % actors.size()];
+    const SubjectFacts subject = facts.Subject();
+    const UseRequest request = facts.Request(actor);
+    const Decision d = Decide(indexed, actor, subject, request);
+    ASSERT_EQ(Describe(d), Describe(Decide(scanned, actor, subject, request)))
+        << "case " << i << ": " << Describe(actor, subject, request);
+    ++reasons[d.reason_code];
+    if (d.outcome == Outcome::kAllow) ++bases[d.legal_basis];
+  }
+  for (const ReasonInfo& r : AllReasons()) {
+    EXPECT_GT(reasons[std::string(r.reason_code)], 0) << r.reason_code << " never decided";
+  }
+  for (const char* basis : {"announced_purpose", "consent", "legitimate_business_act"}) {
+    EXPECT_GT(bases[basis], 0) << basis << " never the basis of an allow";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, LargePolicyTest,
+    ::testing::Values(
+        // The benchmark's shape: 120 purposes, 240 categories, 60 roles and courses.
+        LargePolicyCase{"default", SyntheticPolicyShape{}, 500, 20'000},
+        LargePolicyCase{"huge",
+                        SyntheticPolicyShape{.services = 80,
+                                             .categories = 2'000,
+                                             .purposes = 1'000,
+                                             .categories_per_purpose = 20,
+                                             .roles = 300,
+                                             .purposes_per_role = 30,
+                                             .courses = 100,
+                                             .seed = 3},
+                        1'000, 20'000}),
+    [](const ::testing::TestParamInfo<LargePolicyCase>& param_info) {
+      return std::string(param_info.param.name);
+    });
 
 TEST(GroundTest, NamesRoundTrip) {
   for (Ground g : {Ground::kNone, Ground::kLaw, Ground::kLifeBodyProperty,

@@ -3,33 +3,79 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "policy/internal/policy_index.h"
 
 namespace mamori::policy {
+namespace internal {
+
+PolicyIndexSlot::PolicyIndexSlot() noexcept = default;
+PolicyIndexSlot::~PolicyIndexSlot() = default;
+PolicyIndexSlot::PolicyIndexSlot(const PolicyIndexSlot&) noexcept {}
+PolicyIndexSlot& PolicyIndexSlot::operator=(const PolicyIndexSlot& other) noexcept {
+  if (this != &other) index_.reset();
+  return *this;
+}
+PolicyIndexSlot::PolicyIndexSlot(PolicyIndexSlot&&) noexcept = default;
+PolicyIndexSlot& PolicyIndexSlot::operator=(PolicyIndexSlot&&) noexcept = default;
+
+void PolicyIndexSlot::reset(std::unique_ptr<const PolicyIndex> index) noexcept {
+  index_ = std::move(index);
+}
+
+}  // namespace internal
+
 namespace {
 
-// Returns the element of `items` whose `id` equals `id`, or nullptr.
+using internal::IdPositions;
+using internal::PolicyIndex;
+
+// Returns the first element of `items` whose `id` equals `id`, or nullptr:
+// through `table` of `index` when that covers `items`, else by scanning.
 template <typename T>
-const T* FindById(const std::vector<T>& items, std::string_view id) {
+const T* FindById(const PolicyIndex* index, IdPositions PolicyIndex::*table,
+                  const std::vector<T>& items, std::string_view id) {
+  if (index != nullptr && (index->*table).Covers(items)) {
+    const uint32_t p = (index->*table).Find(id);
+    return p == internal::kNoPosition ? nullptr : &items[p];
+  }
   auto it = std::find_if(items.begin(), items.end(), [id](const T& item) { return item.id == id; });
   return it == items.end() ? nullptr : &*it;
 }
 
 }  // namespace
 
-const Service* Policy::FindService(std::string_view id) const { return FindById(services, id); }
-const Category* Policy::FindCategory(std::string_view id) const { return FindById(categories, id); }
-const Purpose* Policy::FindPurpose(std::string_view id) const { return FindById(purposes, id); }
-const RetentionRule* Policy::FindRetention(std::string_view id) const {
-  return FindById(retention, id);
+const Service* Policy::FindService(std::string_view id) const {
+  return FindById(index_slot.get(), &PolicyIndex::services, services, id);
 }
-const Role* Policy::FindRole(std::string_view id) const { return FindById(roles, id); }
-const Course* Policy::FindCourse(std::string_view id) const { return FindById(courses, id); }
-const Trustee* Policy::FindTrustee(std::string_view id) const { return FindById(trustees, id); }
+const Category* Policy::FindCategory(std::string_view id) const {
+  return FindById(index_slot.get(), &PolicyIndex::categories, categories, id);
+}
+const Purpose* Policy::FindPurpose(std::string_view id) const {
+  return FindById(index_slot.get(), &PolicyIndex::purposes, purposes, id);
+}
+const RetentionRule* Policy::FindRetention(std::string_view id) const {
+  return FindById(index_slot.get(), &PolicyIndex::retention, retention, id);
+}
+const Role* Policy::FindRole(std::string_view id) const {
+  return FindById(index_slot.get(), &PolicyIndex::roles, roles, id);
+}
+const Course* Policy::FindCourse(std::string_view id) const {
+  return FindById(index_slot.get(), &PolicyIndex::courses, courses, id);
+}
+const Trustee* Policy::FindTrustee(std::string_view id) const {
+  return FindById(index_slot.get(), &PolicyIndex::trustees, trustees, id);
+}
 const Recipient* Policy::FindRecipient(std::string_view id) const {
-  return FindById(recipients, id);
+  return FindById(index_slot.get(), &PolicyIndex::recipients, recipients, id);
 }
 const GroupCompany* Policy::FindGroupCompany(std::string_view id) const {
-  return FindById(group_companies, id);
+  return FindById(index_slot.get(), &PolicyIndex::group_companies, group_companies, id);
+}
+
+void Policy::BuildIndex() { index_slot.reset(std::make_unique<const PolicyIndex>(*this)); }
+
+bool Policy::HasCurrentIndex() const {
+  return index_slot.get() != nullptr && index_slot.get()->Covers(*this);
 }
 
 std::vector<std::string> Policy::CollectionPurposes(std::string_view service,

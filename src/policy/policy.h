@@ -3,16 +3,21 @@
 // A Policy is an immutable value: the operator, its group companies,
 // services, data categories, purposes, retention rules, roles, training
 // courses, trustees, recipients and joint-use declarations. Everything else
-// in mamori (the vault, later the decision engine) reads it; nothing writes
-// it after compilation. The file format is specified in docs/policy-file.md.
+// in mamori (the vault, the decision engine) reads it; nothing writes it
+// after compilation. The file format is specified in docs/policy-file.md.
 //
 //   absl::StatusOr<Policy> p = LoadPolicyFile("examples/telecom-operator.toml");
 //   const Category* c = p->FindCategory("pd:TelephoneNumber");
+//
+// A compiled policy carries an index (BuildIndex) so that look-ups by id and
+// Decide() cost the same with 10 purposes or 1,000. A policy built by hand
+// (tests) works without one: its look-ups scan the vectors.
 //
 // Thread-safety: a const Policy may be shared freely between threads.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -157,6 +162,31 @@ struct JointUse {
   ResponsibleParty responsible;
 };
 
+namespace internal {
+
+struct PolicyIndex;  // policy/internal/policy_index.h
+
+// Holds a Policy's index. A copy starts empty, because a copied policy is
+// usually a draft to edit; a move takes the index along, because a moved
+// vector keeps its elements where they were.
+class PolicyIndexSlot {
+ public:
+  PolicyIndexSlot() noexcept;
+  ~PolicyIndexSlot();
+  PolicyIndexSlot(const PolicyIndexSlot&) noexcept;
+  PolicyIndexSlot& operator=(const PolicyIndexSlot&) noexcept;
+  PolicyIndexSlot(PolicyIndexSlot&&) noexcept;
+  PolicyIndexSlot& operator=(PolicyIndexSlot&&) noexcept;
+
+  const PolicyIndex* get() const { return index_.get(); }
+  void reset(std::unique_ptr<const PolicyIndex> index) noexcept;
+
+ private:
+  std::unique_ptr<const PolicyIndex> index_;
+};
+
+}  // namespace internal
+
 struct Policy {
   std::string name;  // a label for this policy document
   Operator operator_info;
@@ -171,7 +201,9 @@ struct Policy {
   std::vector<Recipient> recipients;
   std::vector<JointUse> joint_uses;
 
-  // Look-ups by id; nullptr when absent. Linear scans: policies are small.
+  // Look-ups by id; nullptr when absent. With several elements of one id
+  // (only a hand-built policy can have them), the first. Hash look-ups when
+  // the policy has a current index, linear scans otherwise.
   const Service* FindService(std::string_view id) const;
   const Category* FindCategory(std::string_view id) const;
   const Purpose* FindPurpose(std::string_view id) const;
@@ -188,6 +220,29 @@ struct Policy {
   // under any announced purpose.
   std::vector<std::string> CollectionPurposes(std::string_view service,
                                               std::string_view category) const;
+
+  // Indexes the elements by id and precomputes what Decide() derives from
+  // them (which purposes a service announces, the categories of each purpose,
+  // the purposes and categories of each role), so that the Find* functions
+  // and Decide() no longer scan. Building costs O(size of the policy) and
+  // does not change any result. The policy compiler (LoadPolicyFile,
+  // ParsePolicyText, CheckPolicyText) returns policies already indexed; a
+  // copy starts without an index, a move keeps it.
+  //
+  // REQUIRES: the policy is not edited while indexed. Adding or removing
+  // elements of the vectors above is detected (the look-ups then scan
+  // again); changing an element in place (its id, a service's purposes, a
+  // purpose's or role's lists) or assigning a vector may not be: call
+  // BuildIndex() again after such an edit. Not safe against concurrent
+  // readers of this Policy.
+  void BuildIndex();
+  // True when the policy has an index and its vectors are still those the
+  // index was built over, i.e. when look-ups use it.
+  bool HasCurrentIndex() const;
+
+  // The index; use BuildIndex() and HasCurrentIndex(). A member only so
+  // that Policy stays an aggregate; an empty one means "no index".
+  internal::PolicyIndexSlot index_slot;
 };
 
 std::string_view LegalClassName(LegalClass c);          // "ordinary", "special_care", ...

@@ -417,7 +417,10 @@ class PolicyCompiler {
     CheckRecipients();
     CheckJointUses();
     PolicyCheckResult result;
-    if (problems_.empty()) result.policy = std::move(policy_);
+    if (problems_.empty()) {
+      policy_.BuildIndex();
+      result.policy = std::move(policy_);
+    }
     result.problems = std::move(problems_).Sorted();
     return result;
   }

@@ -3,7 +3,8 @@
 //
 // Checking reports every problem it finds, each with the file, line and
 // column of the offending TOML node, so that a privacy officer can fix a
-// whole file in one pass. A Policy comes out only when there is no problem.
+// whole file in one pass. A Policy comes out only when there is no problem,
+// and it comes out indexed (Policy::BuildIndex).
 //
 //   PolicyCheckResult r = CheckPolicyFile("examples/telecom-operator.toml");
 //   for (const PolicyProblem& p : r.problems) std::cerr << p.ToString() << "\n";

@@ -3,6 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
 #include "policy/policy_test_util.h"
 
 namespace mamori::policy {
@@ -100,6 +105,108 @@ TEST(PolicyTest, CollectionPurposesInTheExample) {
               ElementsAre("mamori:StatutoryPaymentRecord"));
   EXPECT_THAT(p.CollectionPurposes("mobile", "mamori:MyNumber"), IsEmpty());
   EXPECT_THAT(p.CollectionPurposes("fiber", "mamori:IdentityVerificationRecord"), IsEmpty());
+}
+
+// Every Find* of `p` for `id`, as positions in its vectors (-1 = absent), so
+// that an indexed policy and its unindexed copy can be compared.
+std::vector<long> FindAll(const Policy& p, std::string_view id) {
+  auto at = [](const auto* found, const auto& items) -> long {
+    return found == nullptr ? -1 : found - items.data();
+  };
+  return {at(p.FindService(id), p.services),
+          at(p.FindCategory(id), p.categories),
+          at(p.FindPurpose(id), p.purposes),
+          at(p.FindRetention(id), p.retention),
+          at(p.FindRole(id), p.roles),
+          at(p.FindCourse(id), p.courses),
+          at(p.FindTrustee(id), p.trustees),
+          at(p.FindRecipient(id), p.recipients),
+          at(p.FindGroupCompany(id), p.group_companies)};
+}
+
+TEST(PolicyIndexTest, CompiledPoliciesAreIndexed) {
+  absl::StatusOr<Policy> p = LoadPolicyFile(testing::ExamplePath());
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_TRUE(p->HasCurrentIndex());
+  EXPECT_FALSE(SmallPolicy().HasCurrentIndex());
+}
+
+TEST(PolicyIndexTest, IndexedLookUpsFindWhatScansFind) {
+  for (Policy scanned : {SmallPolicy(), testing::LoadExample()}) {
+    ASSERT_FALSE(scanned.HasCurrentIndex());
+    Policy indexed = scanned;
+    indexed.BuildIndex();
+    ASSERT_TRUE(indexed.HasCurrentIndex());
+    std::vector<std::string> ids = {"", "unknown", "pd:Name ", "PD:NAME"};
+    for (const Service& e : scanned.services) ids.push_back(e.id);
+    for (const Category& e : scanned.categories) ids.push_back(e.id);
+    for (const Purpose& e : scanned.purposes) ids.push_back(e.id);
+    for (const RetentionRule& e : scanned.retention) ids.push_back(e.id);
+    for (const Role& e : scanned.roles) ids.push_back(e.id);
+    for (const Course& e : scanned.courses) ids.push_back(e.id);
+    for (const Trustee& e : scanned.trustees) ids.push_back(e.id);
+    for (const Recipient& e : scanned.recipients) ids.push_back(e.id);
+    for (const GroupCompany& e : scanned.group_companies) ids.push_back(e.id);
+    for (const std::string& id : ids) {
+      EXPECT_EQ(FindAll(indexed, id), FindAll(scanned, id)) << "\"" << id << "\"";
+    }
+    for (const Service& service : scanned.services) {
+      for (const Category& category : scanned.categories) {
+        EXPECT_EQ(indexed.CollectionPurposes(service.id, category.id),
+                  scanned.CollectionPurposes(service.id, category.id));
+      }
+    }
+  }
+}
+
+TEST(PolicyIndexTest, FirstOfSeveralElementsWithOneIdWins) {
+  Policy p = SmallPolicy();
+  p.categories.emplace_back().id = "pd:Name";  // a second pd:Name, at [3]
+  p.BuildIndex();
+  EXPECT_EQ(p.FindCategory("pd:Name"), &p.categories[0]);
+}
+
+TEST(PolicyIndexTest, CopyStartsWithoutIndexMoveKeepsIt) {
+  Policy p = SmallPolicy();
+  p.BuildIndex();
+  Policy copy = p;
+  EXPECT_FALSE(copy.HasCurrentIndex());
+  EXPECT_EQ(copy.FindPurpose("x:Charging"), &copy.purposes[2]);
+  copy = p;
+  EXPECT_FALSE(copy.HasCurrentIndex());
+
+  Policy moved = std::move(p);
+  EXPECT_TRUE(moved.HasCurrentIndex());
+  EXPECT_EQ(moved.FindPurpose("x:Charging"), &moved.purposes[2]);
+  EXPECT_FALSE(p.HasCurrentIndex());  // NOLINT(bugprone-use-after-move): a valid empty policy
+  EXPECT_EQ(p.FindPurpose("x:Charging"), nullptr);
+  copy = std::move(moved);
+  EXPECT_TRUE(copy.HasCurrentIndex());
+  EXPECT_EQ(copy.FindPurpose("x:Charging"), &copy.purposes[2]);
+}
+
+TEST(PolicyIndexTest, AddingOrRemovingElementsStopsUsingTheIndex) {
+  Policy p = SmallPolicy();
+  p.BuildIndex();
+  p.purposes.emplace_back().id = "x:New";
+  EXPECT_FALSE(p.HasCurrentIndex());
+  EXPECT_EQ(p.FindPurpose("x:New"), &p.purposes.back());
+  EXPECT_EQ(p.FindCategory("pd:CallLog"), &p.categories[2]);
+  p.BuildIndex();
+  EXPECT_TRUE(p.HasCurrentIndex());
+  p.categories.erase(p.categories.begin());
+  EXPECT_FALSE(p.HasCurrentIndex());
+  EXPECT_EQ(p.FindCategory("pd:Name"), nullptr);
+  EXPECT_EQ(p.FindCategory("pd:CallLog"), &p.categories[1]);
+}
+
+TEST(PolicyIndexTest, BuildIndexAgainAfterAnEditInPlace) {
+  Policy p = SmallPolicy();
+  p.BuildIndex();
+  p.purposes[1].id = "dpv:DirectMarketing";
+  p.BuildIndex();
+  EXPECT_EQ(p.FindPurpose("dpv:DirectMarketing"), &p.purposes[1]);
+  EXPECT_EQ(p.FindPurpose("dpv:Marketing"), nullptr);
 }
 
 TEST(PolicyTest, EnumNames) {
