@@ -13,8 +13,9 @@ PACKAGES=(
   libphonenumber-dev libicu-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
-  # end-to-end tests and scripts
-  jq sqlite3 util-linux
+  # end-to-end tests and scripts (server_test.sh: curl, and python3-jsonschema
+  # to check answers against the OpenAPI document)
+  jq sqlite3 util-linux curl python3-jsonschema
   # tools/verify-proof.py and its test (the auditor's independent checker)
   python3 openssl
 )

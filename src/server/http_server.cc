@@ -1,6 +1,7 @@
 #include "server/http_server.h"
 
 #include <fmt/format.h>
+#include <pthread.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -9,6 +10,7 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
@@ -93,7 +95,12 @@ absl::Status HttpServer::Start() {
   int threads = options_.threads > 0 ? options_.threads
                                      : static_cast<int>(std::thread::hardware_concurrency());
   threads = std::max(threads, 1);
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "mamori-http");  // for top -H and perf
+      io_.run();
+    });
+  }
   return absl::OkStatus();
 }
 
@@ -147,8 +154,20 @@ Awaitable<void> HttpServer::Serve(Stream& stream) {
     parser.body_limit(options_.body_limit);
     beast::get_lowest_layer(stream).expires_after(kIdleTimeout);
     boost::system::error_code ec;
-    co_await http::async_read(stream, buffer, parser,
-                              asio::redirect_error(asio::use_awaitable, ec));
+    // The header first: a body over the limit is refused from its
+    // Content-Length alone, and a client that sent "Expect: 100-continue"
+    // is told to go on (rather than waiting out its own timeout).
+    co_await http::async_read_header(stream, buffer, parser,
+                                     asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec && !parser.is_done() &&
+        beast::iequals(parser.get()[http::field::expect], "100-continue")) {
+      http::response<http::empty_body> go_on{http::status::continue_, parser.get().version()};
+      co_await http::async_write(stream, go_on, asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (!ec && !parser.is_done()) {
+      co_await http::async_read(stream, buffer, parser,
+                                asio::redirect_error(asio::use_awaitable, ec));
+    }
     if (ec == http::error::end_of_stream || ec == beast::error::timeout) co_return;
     if (ec == http::error::body_limit) {
       Response res = ErrorResponse(http::status::payload_too_large, 11, "payload_too_large",

@@ -1,0 +1,714 @@
+#!/usr/bin/env bash
+# The JSON API end to end: the real `mamori serve` on a free port, driven
+# with curl. Every endpoint's success path and every error code, each answer
+# checked against the OpenAPI document the server itself serves
+# (openapi_check.py, with python3-jsonschema); bearer tokens (missing,
+# garbage, revoked); role permissions and denied decisions; 413; concurrent
+# clients; and a shutdown under load after which every acknowledged write is
+# in a ledger that verifies. The server's logs hold none of the personal
+# values sent.
+source "$(dirname "$0")/lib.sh"
+
+PYTHON=""
+for candidate in python3 /usr/bin/python3; do
+  if "$candidate" -c 'import jsonschema' 2>/dev/null; then
+    PYTHON=$candidate
+    break
+  fi
+done
+if [ -z "$PYTHON" ] || ! command -v curl >/dev/null; then
+  echo "needs curl and python3 with jsonschema (scripts/install-deps.sh)" >&2
+  exit 1
+fi
+CHECK="$MAMORI_SOURCE_DIR/tests/e2e/openapi_check.py"
+DOC="$WORK/openapi.json" # as the server serves it
+EXCHANGES="$WORK/exchanges" # every answer `expect` saw, checked against DOC at the end
+SEEN="$WORK/seen"           # METHOD PATH STATUS of every checked answer
+CODES="$WORK/codes"         # every error code seen
+mkdir -p "$WORK/resp"
+: >"$EXCHANGES"
+: >"$SEEN"
+: >"$CODES"
+
+# Personal values sent; none may appear in a log or an error message.
+NAME="山田 花子"
+PHONE="090-3141-5926"
+EMAIL="hanako.yamada@example.jp"
+EVIDENCE="caller agreed on the phone, recording R-77821"
+TODAY=$(date -u +%F)
+NO_SUBJECT=sub_AAAAAAAAAAAAAAAAAAAAAA
+NO_CONSENT=con_AAAAAAAAAAAAAAAAAAAAAA
+NO_TOKEN=tok_AAAAAAAAAAAAAAAAAAAAAA
+
+# --- the server -----------------------------------------------------------
+DATA="$WORK/data"
+SERVER_PID=""
+# stop_server: SIGTERM, then up to 30 s for a clean exit ($SERVER_CODE).
+stop_server() {
+  SERVER_CODE=""
+  [ -n "$SERVER_PID" ] || return 0
+  kill -TERM "$SERVER_PID" 2>/dev/null || true
+  for ((i = 0; i < 600; i++)); do
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -KILL "$SERVER_PID" 2>/dev/null || true
+  set +e
+  wait "$SERVER_PID" 2>/dev/null
+  SERVER_CODE=$?
+  set -e
+  SERVER_PID=""
+}
+trap 'stop_server; rm -rf "$WORK"' EXIT
+
+start_server() {
+  rm -f "$WORK/port"
+  "$MAMORI_BIN" serve --data "$DATA" --listen 127.0.0.1:0 --port-file "$WORK/port" \
+    >>"$WORK/server.out" 2>>"$WORK/server.err" &
+  SERVER_PID=$!
+  for ((i = 0; i < 400; i++)); do
+    if grep -qE '^[0-9]+$' "$WORK/port" 2>/dev/null; then break; fi
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  PORT=$(cat "$WORK/port" 2>/dev/null || true)
+  URL="http://127.0.0.1:$PORT"
+}
+
+# --- requests and checks ----------------------------------------------------
+N=0
+# call METHOD TARGET [BODY] [TOKEN]: one request. Sets STATUS, CTYPE, OUT (the
+# answer's body) and keeps the request and answer for `expect`. A BODY of
+# @FILE sends the file.
+call() {
+  METHOD=$1 TARGET=$2
+  local data=${3-} token=${4-}
+  N=$((N + 1))
+  RESP="$WORK/resp/$N"
+  REQ="$WORK/resp/$N.req"
+  local args=(-s -S -o "$RESP" -w '%{http_code} %{content_type}' -X "$METHOD" --max-time 60)
+  if [ -n "$token" ]; then args+=(-H "Authorization: Bearer $token"); fi
+  if [ -n "$data" ]; then
+    args+=(-H 'Content-Type: application/json' --data-binary "$data")
+    if [ "${data:0:1}" = "@" ]; then REQ=-; else printf '%s' "$data" >"$REQ"; fi
+  else
+    : >"$REQ"
+  fi
+  local w
+  w=$(curl "${args[@]}" "$URL$TARGET" 2>"$WORK/curl.err") || true
+  STATUS=${w%% *}
+  CTYPE=${w#* }
+  OUT=$(cat "$RESP" 2>/dev/null || true)
+  CODE=$STATUS
+  ERR=$(cat "$WORK/curl.err")
+}
+
+# expect STATUS [ERROR_CODE] DESCRIPTION: the last answer has that status (and
+# error code). It is kept for check_exchanges, which checks it (and, for a
+# success, the request) against the OpenAPI document.
+expect() {
+  local status=$1 code="" desc=$2
+  if [ $# -ge 3 ]; then code=$2 desc=$3; fi
+  if [ "$STATUS" != "$status" ]; then
+    fail "$desc (wanted HTTP $status)"
+    return
+  fi
+  if [ -n "$code" ]; then
+    if ! jq -e --arg c "$code" '.error.code == $c' >/dev/null 2>&1 <"$RESP"; then
+      fail "$desc (wanted error code $code)"
+      return
+    fi
+    echo "$code" >>"$CODES"
+  fi
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$METHOD" "$TARGET" "$STATUS" "$CTYPE" "$RESP" "$REQ" \
+    "$desc" >>"$EXCHANGES"
+  pass "$desc"
+}
+
+# check_exchanges LIST DESCRIPTION: every exchange of LIST matches the
+# document (one python run for all: they are many).
+check_exchanges() {
+  if ERR=$("$PYTHON" "$CHECK" "$DOC" batch "$1" "$SEEN" 2>&1); then
+    pass "$2"
+  else
+    fail "$2"
+  fi
+}
+
+# expect_no_personal DESCRIPTION: the last answer quotes no personal value.
+expect_no_personal() {
+  local v
+  for v in "$NAME" "$PHONE" "$EMAIL" "$EVIDENCE" "31415926"; do
+    if grep -qF -- "$v" "$RESP"; then
+      fail "$1 (the answer quotes a personal value)"
+      return
+    fi
+  done
+  pass "$1"
+}
+
+# --- a data directory with actors and tokens (the CLI) ---------------------------
+run init --data "$DATA" --policy "$POLICY"
+expect_code 0 "init"
+add_actor() { # ID ROLE [COURSE]
+  "$MAMORI_BIN" actor add --data "$DATA" --id "$1" --role "$2" >/dev/null 2>&1
+  if [ -n "${3-}" ]; then
+    "$MAMORI_BIN" training record --data "$DATA" --actor "$1" --course "$3" \
+      --completed "$TODAY" >/dev/null 2>&1
+  fi
+}
+add_actor emp:agent call-center-agent privacy-annual
+add_actor emp:officer privacy-officer privacy-annual
+add_actor emp:analyst marketing-analyst privacy-annual
+token() { "$MAMORI_BIN" token create --data "$DATA" --actor "$1" 2>/dev/null; }
+AGENT=$(token emp:agent | jq -r .token)
+OFFICER=$(token emp:officer | jq -r .token)
+ANALYST=$(token emp:analyst | jq -r .token)
+SPARE_JSON=$(token emp:agent)
+SPARE=$(jq -r .token <<<"$SPARE_JSON")
+SPARE_ID=$(jq -r .id <<<"$SPARE_JSON")
+if [[ "$AGENT" == mamori_* && "$OFFICER" == mamori_* && "$SPARE_ID" == tok_* ]]; then
+  pass "actors, training and tokens from the CLI"
+else
+  fail "actors, training and tokens from the CLI"
+fi
+"$MAMORI_BIN" ledger public-key --data "$DATA" >"$WORK/pub.pem"
+
+start_server
+if [[ "$PORT" =~ ^[0-9]+$ ]] && [ "$PORT" -gt 0 ]; then
+  pass "serve on port 0 writes the bound port to --port-file"
+else
+  fail "serve writes the port file (server stderr: $(cat "$WORK/server.err"))"
+  finish
+  exit 1
+fi
+
+# --- the document, and the endpoints without a token -----------------------------
+call GET /openapi.json
+cp "$RESP" "$DOC"
+expect 200 "GET /openapi.json"
+if jq -e --slurpfile src "$MAMORI_SOURCE_DIR/src/server/openapi.json" '. == $src[0]' \
+  >/dev/null <"$DOC"; then
+  pass "the served document is src/server/openapi.json"
+else
+  fail "the served document is src/server/openapi.json (rebuild after editing it?)"
+fi
+if ERR=$("$PYTHON" "$CHECK" "$DOC" document 2>&1); then
+  pass "openapi.json is OpenAPI 3.1 with Draft 2020-12 schemas and resolving refs"
+else
+  fail "openapi.json is a valid document"
+fi
+call GET /healthz
+expect 200 "GET /healthz"
+expect_json '.status == "ok" and .ledger_entries > 0' "healthz reports the ledger size"
+call GET /metrics
+expect 200 "GET /metrics"
+if [[ "$CTYPE" == text/plain* ]] && grep -q '^# TYPE mamori_ledger_entries gauge' "$RESP"; then
+  pass "metrics are Prometheus text"
+else
+  fail "metrics are Prometheus text"
+fi
+call GET /no/such/thing
+if [ "$STATUS" = 404 ] && "$PYTHON" "$CHECK" "$DOC" schema Error "$RESP" 2>/dev/null &&
+  jq -e '.error.code == "not_found"' >/dev/null <"$RESP"; then
+  pass "an unknown path is 404 not_found"
+  echo not_found >>"$CODES"
+else
+  fail "an unknown path is 404 not_found"
+fi
+call DELETE /v1/actors "" "$OFFICER"
+if [ "$STATUS" = 404 ]; then pass "an unknown method is 404"; else fail "an unknown method is 404"; fi
+# Not HTTP at all: the HTTP layer answers 400 bad_request.
+if exec 3<>"/dev/tcp/127.0.0.1/$PORT"; then
+  printf 'NOT HTTP\r\n\r\n' >&3
+  timeout 10 cat <&3 >"$WORK/raw" || true
+  exec 3>&-
+  sed '1,/^\r$/d' "$WORK/raw" >"$WORK/raw.body"
+  if head -1 "$WORK/raw" | grep -q ' 400 ' &&
+    "$PYTHON" "$CHECK" "$DOC" schema Error "$WORK/raw.body" 2>/dev/null &&
+    jq -e '.error.code == "bad_request"' >/dev/null <"$WORK/raw.body"; then
+    pass "a request that is not HTTP is 400 bad_request"
+    echo bad_request >>"$CODES"
+  else
+    fail "a request that is not HTTP is 400 bad_request ($(head -c 300 "$WORK/raw"))"
+  fi
+fi
+
+# --- 401 on every /v1/ route ------------------------------------------------------
+ROUTES=(
+  "POST /v1/decide" "POST /v1/read" "POST /v1/find" "POST /v1/subjects"
+  "POST /v1/subjects/$NO_SUBJECT/records" "GET /v1/subjects/$NO_SUBJECT/consents"
+  "POST /v1/consents" "POST /v1/consents/$NO_CONSENT/withdraw" "GET /v1/ledger/head"
+  "GET /v1/ledger/proof?entry=0" "POST /v1/ledger/verify" "POST /v1/tokens"
+  "POST /v1/tokens/$NO_TOKEN/revoke" "POST /v1/actors" "POST /v1/training" "POST /v1/policy"
+)
+for route in "${ROUTES[@]}"; do
+  read -r method target <<<"$route"
+  if [ "$method" = POST ]; then call POST "$target" "{}"; else call GET "$target"; fi
+  expect 401 unauthenticated "$route without a token is 401"
+done
+call GET /v1/ledger/head "" "mamori_not-a-real-token"
+expect 401 unauthenticated "a garbage token is 401"
+if grep -qi '^www-authenticate: Bearer' < <(curl -s -D - -o /dev/null "$URL/v1/ledger/head"); then
+  pass "401 carries WWW-Authenticate: Bearer"
+else
+  fail "401 carries WWW-Authenticate: Bearer"
+fi
+METHOD=GET TARGET=/v1/ledger/head
+RESP="$WORK/resp/basic" REQ=-
+w=$(curl -s -o "$RESP" -w '%{http_code} %{content_type}' -H "Authorization: Basic $AGENT" \
+  "$URL/v1/ledger/head") || true
+STATUS=${w%% *} CTYPE=${w#* } OUT=$(cat "$RESP")
+expect 401 unauthenticated "another authentication scheme is 401"
+echo "# skip: an expired token (expires_days is at least 1 on the server's real clock)"
+
+# --- 413 on every POST route --------------------------------------------------------
+"$PYTHON" -c 'import json,sys; json.dump({"toml": "#" * (1100 * 1024)}, sys.stdout)' \
+  >"$WORK/big.json"
+for route in "${ROUTES[@]}"; do
+  read -r method target <<<"$route"
+  [ "$method" = POST ] || continue
+  call POST "$target" "@$WORK/big.json" "$OFFICER"
+  expect 413 payload_too_large "$route with a body over 1 MiB is 413"
+done
+
+# --- collection and uses ------------------------------------------------------------
+SUBJECT_BODY=$(jq -nc --arg name "$NAME" --arg phone "$PHONE" --arg email "$EMAIL" \
+  '{phone: $phone, email: $email, name: $name, birth_date: "1985-02-03",
+    records: [{category: "pd:Name", service: "mobile", value: $name},
+              {category: "pd:PhysicalAddress", service: "mobile", value: "東京都港区芝九丁目3番",
+               collected_at: "2026-01-05"}]}')
+call POST /v1/subjects "$SUBJECT_BODY" "$AGENT"
+expect 201 "POST /v1/subjects creates a subject"
+S=$(jq -r .subject <<<"$OUT")
+expect_json '(.records | length) == 2' "with its records"
+call POST "/v1/subjects/$S/records" \
+  "$(jq -nc --arg e "$EMAIL" '{records: [{category: "pd:EmailAddress", service: "mobile", value: $e}]}')" \
+  "$AGENT"
+expect 201 "POST /v1/subjects/{id}/records"
+expect_json ".subject == \"$S\" and (.records | length) == 1" "adds the record"
+
+USE="{\"subject\":\"$S\",\"purpose\":\"dpv:CustomerCare\",\"categories\":[\"pd:Name\"]}"
+call POST /v1/decide "$USE" "$AGENT"
+expect 200 "POST /v1/decide allows a trained agent"
+expect_json '.decision.outcome == "allow" and .decision.legal_basis == "announced_purpose" and (.decision.ledger_entry | type == "number")' "with the recorded decision"
+call POST /v1/read \
+  "{\"subject\":\"$S\",\"purpose\":\"dpv:CustomerCare\",\"categories\":[\"pd:Name\",\"pd:EmailAddress\",\"pd:TelephoneNumber\"]}" \
+  "$AGENT"
+expect 200 "POST /v1/read"
+expect_json ".subject == \"$S\" and .values[\"pd:Name\"] == [\"$NAME\"] and .values[\"pd:EmailAddress\"] == [\"$EMAIL\"]" "returns the values"
+expect_json '.values["pd:TelephoneNumber"] == []' "and every category asked for"
+call POST /v1/find '{"purpose":"dpv:CustomerCare","phone":"+81 90 3141 5926"}' "$AGENT"
+expect 200 "POST /v1/find"
+expect_json ".subjects == [\"$S\"] and .decision.outcome == \"allow\"" "finds the subject by phone"
+call POST /v1/decide \
+  "{\"subject\":\"$S\",\"purpose\":\"dpv:CustomerCare\",\"categories\":[\"pd:Name\"],\"ground\":\"law\",\"reason\":\"court order 12\"}" \
+  "$AGENT"
+expect 200 "a use under a ground with a reason"
+
+# Denied decisions: 403 with the decision.
+call POST /v1/read "{\"subject\":\"$S\",\"purpose\":\"dpv:Marketing\",\"categories\":[\"pd:Name\"]}" "$AGENT"
+expect 403 denied "POST /v1/read outside the role's purposes is denied"
+expect_json '.decision.outcome == "deny" and .decision.reason_code == "role_purpose_not_allowed" and .decision.rule_id == "appi.23" and (.decision.ledger_entry | type == "number")' "the denial carries the recorded decision"
+expect_no_personal "a denial shows no value"
+call POST /v1/decide "{\"subject\":\"$S\",\"purpose\":\"dpv:Marketing\",\"categories\":[\"pd:Name\"]}" "$ANALYST"
+expect 403 denied "POST /v1/decide: marketing without consent is denied"
+expect_json '.decision.reason_code == "consent_required"' "consent_required"
+call POST /v1/decide "{\"subject\":\"$S\",\"purpose\":\"dpv:CustomerCare\",\"categories\":[\"pd:Name\"],\"ground\":\"law\"}" "$AGENT"
+expect 403 denied "a ground without a reason is denied"
+expect_json '.decision.reason_code == "ground_reason_missing" and .decision.flagged_for_audit' "flagged for audit"
+call POST /v1/find '{"purpose":"dpv:CustomerCare","phone":"090-3141-5926"}' "$OFFICER"
+expect 403 denied "POST /v1/find by a role without the purpose is denied"
+expect_no_personal "the find denial shows no value"
+call POST /v1/subjects "{\"phone\":\"090-2718-2818\"}" "$OFFICER"
+expect 403 denied "POST /v1/subjects by a role that may not collect is denied"
+call POST "/v1/subjects/$S/records" '{"records":[{"category":"pd:CallLog","service":"mobile","value":"call at 10:02"}]}' "$AGENT"
+expect 403 denied "POST /v1/subjects/{id}/records of a category outside the role is denied"
+
+# Not found.
+call POST /v1/decide "{\"subject\":\"$NO_SUBJECT\",\"purpose\":\"dpv:CustomerCare\",\"categories\":[\"pd:Name\"]}" "$AGENT"
+expect 404 not_found "POST /v1/decide on an unknown subject"
+call POST /v1/read "{\"subject\":\"$NO_SUBJECT\",\"purpose\":\"dpv:CustomerCare\",\"categories\":[\"pd:Name\"]}" "$AGENT"
+expect 404 not_found "POST /v1/read on an unknown subject"
+call POST "/v1/subjects/$NO_SUBJECT/records" '{"records":[{"category":"pd:Name","service":"mobile","value":"x"}]}' "$AGENT"
+expect 404 not_found "POST /v1/subjects/{id}/records on an unknown subject"
+
+# Bad requests: each kind, on each route that takes a body.
+call POST /v1/decide 'not json' "$AGENT"
+expect 400 invalid_json "a body that is not JSON"
+call POST /v1/read '["a"]' "$AGENT"
+expect 400 invalid_json "a body that is not an object"
+call POST /v1/decide "{\"subject\":\"$S\",\"purpose\":\"dpv:CustomerCare\"}" "$AGENT"
+expect 400 missing_field "POST /v1/decide without categories"
+expect_json '.error.message | startswith("categories")' "the message names the field"
+call POST /v1/decide "{\"subject\":\"$S\",\"purpose\":\"dpv:CustomerCare\",\"categories\":\"pd:Name\"}" "$AGENT"
+expect 400 wrong_type "categories as a string"
+call POST /v1/decide "{\"subject\":\"$S\",\"purpose\":\"dpv:CustomerCare\",\"categories\":[]}" "$AGENT"
+expect 400 invalid_argument "an empty category list"
+call POST /v1/read "{\"subject\":\"$S\",\"purpose\":\"dpv:CustomerCare\",\"categories\":[\"pd:Name\"],\"ground\":\"telepathy\"}" "$AGENT"
+expect 400 invalid_argument "an unknown ground"
+call POST /v1/read "{\"subject\":\"$S\",\"purpose\":\"dpv:CustomerCare\",\"categories\":[\"pd:Name\"],\"why\":\"x\"}" "$AGENT"
+expect 400 unknown_field "an unknown field"
+expect_json '.error.message | startswith("why")' "named"
+call POST /v1/find '{"purpose":"dpv:CustomerCare"}' "$AGENT"
+expect 400 missing_field "POST /v1/find without an identifier"
+call POST /v1/find "{\"purpose\":\"dpv:CustomerCare\",\"phone\":\"$PHONE\",\"email\":\"$EMAIL\"}" "$AGENT"
+expect 400 invalid_argument "POST /v1/find with two identifiers"
+expect_no_personal "the message quotes neither"
+call POST /v1/find '{"purpose":"dpv:CustomerCare","phone":9031415926}' "$AGENT"
+expect 400 wrong_type "a phone number as a number"
+expect_no_personal "the message does not quote it"
+call POST /v1/subjects '{}' "$AGENT"
+expect 400 invalid_argument "POST /v1/subjects with nothing"
+call POST /v1/subjects '{"phone":"12"}' "$AGENT"
+expect 400 invalid_argument "an impossible phone number"
+expect_json '(.error.message | startswith("phone")) and (.error.message | contains("12") | not)' "named, not quoted"
+call POST /v1/subjects '{"records":{"category":"pd:Name"}}' "$AGENT"
+expect 400 wrong_type "records as an object"
+call POST /v1/subjects '{"records":[{"category":"pd:Name","service":"mobile"}]}' "$AGENT"
+expect 400 missing_field "a record without a value"
+expect_json '.error.message == "records[0].value: required"' "named with its index"
+call POST /v1/subjects '{"records":[{"category":"pd:Name","service":"mobile","value":"x","colour":"red"}]}' "$AGENT"
+expect 400 unknown_field "an unknown field in a record"
+call POST "/v1/subjects/$S/records" '{}' "$AGENT"
+expect 400 missing_field "POST /v1/subjects/{id}/records without records"
+call POST "/v1/subjects/$S/records" '{"records":[{"category":"pd:Name","service":"mobile","value":"x","collected_at":"soon"}]}' "$AGENT"
+expect 400 invalid_argument "a bad collected_at"
+
+# --- consents -----------------------------------------------------------------
+call POST /v1/consents "$(jq -nc --arg s "$S" --arg e "$EVIDENCE" \
+  '{subject: $s, purpose: "dpv:Marketing", channel: "call_center", evidence: $e, given_at: "2026-01-10"}')" "$AGENT"
+expect 201 "POST /v1/consents"
+C=$(jq -r .consent <<<"$OUT")
+expect_json ".subject == \"$S\" and .channel == \"call_center\" and .withdrawn_at == null and .recorded_by == \"emp:agent\"" "the consent record"
+expect_no_personal "the consent record does not quote the evidence"
+call POST /v1/decide "{\"subject\":\"$S\",\"purpose\":\"dpv:Marketing\",\"categories\":[\"pd:Name\"]}" "$ANALYST"
+expect 200 "with consent, marketing is allowed"
+expect_json '.decision.legal_basis == "consent"' "on the basis of consent"
+call POST /v1/consents "{\"subject\":\"$S\",\"purpose\":\"dpv:Marketing\"}" "$AGENT"
+expect 201 "a second consent with the defaults"
+C2=$(jq -r .consent <<<"$OUT")
+expect_json '.channel == "api"' "channel api by default"
+call GET "/v1/subjects/$S/consents" "" "$AGENT"
+expect 200 "GET /v1/subjects/{id}/consents"
+expect_json "(.consents | length) == 2 and .subject == \"$S\"" "lists both"
+call POST "/v1/consents/$C/withdraw" '{"channel":"web"}' "$AGENT"
+expect 200 "POST /v1/consents/{id}/withdraw"
+expect_json '.withdrawn_at != null and .withdrawal_channel == "web"' "withdrawn"
+call POST "/v1/consents/$C2/withdraw" "" "$AGENT"
+expect 200 "withdraw without a body"
+call POST "/v1/consents/$C/withdraw" '{"channel":"web"}' "$AGENT"
+expect 409 failed_precondition "a consent cannot be withdrawn twice"
+call POST "/v1/consents/$NO_CONSENT/withdraw" '{}' "$AGENT"
+expect 404 not_found "withdrawing an unknown consent"
+call POST "/v1/consents/$C/withdraw" '{"channel":7}' "$AGENT"
+expect 400 wrong_type "a channel that is not a string"
+call POST /v1/consents "{\"subject\":\"$NO_SUBJECT\",\"purpose\":\"dpv:Marketing\"}" "$AGENT"
+expect 404 not_found "a consent of an unknown subject"
+call POST /v1/consents "{\"subject\":\"$S\",\"purpose\":\"dpv:Astrology\"}" "$AGENT"
+expect 400 invalid_argument "a consent to an unknown purpose"
+call POST /v1/consents "{\"subject\":\"$S\",\"purpose\":\"dpv:Marketing\",\"given_at\":\"2099-01-01\"}" "$AGENT"
+expect 400 invalid_argument "a consent given in the future"
+call POST /v1/consents "{\"subject\":\"$S\",\"purpose\":\"dpv:Marketing\",\"explicit_for_location\":\"yes\"}" "$AGENT"
+expect 400 wrong_type "a flag that is not a boolean"
+call POST /v1/consents '{"purpose":"dpv:Marketing"}' "$AGENT"
+expect 400 missing_field "a consent without a subject"
+
+# --- the ledger -------------------------------------------------------------------
+call GET /v1/ledger/head "" "$AGENT"
+expect 200 "GET /v1/ledger/head"
+HEAD_SIZE=$(jq -r .tree_size <<<"$OUT")
+call GET "/v1/ledger/proof?entry=3" "" "$AGENT"
+expect 200 "GET /v1/ledger/proof"
+cp "$RESP" "$WORK/proof.json"
+run ledger check-proof --public-key "$WORK/pub.pem" "$WORK/proof.json"
+expect_code 0 "the proof checks offline with the public key"
+call GET "/v1/ledger/proof?entry=1&size=4" "" "$AGENT"
+expect 200 "a proof against an earlier size"
+expect_json '.tree_size == 4 and (.consistency | length) > 0' "carries a consistency proof"
+call GET /v1/ledger/proof "" "$AGENT"
+expect 400 missing_field "a proof without an entry"
+call GET "/v1/ledger/proof?entry=three" "" "$AGENT"
+expect 400 invalid_argument "an entry that is not a number"
+call GET "/v1/ledger/proof?entry=1&size=x" "" "$AGENT"
+expect 400 invalid_argument "a size that is not a number"
+call GET "/v1/ledger/proof?entry=$((HEAD_SIZE + 1000))" "" "$AGENT"
+expect 400 invalid_argument "an entry beyond the signed head"
+call POST /v1/ledger/verify "" "$OFFICER"
+expect 200 "POST /v1/ledger/verify"
+expect_json '.ok and .entries > 10 and .problem == ""' "the ledger verifies"
+call POST /v1/ledger/verify "" "$AGENT"
+expect 403 forbidden "verify needs the audit permission"
+expect_json '.error.message | contains("audit")' "the message names the permission"
+call POST /v1/ledger/verify '{"deep":true}' "$OFFICER"
+expect 400 unknown_field "verify takes no fields"
+
+# --- administration -----------------------------------------------------------------
+call POST /v1/actors '{"id":"emp:newcomer","roles":["call-center-agent"]}' "$OFFICER"
+expect 201 "POST /v1/actors"
+expect_json '.actor == "emp:newcomer" and .roles == ["call-center-agent"]' "the actor"
+call POST /v1/actors '{"id":"emp:newcomer","roles":["call-center-agent"]}' "$OFFICER"
+expect 409 already_exists "a duplicate actor"
+call POST /v1/actors '{"id":"emp:other","roles":["astronaut"]}' "$OFFICER"
+expect 400 invalid_argument "an unknown role"
+call POST /v1/actors '{"id":"emp:other","roles":[]}' "$OFFICER"
+expect 400 invalid_argument "no roles"
+call POST /v1/actors '{"id":"emp:other","roles":"call-center-agent"}' "$OFFICER"
+expect 400 wrong_type "roles as a string"
+call POST /v1/actors '{"roles":["call-center-agent"]}' "$OFFICER"
+expect 400 missing_field "an actor without an id"
+call POST /v1/actors '{"id":"emp:other","roles":["call-center-agent"]}' "$AGENT"
+expect 403 forbidden "adding actors needs the actors permission"
+
+call POST /v1/training "{\"actor\":\"emp:newcomer\",\"course\":\"privacy-annual\",\"completed\":\"$TODAY\"}" "$OFFICER"
+expect 201 "POST /v1/training"
+call POST /v1/training '{"actor":"emp:ghost","course":"privacy-annual","completed":"2026-01-01"}' "$OFFICER"
+expect 404 not_found "training of an unknown actor"
+call POST /v1/training '{"actor":"emp:newcomer","course":"juggling","completed":"2026-01-01"}' "$OFFICER"
+expect 400 invalid_argument "an unknown course"
+call POST /v1/training '{"actor":"emp:newcomer","course":"privacy-annual","completed":"2099-01-01"}' "$OFFICER"
+expect 400 invalid_argument "a completion in the future"
+call POST /v1/training '{"actor":"emp:newcomer","course":"privacy-annual","completed":"last week"}' "$OFFICER"
+expect 400 invalid_argument "a completion that is not a date"
+call POST /v1/training '{"actor":"emp:newcomer","course":"privacy-annual"}' "$OFFICER"
+expect 400 missing_field "a training without its date"
+call POST /v1/training "{\"actor\":\"emp:agent\",\"course\":\"privacy-annual\",\"completed\":\"$TODAY\"}" "$AGENT"
+expect 403 forbidden "recording training needs the actors permission"
+
+call POST /v1/tokens '{"actor":"emp:newcomer","expires_days":30}' "$OFFICER"
+expect 201 "POST /v1/tokens"
+NEWCOMER=$(jq -r .token <<<"$OUT")
+expect_json '.actor == "emp:newcomer" and .expires_at != null and (.id | startswith("tok_"))' "a token with its expiry"
+call POST /v1/read "{\"subject\":\"$S\",\"purpose\":\"dpv:CustomerCare\",\"categories\":[\"pd:Name\"]}" "$NEWCOMER"
+expect 200 "an actor, training and token made over the API can read"
+call POST /v1/tokens '{"actor":"emp:ghost"}' "$OFFICER"
+expect 404 not_found "a token for an unknown actor"
+call POST /v1/tokens '{"actor":"emp:agent","expires_days":0}' "$OFFICER"
+expect 400 invalid_argument "a token that expires in 0 days"
+call POST /v1/tokens '{"actor":"emp:agent","expires_days":36501}' "$OFFICER"
+expect 400 invalid_argument "a token that expires in more than 100 years"
+call POST /v1/tokens '{"actor":"emp:agent","expires_days":"30"}' "$OFFICER"
+expect 400 wrong_type "expires_days as a string"
+call POST /v1/tokens '{"actor":"emp:agent"}' "$AGENT"
+expect 403 forbidden "creating tokens needs the actors permission"
+
+call GET /v1/ledger/head "" "$SPARE"
+expect 200 "the spare token works before it is revoked"
+call POST "/v1/tokens/$SPARE_ID/revoke" "" "$OFFICER"
+expect 200 "POST /v1/tokens/{id}/revoke"
+expect_json ".id == \"$SPARE_ID\" and .actor == \"emp:agent\" and .revoked_at != null" "revoked"
+call GET /v1/ledger/head "" "$SPARE"
+expect 401 unauthenticated "a revoked token is 401 at once"
+call POST "/v1/tokens/$SPARE_ID/revoke" "" "$OFFICER"
+expect 409 failed_precondition "a token cannot be revoked twice"
+call POST "/v1/tokens/$NO_TOKEN/revoke" "" "$OFFICER"
+expect 404 not_found "revoking an unknown token"
+call POST "/v1/tokens/$NO_TOKEN/revoke" '{"why":"x"}' "$OFFICER"
+expect 400 unknown_field "revoke takes no fields"
+call POST "/v1/tokens/$SPARE_ID/revoke" "" "$AGENT"
+expect 403 forbidden "revoking needs the actors permission"
+
+POLICY_TEXT=$(cat "$POLICY")
+call POST /v1/policy "$(jq -n --rawfile t "$POLICY" '{toml: $t}')" "$OFFICER"
+expect 200 "POST /v1/policy with the same text"
+expect_json '.unchanged and .version == 1' "changes nothing"
+# A client that waits for "100 Continue" before sending its body is told
+# to go on at once (curl waits 30 s here otherwise, past --max-time).
+jq -n --rawfile t "$POLICY" '{toml: $t}' >"$WORK/policy.json"
+EXPECT_STATUS=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 --expect100-timeout 30 \
+  -H 'Expect: 100-continue' -H "Authorization: Bearer $OFFICER" \
+  --data-binary @"$WORK/policy.json" "$URL/v1/policy" 2>/dev/null) || true
+if [ "$EXPECT_STATUS" = 200 ]; then
+  pass "Expect: 100-continue is answered"
+else
+  CODE=$EXPECT_STATUS
+  fail "Expect: 100-continue is answered"
+fi
+call POST /v1/policy "$(jq -n --arg t "${POLICY_TEXT/個人情報保護方針 2025年4月版/個人情報保護方針 2026年1月版}" \
+  '{toml: $t, source: "telecom-operator-2026.toml"}')" "$OFFICER"
+expect 201 "POST /v1/policy with a new version"
+expect_json '.version == 2 and (.unchanged | not) and .changes.name_changed' "version 2, with its changes"
+call POST /v1/policy '{"toml":"[policy\nname = 1"}' "$OFFICER"
+expect 400 invalid_argument "a policy that does not parse"
+call POST /v1/policy '{"toml":5}' "$OFFICER"
+expect 400 wrong_type "toml that is not a string"
+call POST /v1/policy '{}' "$OFFICER"
+expect 400 missing_field "a policy without toml"
+call POST /v1/policy "$(jq -n --rawfile t "$POLICY" '{toml: $t}')" "$AGENT"
+expect 403 forbidden "loading a policy needs the policy permission"
+call POST /v1/decide "$USE" "$AGENT"
+expect 200 "decisions go on under the new version"
+
+call GET /metrics
+if grep -qF 'mamori_http_requests_total{route="POST /v1/read",status="403"}' "$RESP" &&
+  grep -qF 'mamori_decisions_total{outcome="deny",reason="role_purpose_not_allowed"}' "$RESP" &&
+  grep -qE '^mamori_http_request_duration_seconds_count\{route="POST /v1/decide"\} [1-9]' "$RESP"; then
+  pass "metrics count requests by route and status, and decisions by reason"
+else
+  fail "metrics count requests and decisions"
+fi
+
+# --- every answer above matches the document; all of it was exercised --------------
+check_exchanges "$EXCHANGES" "every answer above (and each success's request) matches openapi.json"
+cat >"$WORK/exempt" <<'EOF'
+GET /v1/ledger/head 404 # a started engine always has a signed head
+EOF
+if ERR=$("$PYTHON" "$CHECK" "$DOC" coverage "$SEEN" "$WORK/exempt" 2>&1); then
+  pass "every documented status of every operation was exercised"
+else
+  fail "every documented status of every operation was exercised"
+fi
+for code in invalid_json missing_field unknown_field wrong_type invalid_argument bad_request \
+  unauthenticated forbidden denied not_found already_exists failed_precondition \
+  payload_too_large; do
+  if grep -qx "$code" "$CODES"; then pass "error code $code seen"; else fail "error code $code seen"; fi
+done
+
+# --- concurrent clients ---------------------------------------------------------------
+# Each worker creates subjects and reads, finds and checks the head, on its
+# own connections; every answer must be a success that matches the document.
+concurrent_worker() {
+  local w=$1 n phone s out list="$WORK/conc/$1.list"
+  for ((n = 0; n < 5; n++)); do
+    phone=$(printf '070-%04d-%04d' "$w" "$n")
+    out="$WORK/conc/$w.$n"
+    req() { # NAME METHOD TARGET [BODY]
+      local f="$out.$1" st
+      local a=(-s -o "$f" -w '%{http_code}\t%{content_type}' -X "$2" --max-time 60
+        -H "Authorization: Bearer $AGENT")
+      if [ -n "${4-}" ]; then a+=(--data-binary "$4"); fi
+      st=$(curl "${a[@]}" "$URL$3" 2>/dev/null) || st=$'000\tnone'
+      printf '%s\t%s\t%s\t%s\n' "$2" "$3" "$st" "$f" >>"$list"
+    }
+    req add POST /v1/subjects "{\"phone\":\"$phone\",\"name\":\"並行 $w-$n\",\"records\":[{\"category\":\"pd:Name\",\"service\":\"mobile\",\"value\":\"並行 $w-$n\"}]}"
+    s=$(jq -r '.subject // empty' "$out.add" 2>/dev/null || true)
+    req read POST /v1/read "{\"subject\":\"$s\",\"purpose\":\"dpv:CustomerCare\",\"categories\":[\"pd:Name\"]}"
+    req find POST /v1/find "{\"purpose\":\"dpv:CustomerCare\",\"phone\":\"$phone\"}"
+    req head GET /v1/ledger/head
+    if ! jq -e --arg s "$s" --arg v "並行 $w-$n" '.values["pd:Name"] == [$v] and .subject == $s' \
+      >/dev/null 2>&1 <"$out.read" ||
+      ! jq -e --arg s "$s" '.subjects == [$s]' >/dev/null 2>&1 <"$out.find"; then
+      echo "$w.$n" >>"$WORK/conc/mismatch"
+    fi
+  done
+}
+mkdir -p "$WORK/conc"
+START=$(date +%s)
+WORKERS=()
+for ((w = 0; w < 32; w++)); do
+  concurrent_worker "$w" &
+  WORKERS+=($!)
+done
+wait "${WORKERS[@]}"
+ELAPSED=$(($(date +%s) - START))
+cat "$WORK"/conc/*.list >"$WORK/conc.all"
+TOTAL=$(wc -l <"$WORK/conc.all")
+BAD=$(awk -F'\t' '$3 !~ /^20[01]$/' "$WORK/conc.all" | wc -l)
+if [ "$TOTAL" -eq $((32 * 5 * 4)) ] && [ "$BAD" -eq 0 ]; then
+  pass "32 concurrent clients: $TOTAL requests in ${ELAPSED}s, all succeeded"
+else
+  ERR=$(awk -F'\t' '$3 !~ /^20[01]$/' "$WORK/conc.all" | head -5)
+  fail "32 concurrent clients: $BAD of $TOTAL failed"
+fi
+if [ ! -s "$WORK/conc/mismatch" ]; then
+  pass "each client reads and finds exactly what it wrote"
+else
+  fail "each client reads and finds what it wrote ($(head -3 "$WORK/conc/mismatch" | tr '\n' ' '))"
+fi
+check_exchanges "$WORK/conc.all" "every concurrent answer matches openapi.json"
+
+# --- shutdown under load ------------------------------------------------------------------
+# Writers create subjects until the server stops answering; SIGTERM arrives
+# mid-way. Every 201 must be in the ledger afterwards, and the ledger must
+# verify with every entry under a signed head.
+load_worker() {
+  local w=$1 n st fails=0
+  for ((n = 0; n < 400; n++)); do
+    st=$(curl -s -o "$WORK/load/$w.$n" -w '%{http_code}' --max-time 30 -X POST \
+      -H "Authorization: Bearer $AGENT" \
+      --data-binary "{\"phone\":\"080-$(printf '%04d-%04d' "$w" "$n")\",\"name\":\"負荷 $w-$n\"}" \
+      "$URL/v1/subjects" 2>/dev/null) || st=${st:-000}
+    echo "$st $WORK/load/$w.$n" >>"$WORK/load/$w.status"
+    if [ "$st" = 000 ]; then
+      # Refused or cut off: the server is stopping (three times: it has).
+      ((++fails >= 3)) && break
+      sleep 0.05
+    fi
+  done
+}
+mkdir -p "$WORK/load"
+WORKERS=()
+for ((w = 0; w < 16; w++)); do
+  load_worker "$w" &
+  WORKERS+=($!)
+done
+# Let the load build up, then stop the server in the middle of it.
+for ((i = 0; i < 1200; i++)); do
+  ACKED=$(cat "$WORK"/load/*.status 2>/dev/null | grep -c '^201 ' || true)
+  [ "$ACKED" -ge 100 ] && break
+  sleep 0.05
+done
+stop_server # SIGTERM, and wait for the exit
+wait "${WORKERS[@]}"
+cat "$WORK"/load/*.status >"$WORK/load.all"
+ACKED=$(grep -c '^201 ' "$WORK/load.all" || true)
+OTHER=$(grep -vcE '^(201|000) ' "$WORK/load.all" || true)
+if [ "$SERVER_CODE" = 0 ] && grep -q '"stopped": true' "$WORK/server.out"; then
+  pass "SIGTERM under load: the server drains and exits 0"
+else
+  CODE=$SERVER_CODE ERR=$(tail -5 "$WORK/server.err")
+  fail "SIGTERM under load: the server drains and exits 0"
+fi
+if [ "$ACKED" -ge 100 ] && grep -q '^000 ' "$WORK/load.all"; then
+  pass "the stop came mid-load ($ACKED acknowledged, then refused)"
+else
+  fail "the stop came mid-load ($ACKED acknowledged)"
+fi
+if [ "$OTHER" -eq 0 ]; then
+  pass "no request failed with an HTTP error while stopping"
+else
+  ERR=$(grep -vE '^(201|000) ' "$WORK/load.all" | head -3)
+  fail "no request failed with an HTTP error while stopping ($OTHER did)"
+fi
+
+grep '^201 ' "$WORK/load.all" | cut -d' ' -f2 | xargs cat | jq -r .subject | sort >"$WORK/acked"
+# The subjects acknowledged before the load (sections above) count too.
+{
+  jq -r '.subject // empty' "$WORK"/conc/*.add 2>/dev/null
+  echo "$S"
+} | sort >>"$WORK/acked"
+sort -o "$WORK/acked" "$WORK/acked"
+run ledger verify --data "$DATA"
+expect_code 0 "after the shutdown, ledger verify"
+expect_json '.ok and .unsigned_entries == 0 and .latest_head.tree_size == .entries' "every entry is under a signed head"
+sqlite3 "$DATA/records.db" "SELECT entry FROM ledger_entries" >"$WORK/entries"
+jq -r 'select(.change == "subject.add") | .subject' "$WORK/entries" | sort >"$WORK/ledgered"
+LOST=$(comm -23 "$WORK/acked" "$WORK/ledgered" | wc -l)
+if [ "$LOST" -eq 0 ] && [ "$(wc -l <"$WORK/acked")" -ge 100 ]; then
+  pass "every acknowledged subject ($(wc -l <"$WORK/acked")) has its subject.add entry"
+else
+  ERR=$(comm -23 "$WORK/acked" "$WORK/ledgered" | head -5)
+  fail "acknowledged subjects missing from the ledger: $LOST"
+fi
+run status --data "$DATA"
+expect_json ".subjects >= $(wc -l <"$WORK/acked")" "and every one is in the store"
+
+# --- logs ---------------------------------------------------------------------------------
+leaked=""
+for v in "$NAME" "$PHONE" "31415926" "$EMAIL" "$EVIDENCE" "東京都港区" "並行" "負荷" "070-" "080-" \
+  "$AGENT" "$OFFICER" "$SPARE"; do
+  if grep -qF -- "$v" "$WORK/server.out" "$WORK/server.err"; then leaked="$leaked [$v]"; fi
+done
+if [ -z "$leaked" ]; then
+  pass "the server's logs hold no personal value and no token"
+else
+  ERR="leaked:$leaked"
+  fail "the server's logs hold no personal value and no token"
+fi
+if grep -qF '"event":"listening"' "$WORK/server.out" "$WORK/server.err" 2>/dev/null; then
+  pass "the server logs structured events"
+else
+  fail "the server logs structured events"
+fi
+
+finish
