@@ -237,8 +237,8 @@ class CommandLine {
   // Runs `fn` as the selected command's action and keeps its outcome.
   void Action(CLI::App* cmd, std::function<absl::StatusOr<json>()> fn) {
     cmd->callback([this, fn = std::move(fn)] {
-      absl::StatusOr<json> r = ServerOptionsAlone();
-      if (r.ok()) r = fn();
+      absl::Status usage = CheckServerOptions();
+      absl::StatusOr<json> r = usage.ok() ? fn() : absl::StatusOr<json>(usage);
       if (r.ok()) {
         if (!r->is_null()) outcome_.output = std::move(*r);
       } else {
@@ -266,8 +266,7 @@ class CommandLine {
     exit_code_ = common::kExitDenied;
     const std::string why = StringField(decision, "explanation");
     err_ << "mamori: denied: " << StringField(decision, "reason_code") << " ("
-         << (why.empty() ? fmt::format("rule {}", StringField(decision, "rule_id")) : why)
-         << ")\n";
+         << (why.empty() ? fmt::format("rule {}", StringField(decision, "rule_id")) : why) << ")\n";
   }
 
   // A value given as "-" is read from standard input, so that it need not
@@ -277,8 +276,8 @@ class CommandLine {
     if (value != "-") return value;
     if (!stdin_read_by_.empty()) {
       return absl::InvalidArgumentError(
-          fmt::format("{}: standard input is already read for {}; only one option can be -",
-                      flag, stdin_read_by_));
+          fmt::format("{}: standard input is already read for {}; only one option can be -", flag,
+                      stdin_read_by_));
     }
     stdin_read_by_ = flag;
     std::string text(std::istreambuf_iterator<char>(std::cin), {});
@@ -313,15 +312,17 @@ class CommandLine {
   }
 
   // --token and --insecure mean nothing without a server.
-  absl::StatusOr<json> ServerOptionsAlone() const {
+  absl::Status CheckServerOptions() const {
     if (!UsesServer() && (!server_.token.empty() || server_.insecure)) {
       return absl::InvalidArgumentError(
           "--token and --insecure go with --server URL (or MAMORI_SERVER)");
     }
-    return json();
+    return absl::OkStatus();
   }
 
-  absl::StatusOr<RemoteServer> Server() {
+  // The server of this command, with its token (read once).
+  absl::StatusOr<const RemoteServer*> Server() {
+    if (remote_) return &*remote_;
     if (!loc_.data_dir.empty() || !loc_.master_key.empty()) {
       return absl::InvalidArgumentError(
           "--server: give either --server or --data/--master-key, not both");
@@ -333,7 +334,10 @@ class CommandLine {
       return absl::InvalidArgumentError(
           "--token: a bearer token is required with --server (or set MAMORI_TOKEN)");
     }
-    return RemoteServer::Create({url, std::move(token), server_.insecure});
+    ASSIGN_OR_RETURN(RemoteServer server,
+                     RemoteServer::Create({url, std::move(token), server_.insecure}));
+    remote_.emplace(std::move(server));
+    return &*remote_;
   }
 
   // Sends `request` to the server. `shape` turns the answer into what the
@@ -343,9 +347,9 @@ class CommandLine {
   absl::StatusOr<json> OnServer(const ServerRequest& request,
                                 const std::function<json(json&)>& shape = nullptr,
                                 bool wrap_denial = false) {
-    ASSIGN_OR_RETURN(RemoteServer server, Server());
-    ASSIGN_OR_RETURN(RemoteReply reply, request.post ? server.Post(request.target, request.body)
-                                                     : server.Get(request.target));
+    ASSIGN_OR_RETURN(const RemoteServer* server, Server());
+    ASSIGN_OR_RETURN(RemoteReply reply, request.post ? server->Post(request.target, request.body)
+                                                     : server->Get(request.target));
     if (reply.denied) {
       ReportDenial(reply.body);
       return wrap_denial ? json{{"decision", std::move(reply.body)}} : std::move(reply.body);
@@ -355,7 +359,7 @@ class CommandLine {
       return shape(reply.body);
     } catch (const json::exception& e) {
       return absl::UnknownError(
-          fmt::format("unexpected answer from the server at {}: {}", server.url(), e.what()));
+          fmt::format("unexpected answer from the server at {}: {}", server->url(), e.what()));
     }
   }
 
@@ -467,23 +471,37 @@ class CommandLine {
       return j;
     });
 
-    auto* load = policy->add_subcommand("load", "Add a new policy version to a data directory");
+    auto* load = policy->add_subcommand(
+        "load", "Add a new policy version to a data directory (or a running server's)");
     AddLocation(load);
+    AddServerOptions(load);
     load->add_option("file", policy_path_, "Policy file (TOML)")->required();
     Action(load, [this]() -> absl::StatusOr<json> {
       ASSIGN_OR_RETURN(std::string text, ReadTextFile(policy_path_));
+      if (UsesServer()) {
+        return OnServer(
+            Post("/v1/policy", {{"toml", text}, {"source", policy_path_}}), [this](json& answer) {
+              ReportPolicyLoad(answer.at("version").get<int64_t>(),
+                               answer.at("unchanged").get<bool>(), StringField(answer, "summary"));
+              return answer;
+            });
+      }
       vault::PolicyLoadResult r;
       RETURN_IF_ERROR(WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
                         ASSIGN_OR_RETURN(r, eng.LoadPolicy(AdminActor(), text, policy_path_));
                         return json();
                       }).status());
-      err_ << (r.unchanged ? "Policy unchanged: " : "Loaded policy version ") << r.version
-           << (r.unchanged ? "" : ": ") << (r.unchanged ? "" : r.summary) << "\n";
+      ReportPolicyLoad(r.version, r.unchanged, r.summary);
       return json{{"version", r.version},
                   {"unchanged", r.unchanged},
                   {"summary", r.summary},
                   {"changes", r.diff}};
     });
+  }
+
+  void ReportPolicyLoad(int64_t version, bool unchanged, const std::string& summary) {
+    err_ << (unchanged ? "Policy unchanged: " : "Loaded policy version ") << version
+         << (unchanged ? "" : ": ") << (unchanged ? "" : summary) << "\n";
   }
 
   void AddIdentifierOptions(CLI::App* cmd) {
@@ -498,18 +516,38 @@ class CommandLine {
     return {phone_, email_, contract_, name_, birth_date_};
   }
 
+  // The identifiers given, as the API names them.
+  json IdentifiersJson() const {
+    json out = json::object();
+    for (const auto& [field, value] : {std::pair{"phone", &phone_},
+                                       {"email", &email_},
+                                       {"contract", &contract_},
+                                       {"name", &name_},
+                                       {"birth_date", &birth_date_}}) {
+      if (*value) out[field] = **value;
+    }
+    return out;
+  }
+
   void AddSubject(CLI::App& app) {
     auto* subject = app.add_subcommand("subject", "Customers (data subjects)");
     subject->require_subcommand(1);
 
     auto* add = subject->add_subcommand("add", "Add a subject, indexed by the identifiers given");
     AddLocation(add);
+    AddServerOptions(add);
     AddIdentifierOptions(add);
     Action(add, [this]() -> absl::StatusOr<json> {
       vault::SubjectIdentifiers ids = Identifiers();
       if (ids.empty()) {
         return absl::InvalidArgumentError(
             "give at least one of --phone, --email, --contract, --name, --birth-date");
+      }
+      if (UsesServer()) {
+        // A decided collection there: the token's actor may be denied.
+        return OnServer(Post("/v1/subjects", IdentifiersJson()), [](json& answer) {
+          return json{{"subject", answer.at("subject")}};
+        });
       }
       return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
         ASSIGN_OR_RETURN(std::string id, eng.AddSubject(AdminActor(), ids, {}));
@@ -541,6 +579,7 @@ class CommandLine {
     record->require_subcommand(1);
     auto* add = record->add_subcommand("add", "Store one value, encrypted");
     AddLocation(add);
+    AddServerOptions(add);
     add->add_option("--subject", subject_, "Subject id")->required();
     add->add_option("--category", category_, "Data category id from the policy")->required();
     add->add_option("--service", service_, "Service that collected it")->required();
@@ -548,14 +587,21 @@ class CommandLine {
     add->add_option("--collected-at", collected_at_, "When it was collected (RFC 3339 or date)");
     Action(add, [this]() -> absl::StatusOr<json> {
       vault::NewRecord r{category_, service_, "", std::nullopt};
-      ASSIGN_OR_RETURN(r.value, ValueArgument(value_));
+      ASSIGN_OR_RETURN(r.value, ValueArgument("--value", value_));
       if (!collected_at_.empty()) {
-        absl::StatusOr<absl::Time> t = common::ParseTimestamp(collected_at_);
-        if (!t.ok()) {
-          return absl::InvalidArgumentError(
-              fmt::format("--collected-at: {}", common::FromAbsl(t.status().message())));
-        }
-        r.collected_at = *t;
+        ASSIGN_OR_RETURN(r.collected_at, TimeArgument("--collected-at", collected_at_));
+      }
+      if (UsesServer()) {
+        // The API does not return the record's policy version.
+        json item = {{"category", category_}, {"service", service_}, {"value", r.value}};
+        if (!collected_at_.empty()) item["collected_at"] = collected_at_;
+        return OnServer(
+            Post(fmt::format("/v1/subjects/{}/records", RemoteServer::Segment(subject_)),
+                 {{"records", json::array({item})}}),
+            [](json& answer) {
+              return json{{"record", answer.at("records").at(0)},
+                          {"subject", answer.at("subject")}};
+            });
       }
       return WithEngine([&](DataDirectory& dir, engine::Engine& eng) -> absl::StatusOr<json> {
         ASSIGN_OR_RETURN(std::string id, eng.AddRecord(AdminActor(), subject_, r));
@@ -609,10 +655,12 @@ class CommandLine {
     auto* find = app.add_subcommand(
         "find", "Find subjects by an identifier, without decrypting (a decided, recorded use)");
     AddLocation(find);
+    AddServerOptions(find);
     AddActorOption(find);
     find->add_option("--purpose", purpose_, "Purpose of the search (purpose id)")->required();
     AddIdentifierOptions(find);
     Action(find, [this]() -> absl::StatusOr<json> {
+      RETURN_IF_ERROR(ActorArgument());
       std::vector<std::pair<policy::IdentifierKind, const std::optional<std::string>*>> given;
       for (auto [kind, value] : {std::pair{policy::IdentifierKind::kPhone, &phone_},
                                  {policy::IdentifierKind::kEmail, &email_},
@@ -624,6 +672,11 @@ class CommandLine {
       if (given.size() != 1) {
         return absl::InvalidArgumentError(
             "give exactly one of --phone, --email, --contract, --name, --birth-date");
+      }
+      if (UsesServer()) {
+        json body = IdentifiersJson();
+        body["purpose"] = purpose_;
+        return OnServer(Post("/v1/find", body), nullptr, /*wrap_denial=*/true);
       }
       return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
         ASSIGN_OR_RETURN(engine::FindResult r,
@@ -642,6 +695,7 @@ class CommandLine {
   // decide and read: the same arguments; read also returns the values.
   void AddUseOptions(CLI::App* cmd) {
     AddLocation(cmd);
+    AddServerOptions(cmd);
     AddActorOption(cmd);
     cmd->add_option("--purpose", purpose_, "Purpose of the use (purpose id)")->required();
     cmd->add_option("--subject", subject_, "Subject id")->required();
@@ -653,6 +707,7 @@ class CommandLine {
   }
 
   absl::StatusOr<engine::UseRequest> UseArguments() const {
+    RETURN_IF_ERROR(ActorArgument());
     engine::UseRequest request{actor_, purpose_, subject_, categories_, policy::Ground::kNone,
                                reason_};
     if (!ground_.empty()) {
@@ -665,11 +720,23 @@ class CommandLine {
     return request;
   }
 
+  // The use as the API's /v1/decide and /v1/read take it.
+  json UseJson() const {
+    json body = {{"subject", subject_}, {"purpose", purpose_}, {"categories", categories_}};
+    if (!ground_.empty()) body["ground"] = ground_;
+    if (!reason_.empty()) body["reason"] = reason_;
+    return body;
+  }
+
   void AddDecide(CLI::App& app) {
     auto* decide = app.add_subcommand("decide", "Decide a use of a subject's data (recorded)");
     AddUseOptions(decide);
     Action(decide, [this]() -> absl::StatusOr<json> {
       ASSIGN_OR_RETURN(engine::UseRequest request, UseArguments());
+      if (UsesServer()) {
+        return OnServer(Post("/v1/decide", UseJson()),
+                        [](json& answer) { return answer.at("decision"); });
+      }
       return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
         ASSIGN_OR_RETURN(engine::UseResult r, eng.Decide(request));
         if (r.decision.outcome == policy::Outcome::kDeny) ReportDenial(r.decision);
@@ -682,6 +749,16 @@ class CommandLine {
     AddUseOptions(read);
     Action(read, [this]() -> absl::StatusOr<json> {
       ASSIGN_OR_RETURN(engine::UseRequest request, UseArguments());
+      if (UsesServer()) {
+        return OnServer(Post("/v1/read", UseJson()), [&](json& answer) {
+          // Every category asked for, as the direct command lists it.
+          json& values = answer["values"];
+          for (const std::string& c : request.categories) {
+            if (!values.contains(c)) values[c] = json::array();
+          }
+          return answer;
+        });
+      }
       return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
         ASSIGN_OR_RETURN(engine::UseResult r, eng.Read(request));
         json decision = DecisionToJson(r.decision, r.entry);
@@ -702,9 +779,13 @@ class CommandLine {
     actor->require_subcommand(1);
     auto* add = actor->add_subcommand("add", "Add an actor with roles from the policy");
     AddLocation(add);
+    AddServerOptions(add);
     add->add_option("--id", target_actor_, "Actor id, e.g. emp:tanaka or sys:billing")->required();
     add->add_option("--role", roles_, "Role id from the policy (repeatable)")->required();
     Action(add, [this]() -> absl::StatusOr<json> {
+      if (UsesServer()) {
+        return OnServer(Post("/v1/actors", {{"id", target_actor_}, {"roles", roles_}}));
+      }
       return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
         ASSIGN_OR_RETURN(store::ActorRow row, eng.AddActor(AdminActor(), target_actor_, roles_));
         return json{{"actor", row.id},
@@ -737,6 +818,7 @@ class CommandLine {
     training->require_subcommand(1);
     auto* record = training->add_subcommand("record", "Record a completed course");
     AddLocation(record);
+    AddServerOptions(record);
     record->add_option("--actor", target_actor_, "Actor id")->required();
     record->add_option("--course", course_, "Course id from the policy")->required();
     record->add_option("--completed", completed_, "Completion date, YYYY-MM-DD")->required();
@@ -745,6 +827,11 @@ class CommandLine {
       if (!day.ok()) {
         return absl::InvalidArgumentError(
             fmt::format("--completed: {}", common::FromAbsl(day.status().message())));
+      }
+      if (UsesServer()) {
+        return OnServer(
+            Post("/v1/training",
+                 {{"actor", target_actor_}, {"course", course_}, {"completed", completed_}}));
       }
       return WithEngine([&](DataDirectory& dir, engine::Engine& eng) -> absl::StatusOr<json> {
         absl::TimeZone zone;
@@ -773,6 +860,7 @@ class CommandLine {
 
     auto* grant = consent->add_subcommand("grant", "Record a consent");
     AddLocation(grant);
+    AddServerOptions(grant);
     grant->add_option("--subject", subject_, "Subject id")->required();
     grant->add_option("--purpose", purpose_, "Purpose id")->required();
     grant->add_option("--recipient", recipient_, "Third party (recipient id) for provision");
@@ -795,10 +883,21 @@ class CommandLine {
                              cross_border_informed_,
                              std::nullopt};
       if (evidence_) {
-        ASSIGN_OR_RETURN(g.evidence, ValueArgument(*evidence_));
+        ASSIGN_OR_RETURN(g.evidence, ValueArgument("--evidence", *evidence_));
       }
       if (!given_at_.empty()) {
         ASSIGN_OR_RETURN(g.given_at, TimeArgument("--given-at", given_at_));
+      }
+      if (UsesServer()) {
+        json body = {{"subject", subject_},
+                     {"purpose", purpose_},
+                     {"channel", channel_},
+                     {"explicit_for_location", explicit_location_},
+                     {"cross_border_informed", cross_border_informed_}};
+        if (recipient_) body["recipient"] = *recipient_;
+        if (evidence_) body["evidence"] = g.evidence;
+        if (!given_at_.empty()) body["given_at"] = given_at_;
+        return OnServer(Post("/v1/consents", body));
       }
       return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
         ASSIGN_OR_RETURN(store::ConsentRow row, eng.GrantConsent(AdminActor(), g));
@@ -809,6 +908,7 @@ class CommandLine {
     auto* withdraw = consent->add_subcommand(
         "withdraw", "Withdraw a consent: by --consent ID, or the subject's for a purpose");
     AddLocation(withdraw);
+    AddServerOptions(withdraw);
     withdraw->add_option("--consent", consent_id_, "Consent id");
     withdraw->add_option("--subject", subject_, "Subject id");
     withdraw->add_option("--purpose", purpose_, "Purpose id");
@@ -820,6 +920,7 @@ class CommandLine {
             "give either --consent ID, or --subject and --purpose (and --recipient for a "
             "provision consent)");
       }
+      if (UsesServer()) return WithdrawOnServer();
       return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
         std::vector<std::string> ids;
         if (!consent_id_.empty()) {
@@ -831,11 +932,7 @@ class CommandLine {
               ids.push_back(c.id);
             }
           }
-          if (ids.empty()) {
-            return absl::NotFoundError(
-                fmt::format("subject {} has no consent in force for {}{}", subject_, purpose_,
-                            recipient_ ? fmt::format(" to {}", *recipient_) : std::string()));
-          }
+          if (ids.empty()) return NoConsentInForce();
         }
         json out = json::array();
         for (const std::string& id : ids) {
@@ -848,8 +945,13 @@ class CommandLine {
 
     auto* list = consent->add_subcommand("list", "List a subject's consents");
     AddLocation(list);
+    AddServerOptions(list);
     list->add_option("--subject", subject_, "Subject id")->required();
     Action(list, [this]() -> absl::StatusOr<json> {
+      if (UsesServer()) {
+        return OnServer(
+            Get(fmt::format("/v1/subjects/{}/consents", RemoteServer::Segment(subject_))));
+      }
       ASSIGN_OR_RETURN(auto dir, OpenData(loc_, DataDirectory::Access::kReadOnly));
       ASSIGN_OR_RETURN(std::optional<store::SubjectRow> s,
                        dir->store().records().GetSubject(subject_));
@@ -887,6 +989,43 @@ class CommandLine {
     });
   }
 
+  absl::Status NoConsentInForce() const {
+    return absl::NotFoundError(
+        fmt::format("subject {} has no consent in force for {}{}", subject_, purpose_,
+                    recipient_ ? fmt::format(" to {}", *recipient_) : std::string()));
+  }
+
+  // consent withdraw through the server: the consent given, or those in
+  // force for the subject, purpose and recipient.
+  absl::StatusOr<json> WithdrawOnServer() {
+    std::vector<std::string> ids;
+    if (!consent_id_.empty()) {
+      ids.push_back(consent_id_);
+    } else {
+      ASSIGN_OR_RETURN(
+          json list,
+          OnServer(Get(fmt::format("/v1/subjects/{}/consents", RemoteServer::Segment(subject_)))));
+      const json recipient = recipient_ ? json(*recipient_) : json();
+      if (!list.is_object() || !list.contains("consents")) list["consents"] = json::array();
+      for (const json& c : list["consents"]) {
+        if (c.value("purpose", json()) == purpose_ && c.value("recipient", json()) == recipient &&
+            c.value("withdrawn_at", json()).is_null()) {
+          ids.push_back(StringField(c, "consent"));
+        }
+      }
+      if (ids.empty()) return NoConsentInForce();
+    }
+    json out = json::array();
+    for (const std::string& id : ids) {
+      ASSIGN_OR_RETURN(
+          json row,
+          OnServer(Post(fmt::format("/v1/consents/{}/withdraw", RemoteServer::Segment(id)),
+                        {{"channel", channel_}})));
+      out.push_back(std::move(row));
+    }
+    return json{{"withdrawn", out}};
+  }
+
   void AddStopOrder(CLI::App& app) {
     auto* stop = app.add_subcommand("stop-order", "Cessation orders (APPI Art. 35)");
     stop->require_subcommand(1);
@@ -912,6 +1051,24 @@ class CommandLine {
     });
   }
 
+  // The outcome of ledger verify (ledger::VerifyReportToJson) on stderr;
+  // a failure is exit 4.
+  void ReportVerification(const json& report) {
+    if (report.value("ok", false) != true) {
+      exit_code_ = common::kExitIntegrity;
+      err_ << "mamori: ledger verification FAILED: " << StringField(report, "problem") << "\n";
+      return;
+    }
+    err_ << "Ledger verified: " << report.value("entries", 0) << " entries, "
+         << report.value("tree_heads", 0) << " signed tree heads";
+    if (const uint64_t unsigned_entries = report.value("unsigned_entries", uint64_t{0});
+        unsigned_entries > 0) {
+      err_ << "; " << unsigned_entries
+           << " entries after the latest signed head are not yet signed";
+    }
+    err_ << ".\n";
+  }
+
   void AddLedger(CLI::App& app) {
     auto* ledger = app.add_subcommand("ledger", "The tamper-evident ledger and its proofs");
     ledger->require_subcommand(1);
@@ -919,9 +1076,23 @@ class CommandLine {
     auto* verify = ledger->add_subcommand(
         "verify", "Recompute every hash and check every signed tree head (exit 4 on tampering)");
     AddLocation(verify);
+    AddServerOptions(verify);
     verify->add_option("--public-key", public_key_path_,
                        "Check against this public key (PEM) instead of the data directory's");
     Action(verify, [this]() -> absl::StatusOr<json> {
+      if (UsesServer()) {
+        if (!public_key_path_.empty()) {
+          return absl::InvalidArgumentError(
+              "--public-key: a server checks with its own key; to check against yours, run "
+              "ledger verify --data on a copy");
+        }
+        const absl::Time start = absl::Now();
+        return OnServer(Post("/v1/ledger/verify", json::object()), [&](json& report) {
+          report["seconds"] = absl::ToDoubleSeconds(absl::Now() - start);
+          ReportVerification(report);
+          return report;
+        });
+      }
       std::string public_key;
       std::unique_ptr<store::Store> store;
       std::unique_ptr<DataDirectory> dir;
@@ -939,24 +1110,15 @@ class CommandLine {
       ASSIGN_OR_RETURN(ledger::VerifyReport report, ledger::VerifyLedger(ledger_store, public_key));
       json out = ledger::VerifyReportToJson(report);
       out["seconds"] = absl::ToDoubleSeconds(absl::Now() - start);
-      if (!report.ok) {
-        exit_code_ = common::kExitIntegrity;
-        err_ << "mamori: ledger verification FAILED: " << report.problem << "\n";
-      } else {
-        err_ << "Ledger verified: " << report.entries << " entries, " << report.tree_heads
-             << " signed tree heads";
-        if (report.unsigned_entries > 0) {
-          err_ << "; " << report.unsigned_entries
-               << " entries after the latest signed head are not yet signed";
-        }
-        err_ << ".\n";
-      }
+      ReportVerification(out);
       return out;
     });
 
     auto* head = ledger->add_subcommand("head", "Print the latest signed tree head");
     AddLocation(head, /*with_master_key=*/false);
+    AddServerOptions(head);
     Action(head, [this]() -> absl::StatusOr<json> {
+      if (UsesServer()) return OnServer(Get("/v1/ledger/head"));
       ASSIGN_OR_RETURN(auto store, OpenStoreOnly(loc_));
       ASSIGN_OR_RETURN(std::optional<store::TreeHeadRow> row, store->ledger().LatestTreeHead());
       if (!row) return absl::NotFoundError("no tree head has been signed yet");
@@ -977,11 +1139,17 @@ class CommandLine {
     auto* proof = ledger->add_subcommand(
         "proof", "Print an inclusion proof of one entry, tied to the latest signed tree head");
     AddLocation(proof, /*with_master_key=*/false);
+    AddServerOptions(proof);
     proof->add_option("--entry", entry_index_, "Entry number (from 0)")->required();
     proof->add_option("--against-size", against_size_,
                       "Prove inclusion in the tree of this many entries, plus its consistency "
                       "with the latest head");
     Action(proof, [this]() -> absl::StatusOr<json> {
+      if (UsesServer()) {
+        std::string target = fmt::format("/v1/ledger/proof?entry={}", entry_index_);
+        if (against_size_) target += fmt::format("&size={}", *against_size_);
+        return OnServer(Get(std::move(target)));
+      }
       ASSIGN_OR_RETURN(auto store, OpenStoreOnly(loc_));
       ASSIGN_OR_RETURN(auto tree, ledger::StoredTree::Open(store->ledger()));
       ASSIGN_OR_RETURN(ledger::EntryProof p,
@@ -1024,10 +1192,19 @@ class CommandLine {
     auto* create = token->add_subcommand(
         "create", "Create a token for an actor; printed once, only its hash is kept");
     AddLocation(create);
+    AddServerOptions(create);
     create->add_option("--actor", target_actor_, "Actor id the token stands for")->required();
     create->add_option("--expires", expires_days_, "Days until it expires (default: never)")
         ->check(CLI::PositiveNumber);
     Action(create, [this]() -> absl::StatusOr<json> {
+      if (UsesServer()) {
+        json body = {{"actor", target_actor_}};
+        if (expires_days_) body["expires_days"] = *expires_days_;
+        return OnServer(Post("/v1/tokens", body), [this](json& answer) {
+          err_ << "Store this token now: it is not shown again.\n";
+          return answer;
+        });
+      }
       return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
         std::optional<absl::Duration> expires;
         if (expires_days_) expires = absl::Hours(24) * *expires_days_;
@@ -1041,20 +1218,32 @@ class CommandLine {
                      t.row.expires_at ? json(common::FormatTimestamp(*t.row.expires_at)) : json()}};
       });
     });
-    auto* revoke = token->add_subcommand("revoke", "Revoke a token, by its id or the token");
+    auto* revoke = token->add_subcommand(
+        "revoke", "Revoke a token, by its id (--id) or the token itself (--secret)");
     AddLocation(revoke);
+    AddServerOptions(revoke);
     revoke->add_option("--id", token_id_, "Token id (tok_...)");
-    revoke->add_option("--token", token_secret_, "The token itself; - reads it from stdin");
+    revoke->add_option("--secret", token_secret_,
+                       "The token to revoke itself; - reads it from stdin");
     Action(revoke, [this]() -> absl::StatusOr<json> {
       if (token_id_.empty() == token_secret_.empty()) {
-        return absl::InvalidArgumentError("give either --id or --token");
+        return absl::InvalidArgumentError("give either --id or --secret");
+      }
+      if (UsesServer()) {
+        if (token_id_.empty()) {
+          return absl::InvalidArgumentError(
+              "--secret: a server revokes tokens by id; give --id tok_... (token create printed "
+              "it)");
+        }
+        return OnServer(Post(fmt::format("/v1/tokens/{}/revoke", RemoteServer::Segment(token_id_)),
+                             json::object()));
       }
       return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
         std::string id = token_id_;
         if (id.empty()) {
-          ASSIGN_OR_RETURN(std::string secret, ValueArgument(token_secret_));
+          ASSIGN_OR_RETURN(std::string secret, ValueArgument("--secret", token_secret_));
           std::optional<std::string> found = eng.TokenId(secret);
-          if (!found) return absl::NotFoundError("--token: no such token");
+          if (!found) return absl::NotFoundError("--secret: no such token");
           id = *found;
         }
         ASSIGN_OR_RETURN(store::TokenRow row, eng.RevokeToken(AdminActor(), id));
@@ -1181,6 +1370,13 @@ class CommandLine {
   std::string listen_, tls_cert_, tls_key_, port_file_;
   int threads_ = 0;
   std::string token_id_, token_secret_;
+  // --server, --token, --insecure; the server once resolved.
+  struct {
+    std::string url, token;
+    bool insecure = false;
+  } server_;
+  std::optional<RemoteServer> remote_;
+  std::string stdin_read_by_;  // the option that read standard input
   uint64_t entry_index_ = 0;
   std::optional<uint64_t> against_size_;
 };

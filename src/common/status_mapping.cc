@@ -11,9 +11,12 @@ int ExitCodeFor(const absl::Status& status) {
     case absl::StatusCode::kAlreadyExists:
     case absl::StatusCode::kFailedPrecondition:
     case absl::StatusCode::kOutOfRange:
-      return kExitBadInput;
+    // A missing or refused credential (a server's 401 / 403 forbidden) is
+    // bad input too; exit 3 is only for a denied decision, which is a value,
+    // never a Status.
+    case absl::StatusCode::kUnauthenticated:
     case absl::StatusCode::kPermissionDenied:
-      return kExitDenied;
+      return kExitBadInput;
     case absl::StatusCode::kDataLoss:
       return kExitIntegrity;
     default:

@@ -18,7 +18,8 @@ enum ExitCode : int {
   kExitIntegrity = 4,
 };
 
-// 0 ok · 2 bad input · 3 denied · 4 integrity failure · 1 anything else.
+// 0 ok · 2 bad input (also a refused token or permission) · 4 integrity
+// failure · 1 anything else. Never 3: a denial is not a Status.
 int ExitCodeFor(const absl::Status& status);
 
 // 400 / 401 / 403 / 404 / 409 / 413 / 500 / 503 ...

@@ -10,7 +10,10 @@ TEST(StatusMappingTest, ExitCodesFollowDesign) {
   EXPECT_EQ(ExitCodeFor(absl::InvalidArgumentError("x")), 2);
   EXPECT_EQ(ExitCodeFor(absl::NotFoundError("x")), 2);
   EXPECT_EQ(ExitCodeFor(absl::AlreadyExistsError("x")), 2);
-  EXPECT_EQ(ExitCodeFor(absl::PermissionDeniedError("x")), 3);
+  // Denials are values (exit 3 set by the caller); a refused credential or
+  // permission is bad input.
+  EXPECT_EQ(ExitCodeFor(absl::UnauthenticatedError("x")), 2);
+  EXPECT_EQ(ExitCodeFor(absl::PermissionDeniedError("x")), 2);
   EXPECT_EQ(ExitCodeFor(absl::DataLossError("x")), 4);
   EXPECT_EQ(ExitCodeFor(absl::InternalError("x")), 1);
 }

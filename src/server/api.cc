@@ -420,6 +420,7 @@ Awaitable<Response> Api::Route(Call& call) {
       if (g) use.ground = *g;
     }
     if (auto bad = bad_body()) co_return *bad;
+    const std::vector<std::string> categories = use.categories;
     std::function<void(engine::Engine::Callback<engine::UseResult>)> start1 =
         [this, use = std::move(use), read](engine::Engine::Callback<engine::UseResult> done) {
           if (read) {
@@ -435,7 +436,9 @@ Awaitable<Response> Api::Route(Call& call) {
     if (r->decision.outcome == policy::Outcome::kDeny) co_return Denied(r->decision, r->entry);
     json decision = DecisionJson(r->decision, r->entry);
     if (!read) co_return JsonResponse(http::status::ok, {{"decision", decision}});
+    // Every category asked for, with no values when none is recorded.
     json values = json::object();
+    for (const std::string& category : categories) values[category] = json::array();
     for (auto& [category, list] : r->values) values[category] = list;
     co_return JsonResponse(
         http::status::ok,
@@ -596,10 +599,15 @@ Awaitable<Response> Api::Route(Call& call) {
   if (is(http::verb::get, {"v1", "ledger", "proof"})) {
     call.route = "GET /v1/ledger/proof";
     std::optional<uint64_t> entry, size;
-    if (auto it = call.query.find("entry"); it != call.query.end()) entry = ParseCount(it->second);
-    if (!entry) {
+    auto entry_it = call.query.find("entry");
+    if (entry_it == call.query.end()) {
       co_return ErrorResponse({http::status::bad_request, "missing_field",
                                "entry: a non-negative integer query parameter is required"});
+    }
+    entry = ParseCount(entry_it->second);
+    if (!entry) {
+      co_return ErrorResponse({http::status::bad_request, "invalid_argument",
+                               "entry: expected a non-negative integer"});
     }
     if (auto it = call.query.find("size"); it != call.query.end()) {
       size = ParseCount(it->second);
@@ -636,6 +644,11 @@ Awaitable<Response> Api::Route(Call& call) {
     std::string target = body.RequiredString("actor");
     std::optional<int64_t> days = body.OptionalInteger("expires_days");
     if (days && *days <= 0) body.Fail("invalid_argument", "expires_days: must be positive");
+    // Beyond this the expiry time overflows into "infinite-future".
+    constexpr int64_t kMaxExpiresDays = 36500;
+    if (days && *days > kMaxExpiresDays) {
+      body.Fail("invalid_argument", fmt::format("expires_days: at most {}", kMaxExpiresDays));
+    }
     if (auto bad = bad_body()) co_return *bad;
     auto permission_check = require_permission("actors");
     if (auto refused = co_await std::move(permission_check)) co_return *refused;
