@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <pwd.h>
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -1283,6 +1284,9 @@ class CommandLine {
       options.tls_certificate = tls_cert_;
       options.tls_private_key = tls_key_;
 
+      // Logs are for people and log collectors: JSON lines on stderr, so
+      // stdout keeps only the command's JSON result.
+      spdlog::set_default_logger(spdlog::stderr_logger_mt("mamori"));
       spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l",%v})",
                           spdlog::pattern_time_type::utc);
       ASSIGN_OR_RETURN(auto dir, OpenData(loc_, DataDirectory::Access::kWrite));
