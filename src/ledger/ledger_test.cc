@@ -427,6 +427,60 @@ TEST(TimestampFormatterTest, SameTextAsFormatTimestampMicros) {
   }
 }
 
+// The store's scan keeps one statement prepared: it must come back clean
+// after a visitor stops it, and a visitor may read or scan meanwhile.
+TEST_F(LedgerTest, ScanEntriesStopsResumesAndNests) {
+  ASSERT_NO_FATAL_FAILURE(AppendEntries(10));
+  store::LedgerStore& ledger = store_->ledger();
+  std::vector<int64_t> seen;
+  ASSERT_TRUE(ledger
+                  .ScanEntries(3, 7,
+                               [&](const store::LedgerEntryRow& row) {
+                                 seen.push_back(row.seq);
+                                 std::optional<store::LedgerEntryRow> got =
+                                     ValueOf(ledger.GetEntry(row.seq));
+                                 EXPECT_TRUE(got.has_value());
+                                 if (got) {
+                                   EXPECT_EQ(row.entry, got->entry);
+                                   EXPECT_EQ(row.leaf_hash, got->leaf_hash);
+                                   EXPECT_EQ(row.nodes, got->nodes);
+                                 }
+                                 return absl::OkStatus();
+                               })
+                  .ok());
+  EXPECT_EQ(seen, (std::vector<int64_t>{3, 4, 5, 6}));
+
+  seen.clear();
+  absl::Status stopped = ledger.ScanEntries(0, 10, [&](const store::LedgerEntryRow& row) {
+    seen.push_back(row.seq);
+    return row.seq == 2 ? absl::CancelledError("enough") : absl::OkStatus();
+  });
+  EXPECT_EQ(stopped, absl::CancelledError("enough"));
+  EXPECT_EQ(seen, (std::vector<int64_t>{0, 1, 2}));
+
+  seen.clear();
+  int inner_rows = 0;
+  ASSERT_TRUE(ledger
+                  .ScanEntries(0, 10,
+                               [&](const store::LedgerEntryRow& row) {
+                                 seen.push_back(row.seq);
+                                 if (row.seq == 0) {
+                                   EXPECT_TRUE(ledger
+                                                   .ScanEntries(5, 10,
+                                                                [&](const store::LedgerEntryRow&) {
+                                                                  ++inner_rows;
+                                                                  return absl::OkStatus();
+                                                                })
+                                                   .ok());
+                                 }
+                                 return absl::OkStatus();
+                               })
+                  .ok());
+  EXPECT_EQ(seen, (std::vector<int64_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+  EXPECT_EQ(inner_rows, 5);
+  EXPECT_EQ(Rows().size(), 10u);
+}
+
 TEST_F(LedgerTest, Sha256HexIsLowercaseSha256) {
   EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");

@@ -13,6 +13,7 @@
 #include "common/status_macros.h"
 #include "store/internal/sqlite_db.h"
 #include "store/internal/sqlite_parts.h"
+#include "store/internal/wal_checkpointer.h"
 
 namespace mamori::store {
 namespace {
@@ -222,8 +223,8 @@ class SqliteTransaction final : public Transaction {
       return absl::FailedPreconditionError("a nested transaction is still open");
     }
     done_ = true;
-    absl::Status s = db_.Exec(depth_ == 1 ? std::string("COMMIT")
-                                          : fmt::format("RELEASE SAVEPOINT t{}", depth_));
+    absl::Status s = db_.ExecPrepared(depth_ == 1 ? std::string("COMMIT")
+                                                  : fmt::format("RELEASE SAVEPOINT t{}", depth_));
     if (!s.ok()) {
       done_ = false;
       Rollback();
@@ -251,8 +252,8 @@ class SqliteTransaction final : public Transaction {
 
 absl::StatusOr<std::unique_ptr<Transaction>> Begin(SqliteDatabase& db) {
   const int depth = db.transaction_depth() + 1;
-  RETURN_IF_ERROR(db.Exec(depth == 1 ? std::string("BEGIN IMMEDIATE")
-                                     : fmt::format("SAVEPOINT t{}", depth)));
+  RETURN_IF_ERROR(db.ExecPrepared(depth == 1 ? std::string("BEGIN IMMEDIATE")
+                                             : fmt::format("SAVEPOINT t{}", depth)));
   db.set_transaction_depth(depth);
   return std::make_unique<SqliteTransaction>(db, depth);
 }
@@ -287,6 +288,10 @@ class SqliteRecordStore final : public RecordStore {
     auto store = std::unique_ptr<SqliteRecordStore>(new SqliteRecordStore(std::move(db)));
     store->schema_version_ = version;
     RETURN_IF_ERROR(store->PrepareStatements());
+    // Every use appends to the ledger here: checkpoints go to a thread of
+    // their own, so that no commit waits for one (see WalCheckpointer).
+    store->checkpointer_ = std::make_unique<internal::WalCheckpointer>(
+        *store->db_, kBackgroundCheckpointPages, kForegroundCheckpointPages);
     return store;
   }
 
@@ -485,7 +490,15 @@ class SqliteRecordStore final : public RecordStore {
                             stmt->ColumnText(3), stmt->ColumnText(4)};
   }
 
+  // WAL frames (16 KiB pages) after which the background thread checkpoints
+  // (small and often: a large checkpoint's writes slow the writer's own WAL
+  // syncs), and after which the writer does it itself (SQLite's automatic
+  // checkpoint would at 1000).
+  static constexpr int kBackgroundCheckpointPages = 100;
+  static constexpr int kForegroundCheckpointPages = 4000;
+
   std::unique_ptr<SqliteDatabase> db_;
+  std::unique_ptr<internal::WalCheckpointer> checkpointer_;  // before db_ closes
   int schema_version_ = 0;
   std::unique_ptr<SqliteStatement> insert_subject_, get_subject_, insert_record_,
       insert_records_batch_, get_record_, list_records_, insert_index_, find_index_;

@@ -2,16 +2,21 @@
 // keys leave the key file.
 #include "store/sqlite_store.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "absl/time/clock.h"
 #include "common/testing/test_files.h"
+#include "store/internal/sqlite_db.h"
+#include "store/internal/wal_checkpointer.h"
 
 namespace mamori::store {
 namespace {
@@ -72,6 +77,66 @@ TEST_F(SqliteStoreTest, DestroyedKeyBytesLeaveTheDisk) {
     EXPECT_EQ(common::testing::ReadFileBytes(entry.path()).find(marker), std::string::npos)
         << entry.path();
   }
+}
+
+// The transaction statements are kept prepared: reused across transactions,
+// with SQLite's errors still reported, and the connection usable after one.
+TEST_F(SqliteStoreTest, PreparedTransactionStatementsAreReusedAndReportErrors) {
+  auto db = internal::SqliteDatabase::Open((dir_ / "t.db").string(), /*create=*/true);
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE((*db)->Exec("CREATE TABLE t (v INTEGER)").ok());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE((*db)->ExecPrepared("BEGIN IMMEDIATE").ok());
+    ASSERT_TRUE((*db)->ExecPrepared("SAVEPOINT t2").ok());
+    ASSERT_TRUE((*db)->Exec(fmt::format("INSERT INTO t VALUES ({})", i)).ok());
+    ASSERT_TRUE((*db)->ExecPrepared("RELEASE SAVEPOINT t2").ok());
+    ASSERT_TRUE((*db)->ExecPrepared("COMMIT").ok());
+  }
+  absl::Status no_transaction = (*db)->ExecPrepared("COMMIT");
+  EXPECT_EQ(no_transaction.code(), absl::StatusCode::kInternal);
+  EXPECT_NE(no_transaction.message().find("no transaction is active"), absl::string_view::npos)
+      << no_transaction;
+  EXPECT_FALSE((*db)->ExecPrepared("NOT SQL").ok());
+  ASSERT_TRUE((*db)->ExecPrepared("BEGIN IMMEDIATE").ok());
+  ASSERT_TRUE((*db)->Exec("INSERT INTO t VALUES (3)").ok());
+  ASSERT_TRUE((*db)->ExecPrepared("COMMIT").ok());
+  auto count = (*db)->Prepare("SELECT COUNT(*) FROM t");
+  ASSERT_TRUE(count.ok());
+  ASSERT_EQ((*count)->Step().value(), internal::SqliteStatement::StepResult::kRow);
+  EXPECT_EQ((*count)->ColumnInt(0), 4);
+}
+
+// Checkpoints run on the checkpointer's thread, and every commit survives
+// closing and reopening.
+TEST_F(SqliteStoreTest, BackgroundCheckpointsKeepEveryCommit) {
+  const std::string path = (dir_ / "c.db").string();
+  {
+    auto db = internal::SqliteDatabase::Open(path, /*create=*/true);
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE((*db)->Exec("PRAGMA journal_mode=WAL").ok());
+    ASSERT_TRUE((*db)->Exec("CREATE TABLE t (v BLOB)").ok());
+    internal::WalCheckpointer checkpointer(**db, /*background_pages=*/10,
+                                           /*foreground_pages=*/1000000);
+    auto insert = (*db)->Prepare("INSERT INTO t VALUES (?)");
+    ASSERT_TRUE(insert.ok());
+    const std::string value(3000, 'v');
+    for (int i = 0; i < 200; ++i) {
+      ASSERT_TRUE((*db)->ExecPrepared("BEGIN IMMEDIATE").ok());
+      ASSERT_TRUE((*insert)->BindBlob(1, value).Run().ok());
+      ASSERT_TRUE((*db)->ExecPrepared("COMMIT").ok());
+    }
+    for (int i = 0; i < 500 && checkpointer.background_checkpoints() == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_GT(checkpointer.background_checkpoints(), 0);
+    insert->reset();
+  }
+  auto reopened = internal::SqliteDatabase::Open(path, /*create=*/false);
+  ASSERT_TRUE(reopened.ok());
+  auto count = (*reopened)->Prepare("SELECT COUNT(*) FROM t");
+  ASSERT_TRUE(count.ok());
+  ASSERT_EQ((*count)->Step().value(), internal::SqliteStatement::StepResult::kRow);
+  EXPECT_EQ((*count)->ColumnInt(0), 200);
 }
 
 }  // namespace

@@ -8,8 +8,9 @@
 //          blind-index key, ledger signing seed, de-identification key
 //
 // Keys are created on first use and stored only wrapped; unwrapped keys are
-// cached in memory for speed and evicted when destroyed (or when a write
-// batch is abandoned, since its new keys were never stored).
+// cached in memory for speed (up to kMaxCachedKeys of each kind) and evicted
+// when destroyed (or when a write batch is abandoned, since its new keys were
+// never stored).
 //
 //   KeyRing ring(store.keys(), master, random);
 //   ASSIGN_OR_RETURN(const SecretKey* key, ring.DataKey({subject, category, bucket}, true));
@@ -37,6 +38,9 @@ inline constexpr char kDeidentificationKeyName[] = "deidentification";
 
 class KeyRing {
  public:
+  // Each cache (subject keys, data keys) holds at most this many keys.
+  static constexpr size_t kMaxCachedKeys = 1 << 16;
+
   KeyRing(store::KeyStore& keys, const crypto::SecretKey& master, common::RandomSource& random)
       : keys_(keys), master_(master), random_(random) {}
 

@@ -97,7 +97,10 @@ absl::StatusOr<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::
   return std::unique_ptr<SqliteDatabase>(new SqliteDatabase(db, path));
 }
 
-SqliteDatabase::~SqliteDatabase() { sqlite3_close_v2(db_); }
+SqliteDatabase::~SqliteDatabase() {
+  prepared_.clear();
+  sqlite3_close_v2(db_);
+}
 
 absl::Status SqliteDatabase::Exec(std::string_view sql) {
   std::string owned(sql);
@@ -109,6 +112,24 @@ absl::Status SqliteDatabase::Exec(std::string_view sql) {
     return s;
   }
   return absl::OkStatus();
+}
+
+absl::Status SqliteDatabase::ExecPrepared(std::string_view sql) {
+  auto it = prepared_.find(sql);
+  if (it == prepared_.end()) {
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) return SqliteError(db_, rc, "sqlite exec");
+    it = prepared_.emplace(std::string(sql), stmt).first;
+  }
+  sqlite3_stmt* stmt = it->second.get();
+  const int rc = sqlite3_step(stmt);
+  // The error is read before the reset, which would report it again.
+  absl::Status status = rc == SQLITE_DONE || rc == SQLITE_ROW ? absl::OkStatus()
+                                                              : SqliteError(db_, rc, "sqlite exec");
+  sqlite3_reset(stmt);
+  return status;
 }
 
 absl::StatusOr<std::unique_ptr<SqliteStatement>> SqliteDatabase::Prepare(std::string_view sql) {

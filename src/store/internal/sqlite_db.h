@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -68,6 +69,11 @@ class SqliteDatabase {
   SqliteDatabase& operator=(const SqliteDatabase&) = delete;
 
   absl::Status Exec(std::string_view sql);
+  // Runs one statement without results, like Exec, but keeps it prepared
+  // for the next call with the same text: for the transaction control
+  // statements (BEGIN, COMMIT, SAVEPOINT, RELEASE) that every batch job
+  // runs, whose parsing would otherwise cost as much as a look-up.
+  absl::Status ExecPrepared(std::string_view sql);
   absl::StatusOr<std::unique_ptr<SqliteStatement>> Prepare(std::string_view sql);
   sqlite3* handle() { return db_; }
   const std::string& path() const { return path_; }
@@ -79,9 +85,15 @@ class SqliteDatabase {
 
  private:
   SqliteDatabase(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  struct Finalize {
+    void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+  };
+
   sqlite3* db_;
   std::string path_;
   int transaction_depth_ = 0;
+  // ExecPrepared's statements, by text.
+  std::map<std::string, std::unique_ptr<sqlite3_stmt, Finalize>, std::less<>> prepared_;
 };
 
 // An error from SQLite as a Status; never includes bound values.

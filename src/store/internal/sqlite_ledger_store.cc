@@ -1,6 +1,11 @@
 // LedgerStore on the records connection: the `ledger_entries`,
 // `tree_heads` and `ledger_notes` tables of migration 2.
 #include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
 
 #include "common/status_macros.h"
 #include "store/internal/sqlite_parts.h"
@@ -9,6 +14,27 @@ namespace mamori::store::internal {
 namespace {
 
 using StepResult = SqliteStatement::StepResult;
+
+constexpr std::string_view kScanSql =
+    "SELECT seq, entry, leaf_hash, nodes FROM ledger_entries WHERE seq >= ? AND seq < ? "
+    "ORDER BY seq";
+
+struct Finalize {
+  void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+};
+using RawStatement = std::unique_ptr<sqlite3_stmt, Finalize>;
+
+// Column `index` of the current row into `out`, reusing its buffer; a NULL
+// is empty, as SqliteStatement::ColumnBlob reads it.
+void AssignBlob(sqlite3_stmt* stmt, int index, std::string& out) {
+  const void* blob = sqlite3_column_blob(stmt, index);
+  const int n = sqlite3_column_bytes(stmt, index);
+  if (blob == nullptr) {
+    out.clear();
+  } else {
+    out.assign(static_cast<const char*>(blob), static_cast<size_t>(n));
+  }
+}
 
 class SqliteLedgerStore final : public LedgerStore {
  public:
@@ -32,6 +58,7 @@ class SqliteLedgerStore final : public LedgerStore {
     ASSIGN_OR_RETURN(insert_note_, db_.Prepare("INSERT INTO ledger_notes (seq, text) "
                                                "VALUES (?, ?)"));
     ASSIGN_OR_RETURN(get_note_, db_.Prepare("SELECT text FROM ledger_notes WHERE seq = ?"));
+    ASSIGN_OR_RETURN(scan_, PrepareRaw(kScanSql));
     return absl::OkStatus();
   }
 
@@ -75,16 +102,37 @@ class SqliteLedgerStore final : public LedgerStore {
   }
 
   absl::Status ScanEntries(int64_t first, int64_t end, const EntryVisitor& visit) override {
-    // Its own statement: a visitor may call GetEntry meanwhile.
-    ASSIGN_OR_RETURN(auto scan, db_.Prepare("SELECT seq, entry, leaf_hash, nodes FROM "
-                                            "ledger_entries WHERE seq >= ? AND seq < ? "
-                                            "ORDER BY seq"));
-    scan->BindInt(1, first).BindInt(2, end);
+    // Its own statement, kept prepared: a visitor may call GetEntry
+    // meanwhile. A scan from inside a visitor prepares another. The row's
+    // strings are reused, and filled straight from SQLite's buffers: a full
+    // verification reads every row.
+    RawStatement nested;
+    sqlite3_stmt* scan = scan_.get();
+    if (scanning_) {
+      ASSIGN_OR_RETURN(nested, PrepareRaw(kScanSql));
+      scan = nested.get();
+    }
+    struct Done {
+      sqlite3_stmt* stmt;
+      bool* scanning;
+      ~Done() {
+        sqlite3_reset(stmt);
+        sqlite3_clear_bindings(stmt);
+        if (scanning != nullptr) *scanning = false;
+      }
+    } done{scan, scan == scan_.get() ? &scanning_ : nullptr};
+    if (done.scanning != nullptr) scanning_ = true;
+    sqlite3_bind_int64(scan, 1, first);
+    sqlite3_bind_int64(scan, 2, end);
     LedgerEntryRow row;
     while (true) {
-      ASSIGN_OR_RETURN(StepResult r, scan->Step());
-      if (r == StepResult::kDone) return absl::OkStatus();
-      ReadEntry(*scan, row);
+      const int rc = sqlite3_step(scan);
+      if (rc == SQLITE_DONE) return absl::OkStatus();
+      if (rc != SQLITE_ROW) return SqliteError(db_.handle(), rc, "sqlite step");
+      row.seq = sqlite3_column_int64(scan, 0);
+      AssignBlob(scan, 1, row.entry);
+      AssignBlob(scan, 2, row.leaf_hash);
+      AssignBlob(scan, 3, row.nodes);
       RETURN_IF_ERROR(visit(row));
     }
   }
@@ -146,7 +194,19 @@ class SqliteLedgerStore final : public LedgerStore {
                        stmt.ColumnBlob(3)};
   }
 
+  absl::StatusOr<RawStatement> PrepareRaw(std::string_view sql) {
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v3(db_.handle(), sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) {
+      return SqliteError(db_.handle(), rc, fmt::format("cannot prepare: {}", sql));
+    }
+    return RawStatement(stmt);
+  }
+
   SqliteDatabase& db_;
+  RawStatement scan_;
+  bool scanning_ = false;  // scan_ is in use
   std::unique_ptr<SqliteStatement> insert_entry_, get_entry_, count_entries_, insert_head_,
       latest_head_, get_head_, list_heads_, insert_note_, get_note_;
 };
