@@ -27,6 +27,7 @@
 #include "common/time_format.h"
 #include "engine/consent_receipt.h"
 #include "engine/engine.h"
+#include "engine/json_views.h"
 #include "ledger/proof.h"
 #include "ledger/stored_tree.h"
 #include "ledger/verify.h"
@@ -95,33 +96,6 @@ absl::StatusOr<std::unique_ptr<DataDirectory>> OpenData(const Location& loc,
 // master key.
 absl::StatusOr<std::unique_ptr<store::Store>> OpenStoreOnly(const Location& loc) {
   return store::OpenSqliteStore(loc.ResolvedDataDir(), {.create = false});
-}
-
-json DecisionToJson(const policy::Decision& d, uint64_t entry) {
-  absl::StatusOr<std::string> explanation = policy::ExplainRule(d.rule_id);
-  return {{"outcome", policy::OutcomeName(d.outcome)},
-          {"reason_code", d.reason_code},
-          {"rule_id", d.rule_id},
-          {"legal_basis", d.legal_basis},
-          {"flagged_for_audit", d.flagged_for_audit},
-          {"explanation", explanation.ok() ? *explanation : ""},
-          {"ledger_entry", entry}};
-}
-
-json ConsentToJson(const store::ConsentRow& c) {
-  return {
-      {"consent", c.id},
-      {"subject", c.subject_id},
-      {"purpose", c.purpose},
-      {"recipient", c.recipient ? json(*c.recipient) : json()},
-      {"given_at", common::FormatTimestamp(c.given_at)},
-      {"channel", c.channel},
-      {"explicit_for_location", c.explicit_for_location},
-      {"cross_border_informed", c.cross_border_informed},
-      {"policy_version", c.policy_version},
-      {"recorded_by", c.recorded_by},
-      {"withdrawn_at", c.withdrawn_at ? json(common::FormatTimestamp(*c.withdrawn_at)) : json()},
-      {"withdrawal_channel", c.withdrawal_channel}};
 }
 
 absl::StatusOr<absl::Time> TimeArgument(std::string_view flag, const std::string& text) {
@@ -262,7 +236,7 @@ class CommandLine {
   }
 
   // A denial: exit 3, the decision on stdout, one line on stderr.
-  void ReportDenial(const policy::Decision& d) { ReportDenial(DecisionToJson(d, 0)); }
+  void ReportDenial(const policy::Decision& d) { ReportDenial(engine::DecisionJson(d, 0)); }
   void ReportDenial(const json& decision) {
     exit_code_ = common::kExitDenied;
     const std::string why = StringField(decision, "explanation");
@@ -682,7 +656,7 @@ class CommandLine {
       return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
         ASSIGN_OR_RETURN(engine::FindResult r,
                          eng.Find({actor_, purpose_, given[0].first, **given[0].second}));
-        json out = {{"decision", DecisionToJson(r.decision, r.entry)}};
+        json out = {{"decision", engine::DecisionJson(r.decision, r.entry)}};
         if (r.decision.outcome == policy::Outcome::kDeny) {
           ReportDenial(r.decision);
         } else {
@@ -741,7 +715,7 @@ class CommandLine {
       return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
         ASSIGN_OR_RETURN(engine::UseResult r, eng.Decide(request));
         if (r.decision.outcome == policy::Outcome::kDeny) ReportDenial(r.decision);
-        return DecisionToJson(r.decision, r.entry);
+        return engine::DecisionJson(r.decision, r.entry);
       });
     });
 
@@ -762,7 +736,7 @@ class CommandLine {
       }
       return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
         ASSIGN_OR_RETURN(engine::UseResult r, eng.Read(request));
-        json decision = DecisionToJson(r.decision, r.entry);
+        json decision = engine::DecisionJson(r.decision, r.entry);
         if (r.decision.outcome == policy::Outcome::kDeny) {
           ReportDenial(r.decision);
           return decision;
@@ -902,7 +876,7 @@ class CommandLine {
       }
       return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
         ASSIGN_OR_RETURN(store::ConsentRow row, eng.GrantConsent(AdminActor(), g));
-        return ConsentToJson(row);
+        return engine::ConsentJson(row);
       });
     });
 
@@ -938,7 +912,7 @@ class CommandLine {
         json out = json::array();
         for (const std::string& id : ids) {
           ASSIGN_OR_RETURN(store::ConsentRow row, eng.WithdrawConsent(AdminActor(), id, channel_));
-          out.push_back(ConsentToJson(row));
+          out.push_back(engine::ConsentJson(row));
         }
         return json{{"withdrawn", out}};
       });
@@ -960,7 +934,7 @@ class CommandLine {
       ASSIGN_OR_RETURN(std::vector<store::ConsentRow> rows,
                        dir->store().facts().ListConsents(subject_));
       json out = json::array();
-      for (const store::ConsentRow& c : rows) out.push_back(ConsentToJson(c));
+      for (const store::ConsentRow& c : rows) out.push_back(engine::ConsentJson(c));
       return json{{"subject", subject_}, {"consents", out}};
     });
 

@@ -241,6 +241,17 @@ absl::Status CheckSize(const SubtreeSource& source, uint64_t tree_size) {
 
 }  // namespace
 
+Hash RootOfFrontier(const std::array<Hash, 64>& frontier, uint64_t size) {
+  if (size == 0) return EmptyTreeRoot();
+  // Fold the frontier's subtrees from the smallest (rightmost) up.
+  int level = std::countr_zero(size);
+  Hash root = frontier[static_cast<size_t>(level)];
+  for (++level; level < 64; ++level) {
+    if ((size >> level & 1) != 0) root = NodeHash(frontier[static_cast<size_t>(level)], root);
+  }
+  return root;
+}
+
 absl::StatusOr<Hash> RootOf(const SubtreeSource& source, uint64_t tree_size) {
   if (absl::Status s = CheckSize(source, tree_size); !s.ok()) return s;
   if (tree_size == 0) return EmptyTreeRoot();

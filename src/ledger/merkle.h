@@ -59,6 +59,11 @@ class SubtreeSource {
   virtual absl::StatusOr<Hash> Node(int level, uint64_t index) const = 0;
 };
 
+// MTH of a tree of `size` leaves from its frontier: frontier[l] is the hash
+// of the complete subtree of 2^l leaves on the right edge when bit l of
+// `size` is set (as an append-only tree keeps it). EmptyTreeRoot() for 0.
+Hash RootOfFrontier(const std::array<Hash, 64>& frontier, uint64_t size);
+
 // MTH(D[0:tree_size]), from the O(log n) complete subtrees that make it up.
 // OutOfRange if tree_size > source.size().
 absl::StatusOr<Hash> RootOf(const SubtreeSource& source, uint64_t tree_size);

@@ -123,16 +123,7 @@ store::LedgerEntryRow StoredTree::Append(std::string entry) {
   return row;
 }
 
-Hash StoredTree::Root() const {
-  if (size_ == 0) return EmptyTreeRoot();
-  // Fold the frontier's subtrees from the smallest (rightmost) up.
-  int level = std::countr_zero(size_);
-  Hash root = frontier_[static_cast<size_t>(level)];
-  for (++level; level < 64; ++level) {
-    if ((size_ >> level & 1) != 0) root = NodeHash(frontier_[static_cast<size_t>(level)], root);
-  }
-  return root;
-}
+Hash StoredTree::Root() const { return RootOfFrontier(frontier_, size_); }
 
 void StoredTree::RollbackTo(const Mark& mark) {
   size_ = mark.size;

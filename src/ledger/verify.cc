@@ -90,15 +90,7 @@ class Recomputation {
     ++size_;
   }
 
-  Hash Root() const {
-    if (size_ == 0) return EmptyTreeRoot();
-    int level = std::countr_zero(size_);
-    Hash root = frontier_[static_cast<size_t>(level)];
-    for (++level; level < 64; ++level) {
-      if ((size_ >> level & 1) != 0) root = NodeHash(frontier_[static_cast<size_t>(level)], root);
-    }
-    return root;
-  }
+  Hash Root() const { return RootOfFrontier(frontier_, size_); }
 
  private:
   uint64_t size_ = 0;

@@ -16,6 +16,7 @@
 #include "common/strings.h"
 #include "common/time_format.h"
 #include "engine/consent_receipt.h"
+#include "engine/json_views.h"
 #include "ledger/proof.h"
 #include "ledger/verify.h"
 
@@ -24,6 +25,8 @@ namespace {
 
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
+using engine::ConsentJson;
+using engine::DecisionJson;
 using nlohmann::json;
 
 // An error answer: HTTP status, stable code, message naming fields only.
@@ -179,33 +182,6 @@ std::optional<policy::IdentifierKind> IdentifierField(std::string_view field) {
   if (field == "name") return policy::IdentifierKind::kName;
   if (field == "birth_date") return policy::IdentifierKind::kBirthDate;
   return std::nullopt;
-}
-
-json DecisionJson(const policy::Decision& d, uint64_t entry) {
-  absl::StatusOr<std::string> explanation = policy::ExplainRule(d.rule_id);
-  return {{"outcome", policy::OutcomeName(d.outcome)},
-          {"reason_code", d.reason_code},
-          {"rule_id", d.rule_id},
-          {"legal_basis", d.legal_basis},
-          {"flagged_for_audit", d.flagged_for_audit},
-          {"explanation", explanation.ok() ? *explanation : ""},
-          {"ledger_entry", entry}};
-}
-
-json ConsentJson(const store::ConsentRow& c) {
-  return {
-      {"consent", c.id},
-      {"subject", c.subject_id},
-      {"purpose", c.purpose},
-      {"recipient", c.recipient ? json(*c.recipient) : json()},
-      {"given_at", common::FormatTimestamp(c.given_at)},
-      {"channel", c.channel},
-      {"explicit_for_location", c.explicit_for_location},
-      {"cross_border_informed", c.cross_border_informed},
-      {"policy_version", c.policy_version},
-      {"recorded_by", c.recorded_by},
-      {"withdrawn_at", c.withdrawn_at ? json(common::FormatTimestamp(*c.withdrawn_at)) : json()},
-      {"withdrawal_channel", c.withdrawal_channel}};
 }
 
 Response Denied(const policy::Decision& d, uint64_t entry) {

@@ -1,0 +1,36 @@
+#include "engine/json_views.h"
+
+#include "common/time_format.h"
+
+namespace mamori::engine {
+
+using nlohmann::json;
+
+json DecisionJson(const policy::Decision& d, uint64_t ledger_entry) {
+  absl::StatusOr<std::string> explanation = policy::ExplainRule(d.rule_id);
+  return {{"outcome", policy::OutcomeName(d.outcome)},
+          {"reason_code", d.reason_code},
+          {"rule_id", d.rule_id},
+          {"legal_basis", d.legal_basis},
+          {"flagged_for_audit", d.flagged_for_audit},
+          {"explanation", explanation.ok() ? *explanation : ""},
+          {"ledger_entry", ledger_entry}};
+}
+
+json ConsentJson(const store::ConsentRow& c) {
+  return {
+      {"consent", c.id},
+      {"subject", c.subject_id},
+      {"purpose", c.purpose},
+      {"recipient", c.recipient ? json(*c.recipient) : json()},
+      {"given_at", common::FormatTimestamp(c.given_at)},
+      {"channel", c.channel},
+      {"explicit_for_location", c.explicit_for_location},
+      {"cross_border_informed", c.cross_border_informed},
+      {"policy_version", c.policy_version},
+      {"recorded_by", c.recorded_by},
+      {"withdrawn_at", c.withdrawn_at ? json(common::FormatTimestamp(*c.withdrawn_at)) : json()},
+      {"withdrawal_channel", c.withdrawal_channel}};
+}
+
+}  // namespace mamori::engine

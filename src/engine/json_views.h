@@ -1,0 +1,19 @@
+// The JSON forms of a decision and a consent, as the CLI prints them and the
+// API returns them (docs/api.md), so both speak the same shapes.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+
+#include "policy/decision.h"
+#include "store/store.h"
+
+namespace mamori::engine {
+
+// {"outcome", "reason_code", "rule_id", "legal_basis", "flagged_for_audit",
+//  "explanation", "ledger_entry"}
+nlohmann::json DecisionJson(const policy::Decision& decision, uint64_t ledger_entry);
+// The consent's facts; its evidence (sealed) is never included.
+nlohmann::json ConsentJson(const store::ConsentRow& consent);
+
+}  // namespace mamori::engine
