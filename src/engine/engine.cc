@@ -88,6 +88,7 @@ class Engine::Observer final : public vault::VaultObserver {
     entry["subject"] = subject.id;
     entry["policy_version"] = subject.policy_version;
     entry["records"] = RecordsJson(records);
+    engine_.changed_subjects_.push_back(subject.id);
     return engine_.ledger_->Append(std::move(entry)).status();
   }
 
@@ -97,6 +98,7 @@ class Engine::Observer final : public vault::VaultObserver {
     entry["subject"] = subject_id;
     entry["policy_version"] = records.empty() ? 0 : records.front().policy_version;
     entry["records"] = RecordsJson(records);
+    engine_.changed_subjects_.emplace_back(subject_id);
     return engine_.ledger_->Append(std::move(entry)).status();
   }
 
@@ -122,6 +124,11 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Start(vault::DataDirectory& dir,
   RETURN_IF_ERROR(engine->LoadTokens());
   engine->observer_ = std::make_unique<Observer>(*engine);
   dir.set_vault_observer(engine->observer_.get());
+  size_t max_readers = options.max_readers;
+  if (max_readers == 0) max_readers = std::max<size_t>(4, 2 * std::thread::hardware_concurrency());
+  engine->readers_ =
+      std::make_unique<ReaderPool>(dir.store(), dir.master_key(), random, max_readers);
+  engine->record_cache_ = std::make_unique<RecordCache>(options.cached_subjects);
   // Before any new work: record the policy versions of a fresh directory,
   // and sign what a crash left unsigned.
   {
@@ -133,6 +140,8 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Start(vault::DataDirectory& dir,
     RETURN_IF_ERROR(tx->Commit());
   }
   engine->ledger_size_.store(engine->ledger_->size());
+  RETURN_IF_ERROR(dir.store().records().DeferSync());
+  engine->syncer_ = std::thread(&Engine::SyncLoop, engine.get());
   engine->writer_ = std::thread(&Engine::WriterLoop, engine.get());
   return engine;
 }
@@ -150,7 +159,20 @@ absl::Status Engine::Stop() {
   }
   wake_.notify_all();
   if (writer_.joinable()) writer_.join();
+  // The writer's last batch (the final tree head) is synced before this.
+  {
+    std::lock_guard<std::mutex> lock(sync_mutex_);
+    sync_stopping_ = true;
+  }
+  sync_wake_.notify_all();
+  if (syncer_.joinable()) syncer_.join();
+  // Later direct writes (no engine) are durable when they return again.
+  absl::Status full = dir_.store().records().DeferSync(false);
   std::lock_guard<std::mutex> lock(mutex_);
+  if (stop_status_.ok() && !full.ok()) stop_status_ = full;
+  if (stop_status_.ok() && sync_failed_.load()) {
+    stop_status_ = absl::UnavailableError("the store could not sync its last commits");
+  }
   stopped_ = true;
   return stop_status_;
 }
@@ -170,7 +192,7 @@ absl::Status Engine::AppendGenesis() {
 }
 
 template <typename T>
-void Engine::SubmitAsync(bool writes, std::function<absl::StatusOr<T>()> fn,
+void Engine::SubmitAsync(JobKind kind, std::function<absl::StatusOr<T>()> fn,
                          std::function<void(absl::StatusOr<T>)> done) {
   struct State {
     std::function<absl::StatusOr<T>()> fn;
@@ -179,7 +201,7 @@ void Engine::SubmitAsync(bool writes, std::function<absl::StatusOr<T>()> fn,
   };
   auto state = std::make_shared<State>(State{std::move(fn), std::move(done), std::nullopt});
   Job job;
-  job.writes = writes;
+  job.kind = kind;
   job.run = [state]() -> absl::Status {
     state->result = state->fn();
     return state->result->status();
@@ -206,10 +228,10 @@ void Engine::SubmitAsync(bool writes, std::function<absl::StatusOr<T>()> fn,
 }
 
 template <typename T>
-absl::StatusOr<T> Engine::Submit(bool writes, std::function<absl::StatusOr<T>()> fn) {
+absl::StatusOr<T> Engine::Submit(JobKind kind, std::function<absl::StatusOr<T>()> fn) {
   std::promise<absl::StatusOr<T>> promise;
   std::future<absl::StatusOr<T>> future = promise.get_future();
-  SubmitAsync<T>(writes, std::move(fn),
+  SubmitAsync<T>(kind, std::move(fn),
                  [&promise](absl::StatusOr<T> r) { promise.set_value(std::move(r)); });
   return future.get();
 }
@@ -245,6 +267,31 @@ void Engine::WriterLoop() {
   }
 }
 
+void Engine::SyncLoop() {
+  pthread_setname_np(pthread_self(), "mamori-sync");
+  std::vector<std::vector<Job>> batches;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(sync_mutex_);
+      sync_wake_.wait(lock, [&] { return sync_stopping_ || !to_sync_.empty(); });
+      if (to_sync_.empty()) return;  // stopping, and nothing left
+      batches.swap(to_sync_);
+    }
+    // One sync for every batch committed meanwhile.
+    absl::Status synced = sync_failed_.load() ? absl::UnavailableError("an earlier sync failed")
+                                              : dir_.store().records().SyncCommitted();
+    if (!synced.ok()) {
+      sync_failed_.store(true);
+      synced = absl::UnavailableError(
+          fmt::format("the store did not sync: {}", common::FromAbsl(synced.message())));
+    }
+    for (std::vector<Job>& batch : batches) {
+      for (Job& job : batch) job.finish(synced);
+    }
+    batches.clear();
+  }
+}
+
 void Engine::RunBatch(std::vector<Job>& batch, bool sign_head) {
   if (batch.empty() && !sign_head && !ledger_->HeadDue()) return;
   auto fail_all = [&](const absl::Status& status) {
@@ -254,9 +301,13 @@ void Engine::RunBatch(std::vector<Job>& batch, bool sign_head) {
       stop_status_ = status;
     }
   };
+  if (sync_failed_.load()) {
+    return fail_all(absl::UnavailableError("the store could not sync; restart mamori"));
+  }
   store::Store& store = dir_.store();
-  absl::StatusOr<std::unique_ptr<store::Transaction>> keys_tx = store.keys().BeginTransaction();
-  if (!keys_tx.ok()) return fail_all(keys_tx.status());
+  // The key store's transaction begins with the first job that writes
+  // there: a batch of decisions and reads never touches it.
+  std::unique_ptr<store::Transaction> keys_tx;
   absl::StatusOr<std::unique_ptr<store::Transaction>> records_tx =
       store.records().BeginTransaction();
   if (!records_tx.ok()) return fail_all(records_tx.status());
@@ -265,11 +316,20 @@ void Engine::RunBatch(std::vector<Job>& batch, bool sign_head) {
     const ledger::Ledger::Mark mark = ledger_->mark();
     const int64_t policy_version = dir_.policy_version();
     absl::Status status;
-    {
+    if (job.kind == JobKind::kDecision) {
+      status = job.run();
+    } else {
       // Savepoints: a failed job rolls back alone, ledger rows and notes
-      // included. Only writes touch the key store.
+      // included. Only writes touch the key store. Staged ledger rows go
+      // to the store first: the job may read the ledger there.
+      status = ledger_->Flush();
+      if (status.ok() && job.kind == JobKind::kWrites && keys_tx == nullptr) {
+        absl::StatusOr<std::unique_ptr<store::Transaction>> tx = store.keys().BeginTransaction();
+        if (tx.ok()) keys_tx = *std::move(tx);
+        status = tx.status();
+      }
       std::unique_ptr<store::Transaction> keys_sp;
-      if (job.writes) {
+      if (status.ok() && job.kind == JobKind::kWrites) {
         absl::StatusOr<std::unique_ptr<store::Transaction>> sp = store.keys().BeginTransaction();
         if (sp.ok()) keys_sp = *std::move(sp);
         status = sp.status();
@@ -286,28 +346,42 @@ void Engine::RunBatch(std::vector<Job>& batch, bool sign_head) {
     }
     if (!status.ok()) {
       ledger_->RollbackTo(mark);
-      if (job.writes) {
+      if (job.kind == JobKind::kWrites) {
         dir_.vault().ForgetCachedKeys();
         if (dir_.policy_version() != policy_version) (void)dir_.Reload();
       }
     }
   }
 
-  absl::Status committed;
-  if (sign_head || ledger_->HeadDue()) committed = ledger_->SignHead().status();
+  absl::Status committed = ledger_->Flush();
+  if (committed.ok() && (sign_head || ledger_->HeadDue())) {
+    committed = ledger_->SignHead().status();
+  }
   // Keys before records: a crash between leaves unused keys, never records
   // without their keys.
-  if (committed.ok()) committed = (*keys_tx)->Commit();
+  if (committed.ok() && keys_tx != nullptr) committed = keys_tx->Commit();
   if (committed.ok()) committed = (*records_tx)->Commit();
   if (!committed.ok()) {
     records_tx->reset();
-    keys_tx->reset();
+    keys_tx.reset();
+    changed_subjects_.clear();
+    record_cache_->Clear();
     ReloadAfterFailure();
     return fail_all(absl::UnavailableError(
         fmt::format("the store did not commit: {}", common::FromAbsl(committed.message()))));
   }
+  // Before anything is acknowledged: no use may find the records a
+  // committed change replaced (engine/record_cache.h).
+  for (const std::string& subject : changed_subjects_) record_cache_->Invalidate(subject);
+  changed_subjects_.clear();
   ledger_size_.store(ledger_->size());
-  for (Job& job : batch) job.finish(absl::OkStatus());
+  // Acknowledged once durable, by the sync thread.
+  {
+    std::lock_guard<std::mutex> lock(sync_mutex_);
+    to_sync_.push_back(std::move(batch));
+  }
+  sync_wake_.notify_one();
+  batch.clear();
 }
 
 void Engine::ReloadAfterFailure() {
@@ -340,38 +414,135 @@ policy::Decision Engine::DecideFor(const policy::Policy& policy, std::string_vie
   return policy::Decide(policy, *actor, subject, use);
 }
 
-absl::StatusOr<UseResult> Engine::DecideUse(const UseRequest& request, bool read) {
+namespace {
+
+absl::Status ValidateUse(const UseRequest& request) {
   if (request.actor.empty()) return Invalid("actor: required");
   if (request.purpose.empty()) return Invalid("purpose: required");
   if (request.categories.empty()) return Invalid("category: at least one is required");
   if (request.ground == policy::Ground::kNone && !request.reason.empty()) {
     return Invalid("reason: given without a ground");
   }
+  return absl::OkStatus();
+}
+
+// A use with a written reason keeps a note sealed under the subject's keys:
+// it writes to both stores. Other uses only stage their ledger entry.
+bool IsNoted(const UseRequest& request) {
+  return request.ground != policy::Ground::kNone && !request.reason.empty();
+}
+
+// Oldest first: a record added later may have been collected earlier.
+void SortByCollection(std::vector<const store::RecordRow*>& records) {
+  std::stable_sort(records.begin(), records.end(),
+                   [](const store::RecordRow* a, const store::RecordRow* b) {
+                     return a->collected_at < b->collected_at;
+                   });
+}
+
+}  // namespace
+
+absl::StatusOr<Engine::PreparedUse> Engine::PrepareUse(const UseRequest& request, bool read) {
+  PreparedUse prepared;
+  std::vector<std::string> categories;
+  for (const std::string& c : request.categories) {
+    if (std::find(categories.begin(), categories.end(), c) == categories.end()) {
+      categories.push_back(c);
+    }
+  }
+  std::optional<ReaderPool::Lease> reader;
+  std::vector<RecordCache::Rows> rows;
+  if (record_cache_->Find(request.subject, categories, rows)) {
+    prepared.subject_exists = true;
+  } else {
+    const uint64_t seen = record_cache_->generation();
+    ASSIGN_OR_RETURN(reader, readers_->Acquire());
+    ASSIGN_OR_RETURN(std::vector<store::RecordRow> listed,
+                     (*reader)->store->ListRecords(request.subject, categories));
+    // A subject with records exists (records reference their subject): look
+    // the subject up only when there are none.
+    prepared.subject_exists = !listed.empty();
+    if (!prepared.subject_exists) {
+      ASSIGN_OR_RETURN(prepared.subject_exists, (*reader)->store->SubjectExists(request.subject));
+    }
+    if (!prepared.subject_exists) return prepared;
+    std::vector<std::vector<store::RecordRow>> by_category(categories.size());
+    for (store::RecordRow& r : listed) {
+      const size_t i = static_cast<size_t>(
+          std::find(categories.begin(), categories.end(), r.category) - categories.begin());
+      if (i < categories.size()) by_category[i].push_back(std::move(r));
+    }
+    for (std::vector<store::RecordRow>& list : by_category) {
+      rows.push_back(std::make_shared<const std::vector<store::RecordRow>>(std::move(list)));
+    }
+    record_cache_->Insert(seen, request.subject, categories, rows);
+  }
+  for (const RecordCache::Rows& list : rows) {
+    for (const store::RecordRow& r : *list) prepared.records.push_back(&r);
+  }
+  SortByCollection(prepared.records);
+  prepared.rows = std::move(rows);
+  if (read && !prepared.records.empty()) {
+    // Only the keys: values are opened on the writer once the use is
+    // decided, and only when it is allowed. A missing key (erased) fails
+    // the read only then.
+    if (!reader) {
+      ASSIGN_OR_RETURN(reader, readers_->Acquire());
+    }
+    prepared.key_epoch = (*reader)->epoch;
+    prepared.keys.reserve(prepared.records.size());
+    for (const store::RecordRow* r : prepared.records) {
+      absl::StatusOr<const crypto::SecretKey*> key =
+          (*reader)->keys->DataKey({r->subject_id, r->category, r->key_bucket}, /*create=*/false);
+      if (key.ok()) {
+        prepared.keys.emplace_back(**key);
+      } else if (absl::IsNotFound(key.status())) {
+        prepared.keys.emplace_back(std::nullopt);
+      } else {
+        return key.status();
+      }
+    }
+  } else {
+    prepared.key_epoch = readers_->key_epoch();
+  }
+  return prepared;
+}
+
+absl::StatusOr<UseResult> Engine::DecideUse(const UseRequest& request, bool read,
+                                            PreparedUse* prepared) {
+  RETURN_IF_ERROR(ValidateUse(request));
+  // Keys fetched before a destruction may no longer exist: fetch again here.
+  if (prepared != nullptr && prepared->key_epoch != readers_->key_epoch()) prepared = nullptr;
   // The records the use covers, and the purposes announced for every one
   // of them when it was collected: a use is within purpose only if it was
   // announced for each record it touches.
-  ASSIGN_OR_RETURN(std::vector<store::RecordRow> all,
-                   dir_.store().records().ListRecords(request.subject));
-  // A subject with records exists (records reference their subject): look
-  // the subject up only when there are none, saving a B-tree search a read.
-  if (all.empty()) {
-    ASSIGN_OR_RETURN(std::optional<store::SubjectRow> subject,
-                     dir_.store().records().GetSubject(request.subject));
-    if (!subject) return absl::NotFoundError(fmt::format("subject {} not found", request.subject));
+  std::vector<const store::RecordRow*> records;
+  std::vector<store::RecordRow> owned;  // when read here
+  if (prepared != nullptr) {
+    if (!prepared->subject_exists) {
+      return absl::NotFoundError(fmt::format("subject {} not found", request.subject));
+    }
+    records = prepared->records;
+  } else {
+    ASSIGN_OR_RETURN(std::vector<store::RecordRow> all,
+                     dir_.store().records().ListRecords(request.subject));
+    if (all.empty()) {
+      ASSIGN_OR_RETURN(std::optional<store::SubjectRow> subject,
+                       dir_.store().records().GetSubject(request.subject));
+      if (!subject) {
+        return absl::NotFoundError(fmt::format("subject {} not found", request.subject));
+      }
+    }
+    for (store::RecordRow& r : all) {
+      if (std::find(request.categories.begin(), request.categories.end(), r.category) !=
+          request.categories.end()) {
+        owned.push_back(std::move(r));
+      }
+    }
+    for (const store::RecordRow& r : owned) records.push_back(&r);
+    SortByCollection(records);
   }
   const policy::Policy& policy = dir_.policy();
-  std::vector<store::RecordRow> records;
-  for (store::RecordRow& r : all) {
-    if (std::find(request.categories.begin(), request.categories.end(), r.category) !=
-        request.categories.end()) {
-      records.push_back(std::move(r));
-    }
-  }
-  // Oldest first: a record added later may have been collected earlier.
-  std::stable_sort(records.begin(), records.end(),
-                   [](const store::RecordRow& a, const store::RecordRow& b) {
-                     return a.collected_at < b.collected_at;
-                   });
   policy::UseRequest use;
   use.purpose = request.purpose;
   use.categories = request.categories;
@@ -388,10 +559,10 @@ absl::StatusOr<UseResult> Engine::DecideUse(const UseRequest& request, bool read
     }
     use.collection_purposes.assign(announced.begin(), announced.end());
   } else {
-    use.collection_purposes = records.front().purposes;
-    for (const store::RecordRow& r : records) {
+    use.collection_purposes = records.front()->purposes;
+    for (const store::RecordRow* r : records) {
       std::erase_if(use.collection_purposes, [&](const std::string& p) {
-        return std::find(r.purposes.begin(), r.purposes.end(), p) == r.purposes.end();
+        return std::find(r->purposes.begin(), r->purposes.end(), p) == r->purposes.end();
       });
     }
   }
@@ -412,10 +583,10 @@ absl::StatusOr<UseResult> Engine::DecideUse(const UseRequest& request, bool read
       const policy::Category* c = policy.FindCategory(id);
       if (c == nullptr || c->legal_class != policy::LegalClass::kSpecialCare) continue;
       bool any = false;
-      for (const store::RecordRow& r : records) {
-        if (r.category != id) continue;
+      for (const store::RecordRow* r : records) {
+        if (r->category != id) continue;
         any = true;
-        consented = consented && ConsentCoveringAt(policy, cached, id, r.collected_at);
+        consented = consented && ConsentCoveringAt(policy, cached, id, r->collected_at);
       }
       if (!any) consented = consented && ConsentCoveringAt(policy, cached, id, use.now);
     }
@@ -431,10 +602,17 @@ absl::StatusOr<UseResult> Engine::DecideUse(const UseRequest& request, bool read
   entry["subject"] = request.subject;
   if (read && allowed) {
     json ids = json::array();
-    for (const store::RecordRow& r : records) {
+    for (size_t i = 0; i < records.size(); ++i) {
+      const store::RecordRow& r = *records[i];
+      const store::DataKeyId key_id{r.subject_id, r.category, r.key_bucket};
       std::string value;
-      RETURN_IF_ERROR(dir_.vault().OpenValueInto({r.subject_id, r.category, r.key_bucket}, r.id,
-                                                 r.sealed_value, value));
+      if (prepared != nullptr) {
+        const std::optional<crypto::SecretKey>& key = prepared->keys[i];
+        if (!key) return absl::NotFoundError(fmt::format("record {}: its key is erased", r.id));
+        RETURN_IF_ERROR(vault::Vault::OpenValueWithKey(*key, key_id, r.id, r.sealed_value, value));
+      } else {
+        RETURN_IF_ERROR(dir_.vault().OpenValueInto(key_id, r.id, r.sealed_value, value));
+      }
       result.values[r.category].push_back(std::move(value));
       ids.push_back(r.id);
     }
@@ -443,9 +621,13 @@ absl::StatusOr<UseResult> Engine::DecideUse(const UseRequest& request, bool read
   // A written reason may speak of the person: the entry holds its SHA-256,
   // and the note beside it is sealed under the subject's keys, so erasing
   // the subject erases it too.
-  const bool noted = request.ground != policy::Ground::kNone && !request.reason.empty();
-  if (noted) entry["note_sha256"] = ledger::Sha256Hex(request.reason);
-  ASSIGN_OR_RETURN(result.entry, ledger_->Append(std::move(entry)));
+  const bool noted = IsNoted(request);
+  if (noted) {
+    entry["note_sha256"] = ledger::Sha256Hex(request.reason);
+    ASSIGN_OR_RETURN(result.entry, ledger_->Append(std::move(entry)));
+  } else {
+    result.entry = ledger_->Stage(std::move(entry));
+  }
   if (noted) {
     ASSIGN_OR_RETURN(std::string sealed,
                      SealForSubject(request.subject, kUseReasonKey,
@@ -516,25 +698,35 @@ absl::StatusOr<FindResult> Engine::DecideFind(const FindRequest& request) {
     entry["subjects"] = result.subjects;
     entry["withheld_by_stop_order"] = withheld;
   }
-  ASSIGN_OR_RETURN(result.entry, ledger_->Append(std::move(entry)));
+  result.entry = ledger_->Stage(std::move(entry));
   return result;
 }
 
 void Engine::DecideAsync(UseRequest request, Callback<UseResult> done) {
-  SubmitAsync<UseResult>(
-      false, [this, request = std::move(request)] { return DecideUse(request, /*read=*/false); },
-      std::move(done));
+  UseAsync(std::move(request), /*read=*/false, std::move(done));
 }
 
 void Engine::ReadAsync(UseRequest request, Callback<UseResult> done) {
+  UseAsync(std::move(request), /*read=*/true, std::move(done));
+}
+
+void Engine::UseAsync(UseRequest request, bool read, Callback<UseResult> done) {
+  if (absl::Status valid = ValidateUse(request); !valid.ok()) return done(valid);
+  absl::StatusOr<PreparedUse> prepared = PrepareUse(request, read);
+  if (!prepared.ok()) return done(prepared.status());
+  const JobKind kind = IsNoted(request) ? JobKind::kWrites : JobKind::kDecision;
   SubmitAsync<UseResult>(
-      false, [this, request = std::move(request)] { return DecideUse(request, /*read=*/true); },
+      kind,
+      [this, request = std::move(request), read, prepared = *std::move(prepared)]() mutable {
+        return DecideUse(request, read, &prepared);
+      },
       std::move(done));
 }
 
 void Engine::FindAsync(FindRequest request, Callback<FindResult> done) {
   SubmitAsync<FindResult>(
-      false, [this, request = std::move(request)] { return DecideFind(request); }, std::move(done));
+      JobKind::kDecision, [this, request = std::move(request)] { return DecideFind(request); },
+      std::move(done));
 }
 
 absl::StatusOr<std::pair<policy::Decision, uint64_t>> Engine::DecideCollect(
@@ -614,7 +806,7 @@ absl::StatusOr<std::pair<policy::Decision, uint64_t>> Engine::DecideCollect(
 absl::StatusOr<CollectResult> Engine::AddSubjectAs(std::string actor,
                                                    vault::SubjectIdentifiers identifiers,
                                                    std::vector<vault::NewRecord> records) {
-  return Submit<CollectResult>(true, [&]() -> absl::StatusOr<CollectResult> {
+  return Submit<CollectResult>(JobKind::kWrites, [&]() -> absl::StatusOr<CollectResult> {
     if (identifiers.empty() && records.empty()) {
       return Invalid("give at least one identifier or record");
     }
@@ -633,7 +825,7 @@ absl::StatusOr<CollectResult> Engine::AddSubjectAs(std::string actor,
 
 absl::StatusOr<CollectResult> Engine::AddRecordsAs(std::string actor, std::string subject_id,
                                                    std::vector<vault::NewRecord> records) {
-  return Submit<CollectResult>(true, [&]() -> absl::StatusOr<CollectResult> {
+  return Submit<CollectResult>(JobKind::kWrites, [&]() -> absl::StatusOr<CollectResult> {
     if (records.empty()) return Invalid("records: at least one is required");
     ASSIGN_OR_RETURN(std::optional<store::SubjectRow> subject,
                      dir_.store().records().GetSubject(subject_id));
@@ -653,22 +845,29 @@ absl::StatusOr<CollectResult> Engine::AddRecordsAs(std::string actor, std::strin
 }
 
 absl::StatusOr<UseResult> Engine::Decide(const UseRequest& request) {
-  return Submit<UseResult>(false, [&] { return DecideUse(request, /*read=*/false); });
+  return Use(request, /*read=*/false);
 }
 
 absl::StatusOr<UseResult> Engine::Read(const UseRequest& request) {
-  return Submit<UseResult>(false, [&] { return DecideUse(request, /*read=*/true); });
+  return Use(request, /*read=*/true);
+}
+
+absl::StatusOr<UseResult> Engine::Use(const UseRequest& request, bool read) {
+  RETURN_IF_ERROR(ValidateUse(request));
+  ASSIGN_OR_RETURN(PreparedUse prepared, PrepareUse(request, read));
+  return Submit<UseResult>(IsNoted(request) ? JobKind::kWrites : JobKind::kDecision,
+                           [&] { return DecideUse(request, read, &prepared); });
 }
 
 absl::StatusOr<FindResult> Engine::Find(const FindRequest& request) {
-  return Submit<FindResult>(false, [&] { return DecideFind(request); });
+  return Submit<FindResult>(JobKind::kDecision, [&] { return DecideFind(request); });
 }
 
 // --- Changes ---
 
 absl::StatusOr<store::ActorRow> Engine::AddActor(std::string by, std::string id,
                                                  std::vector<std::string> roles) {
-  return Submit<store::ActorRow>(true, [&]() -> absl::StatusOr<store::ActorRow> {
+  return Submit<store::ActorRow>(JobKind::kWrites, [&]() -> absl::StatusOr<store::ActorRow> {
     if (id.empty()) return Invalid("id: required");
     if (id.size() > 128 || id.find_first_of(" ,\t\r\n") != std::string::npos) {
       return Invalid("id: at most 128 characters, without spaces or commas");
@@ -693,7 +892,7 @@ absl::StatusOr<store::ActorRow> Engine::AddActor(std::string by, std::string id,
 absl::StatusOr<store::TrainingRow> Engine::RecordTraining(std::string by, std::string actor_id,
                                                           std::string course,
                                                           absl::Time completed_at) {
-  return Submit<store::TrainingRow>(true, [&]() -> absl::StatusOr<store::TrainingRow> {
+  return Submit<store::TrainingRow>(JobKind::kWrites, [&]() -> absl::StatusOr<store::TrainingRow> {
     if (facts_->actor(actor_id) == nullptr) {
       return absl::NotFoundError(fmt::format("actor {} not found", actor_id));
     }
@@ -719,19 +918,20 @@ absl::StatusOr<store::TrainingRow> Engine::RecordTraining(std::string by, std::s
 absl::StatusOr<store::TrainingRow> Engine::RecordTrainingOn(std::string by, std::string actor_id,
                                                             std::string course,
                                                             absl::CivilDay day) {
-  absl::StatusOr<absl::Time> at = Submit<absl::Time>(false, [&]() -> absl::StatusOr<absl::Time> {
-    absl::TimeZone zone;
-    if (!absl::LoadTimeZone(common::ToAbsl(dir_.policy().operator_info.time_zone), &zone)) {
-      zone = absl::UTCTimeZone();
-    }
-    return absl::FromCivil(day, zone);
-  });
+  absl::StatusOr<absl::Time> at =
+      Submit<absl::Time>(JobKind::kRecords, [&]() -> absl::StatusOr<absl::Time> {
+        absl::TimeZone zone;
+        if (!absl::LoadTimeZone(common::ToAbsl(dir_.policy().operator_info.time_zone), &zone)) {
+          zone = absl::UTCTimeZone();
+        }
+        return absl::FromCivil(day, zone);
+      });
   if (!at.ok()) return at.status();
   return RecordTraining(std::move(by), std::move(actor_id), std::move(course), *at);
 }
 
 absl::StatusOr<store::ConsentRow> Engine::GrantConsent(std::string by, ConsentGrant grant) {
-  return Submit<store::ConsentRow>(true, [&]() -> absl::StatusOr<store::ConsentRow> {
+  return Submit<store::ConsentRow>(JobKind::kWrites, [&]() -> absl::StatusOr<store::ConsentRow> {
     const policy::Policy& policy = dir_.policy();
     if (policy.FindPurpose(grant.purpose) == nullptr) {
       return Invalid(fmt::format("purpose: \"{}\" is not a purpose of the policy", grant.purpose));
@@ -781,7 +981,7 @@ absl::StatusOr<store::ConsentRow> Engine::GrantConsent(std::string by, ConsentGr
 
 absl::StatusOr<store::ConsentRow> Engine::WithdrawConsent(std::string by, std::string consent_id,
                                                           std::string channel) {
-  return Submit<store::ConsentRow>(true, [&]() -> absl::StatusOr<store::ConsentRow> {
+  return Submit<store::ConsentRow>(JobKind::kWrites, [&]() -> absl::StatusOr<store::ConsentRow> {
     if (channel.empty()) return Invalid("channel: required");
     ASSIGN_OR_RETURN(std::optional<store::ConsentRow> row,
                      dir_.store().facts().GetConsent(consent_id));
@@ -803,51 +1003,53 @@ absl::StatusOr<store::ConsentRow> Engine::WithdrawConsent(std::string by, std::s
 }
 
 absl::StatusOr<store::StopOrderRow> Engine::AddStopOrder(std::string by, StopOrderSpec spec) {
-  return Submit<store::StopOrderRow>(true, [&]() -> absl::StatusOr<store::StopOrderRow> {
-    const policy::Policy& policy = dir_.policy();
-    if (spec.kind != "use" && spec.kind != "provision") {
-      return Invalid("kind: expected \"use\" or \"provision\"");
-    }
-    if (spec.purpose && policy.FindPurpose(*spec.purpose) == nullptr) {
-      return Invalid(fmt::format("purpose: \"{}\" is not a purpose of the policy", *spec.purpose));
-    }
-    if (spec.recipient && policy.FindRecipient(*spec.recipient) == nullptr) {
-      return Invalid(
-          fmt::format("recipient: \"{}\" is not a recipient of the policy", *spec.recipient));
-    }
-    if (spec.recipient && spec.kind != "provision") {
-      return Invalid("recipient: only for stop-provision orders");
-    }
-    ASSIGN_OR_RETURN(std::optional<store::SubjectRow> subject,
-                     dir_.store().records().GetSubject(spec.subject));
-    if (!subject) return absl::NotFoundError(fmt::format("subject {} not found", spec.subject));
-    const absl::Time now = clock_.Now();
-    store::StopOrderRow row{common::NewId(common::IdKind::kStopOrder, random_, now),
-                            spec.subject,
-                            spec.kind,
-                            spec.purpose,
-                            spec.recipient,
-                            now,
-                            spec.request_id,
-                            std::nullopt};
-    RETURN_IF_ERROR(dir_.store().facts().InsertStopOrder(row));
-    json entry = ChangeEntry("stop_order.add", by);
-    entry["subject"] = row.subject_id;
-    entry["stop_order"] = row.id;
-    entry["order_kind"] = row.kind;
-    entry["purpose"] = row.purpose ? json(*row.purpose) : json();
-    entry["recipient"] = row.recipient ? json(*row.recipient) : json();
-    if (!row.request_id.empty()) entry["request"] = row.request_id;
-    RETURN_IF_ERROR(ledger_->Append(std::move(entry)).status());
-    facts_->AddStopOrder(row);
-    return row;
-  });
+  return Submit<store::StopOrderRow>(
+      JobKind::kWrites, [&]() -> absl::StatusOr<store::StopOrderRow> {
+        const policy::Policy& policy = dir_.policy();
+        if (spec.kind != "use" && spec.kind != "provision") {
+          return Invalid("kind: expected \"use\" or \"provision\"");
+        }
+        if (spec.purpose && policy.FindPurpose(*spec.purpose) == nullptr) {
+          return Invalid(
+              fmt::format("purpose: \"{}\" is not a purpose of the policy", *spec.purpose));
+        }
+        if (spec.recipient && policy.FindRecipient(*spec.recipient) == nullptr) {
+          return Invalid(
+              fmt::format("recipient: \"{}\" is not a recipient of the policy", *spec.recipient));
+        }
+        if (spec.recipient && spec.kind != "provision") {
+          return Invalid("recipient: only for stop-provision orders");
+        }
+        ASSIGN_OR_RETURN(std::optional<store::SubjectRow> subject,
+                         dir_.store().records().GetSubject(spec.subject));
+        if (!subject) return absl::NotFoundError(fmt::format("subject {} not found", spec.subject));
+        const absl::Time now = clock_.Now();
+        store::StopOrderRow row{common::NewId(common::IdKind::kStopOrder, random_, now),
+                                spec.subject,
+                                spec.kind,
+                                spec.purpose,
+                                spec.recipient,
+                                now,
+                                spec.request_id,
+                                std::nullopt};
+        RETURN_IF_ERROR(dir_.store().facts().InsertStopOrder(row));
+        json entry = ChangeEntry("stop_order.add", by);
+        entry["subject"] = row.subject_id;
+        entry["stop_order"] = row.id;
+        entry["order_kind"] = row.kind;
+        entry["purpose"] = row.purpose ? json(*row.purpose) : json();
+        entry["recipient"] = row.recipient ? json(*row.recipient) : json();
+        if (!row.request_id.empty()) entry["request"] = row.request_id;
+        RETURN_IF_ERROR(ledger_->Append(std::move(entry)).status());
+        facts_->AddStopOrder(row);
+        return row;
+      });
 }
 
 absl::StatusOr<std::string> Engine::AddSubject(std::string by,
                                                vault::SubjectIdentifiers identifiers,
                                                std::vector<vault::NewRecord> records) {
-  return Submit<std::string>(true, [&] {
+  return Submit<std::string>(JobKind::kWrites, [&] {
     current_actor_ = by;
     return dir_.vault().AddSubject(identifiers, records);
   });
@@ -855,7 +1057,7 @@ absl::StatusOr<std::string> Engine::AddSubject(std::string by,
 
 absl::StatusOr<std::string> Engine::AddRecord(std::string by, std::string subject_id,
                                               vault::NewRecord record) {
-  return Submit<std::string>(true, [&] {
+  return Submit<std::string>(JobKind::kWrites, [&] {
     current_actor_ = by;
     return dir_.vault().AddRecord(subject_id, record);
   });
@@ -863,7 +1065,7 @@ absl::StatusOr<std::string> Engine::AddRecord(std::string by, std::string subjec
 
 absl::StatusOr<vault::ImportSummary> Engine::Import(std::string by, std::istream& in,
                                                     vault::ImportProgress progress) {
-  return Submit<vault::ImportSummary>(true, [&] {
+  return Submit<vault::ImportSummary>(JobKind::kWrites, [&] {
     current_actor_ = by;
     return dir_.vault().Import(in, progress);
   });
@@ -871,23 +1073,25 @@ absl::StatusOr<vault::ImportSummary> Engine::Import(std::string by, std::istream
 
 absl::StatusOr<vault::PolicyLoadResult> Engine::LoadPolicy(std::string by, std::string toml_text,
                                                            std::string source_name) {
-  return Submit<vault::PolicyLoadResult>(true, [&]() -> absl::StatusOr<vault::PolicyLoadResult> {
-    ASSIGN_OR_RETURN(vault::PolicyLoadResult result, dir_.LoadPolicy(toml_text, source_name, by));
-    if (result.unchanged) return result;
-    ASSIGN_OR_RETURN(std::optional<store::PolicyVersionRow> row,
-                     dir_.store().records().GetPolicyVersion(result.version));
-    json entry = ChangeEntry("policy.load", by);
-    entry["policy_version"] = result.version;
-    entry["source_sha256"] = row ? row->source_sha256 : "";
-    entry["diff_sha256"] = ledger::Sha256Hex(ledger::CanonicalEntry(result.diff));
-    RETURN_IF_ERROR(ledger_->Append(std::move(entry)).status());
-    return result;
-  });
+  return Submit<vault::PolicyLoadResult>(
+      JobKind::kWrites, [&]() -> absl::StatusOr<vault::PolicyLoadResult> {
+        ASSIGN_OR_RETURN(vault::PolicyLoadResult result,
+                         dir_.LoadPolicy(toml_text, source_name, by));
+        if (result.unchanged) return result;
+        ASSIGN_OR_RETURN(std::optional<store::PolicyVersionRow> row,
+                         dir_.store().records().GetPolicyVersion(result.version));
+        json entry = ChangeEntry("policy.load", by);
+        entry["policy_version"] = result.version;
+        entry["source_sha256"] = row ? row->source_sha256 : "";
+        entry["diff_sha256"] = ledger::Sha256Hex(ledger::CanonicalEntry(result.diff));
+        RETURN_IF_ERROR(ledger_->Append(std::move(entry)).status());
+        return result;
+      });
 }
 
 absl::StatusOr<std::vector<store::ConsentRow>> Engine::ListConsents(std::string subject_id) {
   return Submit<std::vector<store::ConsentRow>>(
-      false, [&]() -> absl::StatusOr<std::vector<store::ConsentRow>> {
+      JobKind::kRecords, [&]() -> absl::StatusOr<std::vector<store::ConsentRow>> {
         if (subject_id.empty()) return Invalid("subject: required");
         return dir_.store().facts().ListConsents(subject_id);
       });
@@ -895,12 +1099,12 @@ absl::StatusOr<std::vector<store::ConsentRow>> Engine::ListConsents(std::string 
 
 absl::StatusOr<std::optional<store::ConsentRow>> Engine::GetConsent(std::string consent_id) {
   return Submit<std::optional<store::ConsentRow>>(
-      false, [&] { return dir_.store().facts().GetConsent(consent_id); });
+      JobKind::kRecords, [&] { return dir_.store().facts().GetConsent(consent_id); });
 }
 
 absl::StatusOr<std::optional<ledger::TreeHead>> Engine::LedgerHead() {
   return Submit<std::optional<ledger::TreeHead>>(
-      false, [&]() -> absl::StatusOr<std::optional<ledger::TreeHead>> {
+      JobKind::kRecords, [&]() -> absl::StatusOr<std::optional<ledger::TreeHead>> {
         ASSIGN_OR_RETURN(std::optional<store::TreeHeadRow> row,
                          dir_.store().ledger().LatestTreeHead());
         if (!row) return std::nullopt;
@@ -911,18 +1115,18 @@ absl::StatusOr<std::optional<ledger::TreeHead>> Engine::LedgerHead() {
 
 absl::StatusOr<ledger::EntryProof> Engine::ProveEntry(uint64_t index,
                                                       std::optional<uint64_t> size) {
-  return Submit<ledger::EntryProof>(false, [&] {
+  return Submit<ledger::EntryProof>(JobKind::kRecords, [&] {
     return ledger::ProveEntry(dir_.store().ledger(), ledger_->tree(), index, size);
   });
 }
 
 absl::StatusOr<ledger::VerifyReport> Engine::VerifyLedger() {
   return Submit<ledger::VerifyReport>(
-      false, [&] { return ledger::VerifyLedger(dir_.store().ledger(), public_key_); });
+      JobKind::kRecords, [&] { return ledger::VerifyLedger(dir_.store().ledger(), public_key_); });
 }
 
 absl::StatusOr<bool> Engine::HasPermission(std::string actor, std::string permission) {
-  return Submit<bool>(false, [&]() -> absl::StatusOr<bool> {
+  return Submit<bool>(JobKind::kRecords, [&]() -> absl::StatusOr<bool> {
     const policy::ActorFacts* facts = facts_->actor(actor);
     if (facts == nullptr) return false;
     for (const std::string& role_id : facts->roles) {
@@ -937,7 +1141,8 @@ absl::StatusOr<bool> Engine::HasPermission(std::string actor, std::string permis
 }
 
 absl::StatusOr<std::optional<ledger::TreeHead>> Engine::SignHead() {
-  return Submit<std::optional<ledger::TreeHead>>(false, [&] { return ledger_->SignHead(); });
+  return Submit<std::optional<ledger::TreeHead>>(JobKind::kRecords,
+                                                 [&] { return ledger_->SignHead(); });
 }
 
 // --- API tokens ---
@@ -963,7 +1168,7 @@ absl::Status Engine::LoadTokens() {
 
 absl::StatusOr<Engine::IssuedToken> Engine::CreateToken(std::string by, std::string actor_id,
                                                         std::optional<absl::Duration> expires_in) {
-  return Submit<IssuedToken>(true, [&]() -> absl::StatusOr<IssuedToken> {
+  return Submit<IssuedToken>(JobKind::kWrites, [&]() -> absl::StatusOr<IssuedToken> {
     if (expires_in && *expires_in <= absl::ZeroDuration()) {
       return Invalid("expires: must be a positive number of days");
     }
@@ -996,7 +1201,7 @@ absl::StatusOr<Engine::IssuedToken> Engine::CreateToken(std::string by, std::str
 }
 
 absl::StatusOr<store::TokenRow> Engine::RevokeToken(std::string by, std::string token_id) {
-  return Submit<store::TokenRow>(true, [&]() -> absl::StatusOr<store::TokenRow> {
+  return Submit<store::TokenRow>(JobKind::kWrites, [&]() -> absl::StatusOr<store::TokenRow> {
     ASSIGN_OR_RETURN(std::optional<store::TokenRow> row, dir_.store().facts().GetToken(token_id));
     if (!row) return absl::NotFoundError(fmt::format("token {} not found", token_id));
     const absl::Time now = clock_.Now();

@@ -39,6 +39,8 @@
 #include "common/clock.h"
 #include "common/random.h"
 #include "engine/facts_cache.h"
+#include "engine/reader_pool.h"
+#include "engine/record_cache.h"
 #include "ledger/ledger.h"
 #include "ledger/proof.h"
 #include "ledger/verify.h"
@@ -111,6 +113,12 @@ struct CollectResult {
 struct EngineOptions {
   // Most jobs in one group commit.
   size_t max_batch = 512;
+  // Most read-only connections lent to callers (engine/reader_pool.h);
+  // 0: twice the number of cores, at least 4.
+  size_t max_readers = 0;
+  // Subjects whose records (sealed) are kept in memory for uses
+  // (engine/record_cache.h).
+  size_t cached_subjects = 1 << 20;
   ledger::LedgerOptions ledger;
 };
 
@@ -153,9 +161,10 @@ class Engine {
   absl::StatusOr<UseResult> Read(const UseRequest& request);
   absl::StatusOr<FindResult> Find(const FindRequest& request);
 
-  // The same without blocking: `done` runs on the writer thread once the
-  // batch is durable (or the request refused); keep it short — hand the
-  // result to your own executor.
+  // The same without blocking: `done` runs on an engine thread once the
+  // batch is durable (or on the caller's, when the request is refused
+  // before it is queued); keep it short — hand the result to your own
+  // executor.
   template <typename T>
   using Callback = std::function<void(absl::StatusOr<T>)>;
   void DecideAsync(UseRequest request, Callback<UseResult> done);
@@ -226,11 +235,18 @@ class Engine {
   std::string ledger_public_key() const { return public_key_; }
 
  private:
+  // What a job may touch, which decides its savepoints (a failed job rolls
+  // back alone): a kDecision job only stages ledger entries, which the
+  // ledger undoes in memory, so it needs none; a kRecords job reads and
+  // writes the records store (a savepoint there); a kWrites job also the
+  // key store (savepoints in both).
+  enum class JobKind { kDecision, kRecords, kWrites };
+
   // A unit of work for the writer thread. `run` executes inside the batch
-  // transaction (inside savepoints when `writes`); `finish` is told after
-  // the commit whether the batch became durable.
+  // transaction (inside savepoints as its kind says); `finish` is told
+  // after the commit whether the batch became durable.
   struct Job {
-    bool writes = false;
+    JobKind kind = JobKind::kRecords;
     std::function<absl::Status()> run;
     std::function<void(const absl::Status& commit)> finish;
   };
@@ -242,20 +258,39 @@ class Engine {
 
   // Runs `fn` on the writer thread and waits until its batch is durable.
   template <typename T>
-  absl::StatusOr<T> Submit(bool writes, std::function<absl::StatusOr<T>()> fn);
+  absl::StatusOr<T> Submit(JobKind kind, std::function<absl::StatusOr<T>()> fn);
   // Queues `fn`; `done` gets its result after the commit.
   template <typename T>
-  void SubmitAsync(bool writes, std::function<absl::StatusOr<T>()> fn,
+  void SubmitAsync(JobKind kind, std::function<absl::StatusOr<T>()> fn,
                    std::function<void(absl::StatusOr<T>)> done);
 
   void WriterLoop();
+  // Syncs committed batches and only then tells their callers (pipelined
+  // group commit: the writer runs the next batch meanwhile).
+  void SyncLoop();
   // Runs one batch (possibly empty, to sign a due head) and commits it.
   void RunBatch(std::vector<Job>& batch, bool sign_head);
   // After a failed commit: reread everything cached from the store.
   void ReloadAfterFailure();
 
-  // Writer-thread helpers.
-  absl::StatusOr<UseResult> DecideUse(const UseRequest& request, bool read);
+  // What a use covers, fetched before the writer decides it: the subject's
+  // records of the requested categories (committed ones) and, for a read,
+  // their data keys.
+  struct PreparedUse {
+    bool subject_exists = false;
+    std::vector<RecordCache::Rows> rows;                 // by category, shared with the cache
+    std::vector<const store::RecordRow*> records;        // into `rows`, oldest first
+    std::vector<std::optional<crypto::SecretKey>> keys;  // by record; empty for a decide
+    uint64_t key_epoch = 0;  // ReaderPool::key_epoch() when the keys were fetched
+  };
+  // On the caller's thread, with a pooled reader.
+  absl::StatusOr<PreparedUse> PrepareUse(const UseRequest& request, bool read);
+  absl::StatusOr<UseResult> Use(const UseRequest& request, bool read);
+  void UseAsync(UseRequest request, bool read, Callback<UseResult> done);
+
+  // Writer-thread helpers. `prepared`: what PrepareUse fetched, or nullptr
+  // to read the records on the writer.
+  absl::StatusOr<UseResult> DecideUse(const UseRequest& request, bool read, PreparedUse* prepared);
   absl::StatusOr<FindResult> DecideFind(const FindRequest& request);
   // Decides collecting `records` (and the identifiers) for `subject_id`
   // ("" for a new subject) and records the decision.
@@ -276,6 +311,11 @@ class Engine {
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<FactsCache> facts_;
   std::unique_ptr<Observer> observer_;
+  std::unique_ptr<ReaderPool> readers_;
+  std::unique_ptr<RecordCache> record_cache_;
+  // Subjects whose records the current batch changed: forgotten by the
+  // record cache once the batch commits (writer thread only).
+  std::vector<std::string> changed_subjects_;
   std::string public_key_;
   // Who the vault's current change is made by (writer thread only).
   std::string current_actor_;
@@ -299,6 +339,16 @@ class Engine {
   bool stopped_ = false;
   absl::Status stop_status_;
   std::thread writer_;
+
+  // Batches committed but not yet durable, for the sync thread.
+  std::mutex sync_mutex_;
+  std::condition_variable sync_wake_;
+  std::vector<std::vector<Job>> to_sync_;
+  bool sync_stopping_ = false;
+  // Set when a sync failed: what was committed since may not be durable,
+  // so the engine refuses all further work (never acknowledging it).
+  std::atomic<bool> sync_failed_{false};
+  std::thread syncer_;
 };
 
 }  // namespace mamori::engine

@@ -881,6 +881,61 @@ TEST_F(EngineTest, ReadOrdersValuesByCollectionTime) {
   EXPECT_THAT(r.values["pd:Name"], ElementsAre(kNewName, kName));
 }
 
+// Reads find a subject's records in the record cache after the first one;
+// every acknowledged change must show in the next read all the same.
+TEST_F(EngineTest, AReadAfterAnAcknowledgedChangeSeesIt) {
+  ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
+  std::string subject = AddCustomer();
+  const UseRequest name = Use(kAgent, "dpv:CustomerCare", subject, {"pd:Name"});
+  EXPECT_THAT(ValueOf(engine_->Read(name)).values["pd:Name"], ElementsAre(kName));
+  EXPECT_THAT(ValueOf(engine_->Read(name)).values["pd:Name"], ElementsAre(kName));
+  clock_.Advance(absl::Hours(1));
+  ASSERT_TRUE(engine_
+                  ->AddRecord(kAdmin, subject,
+                              {.category = "pd:Name", .service = "support", .value = kNewName})
+                  .ok());
+  EXPECT_THAT(ValueOf(engine_->Read(name)).values["pd:Name"], ElementsAre(kName, kNewName));
+  // A category asked for together with a cached one.
+  UseResult both = ValueOf(
+      engine_->Read(Use(kAgent, "dpv:CustomerCare", subject, {"pd:Name", "pd:EmailAddress"})));
+  EXPECT_THAT(both.values["pd:Name"], ElementsAre(kName, kNewName));
+  EXPECT_THAT(both.values["pd:EmailAddress"], ElementsAre(kEmail));
+  // The same category twice is read once.
+  UseResult twice =
+      ValueOf(engine_->Read(Use(kAgent, "dpv:CustomerCare", subject, {"pd:Name", "pd:Name"})));
+  EXPECT_THAT(twice.values["pd:Name"], ElementsAre(kName, kNewName));
+}
+
+TEST_F(EngineTest, ReadsBesideWritesOfTheSameSubjectNeverMissAnAcknowledgedRecord) {
+  ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
+  std::string subject = AddCustomer();
+  const UseRequest name = Use(kAgent, "dpv:CustomerCare", subject, {"pd:Name"});
+  std::atomic<size_t> acknowledged{1};  // name records acknowledged so far
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([&] {
+      while (!done.load()) {
+        const size_t at_least = acknowledged.load();
+        absl::StatusOr<UseResult> r = engine_->Read(name);
+        if (!r.ok() || r->values["pd:Name"].size() < at_least) ++failures;
+      }
+    });
+  }
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_TRUE(engine_
+                    ->AddRecord(kAdmin, subject,
+                                {.category = "pd:Name", .service = "support", .value = kNewName})
+                    .ok());
+    acknowledged.fetch_add(1);
+  }
+  done.store(true);
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(ValueOf(engine_->Read(name)).values["pd:Name"].size(), 41u);
+}
+
 TEST_F(EngineTest, DeniedReadReturnsNoValuesAndIsRecorded) {
   ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
   std::string subject = AddCustomer();

@@ -166,7 +166,22 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(store::LedgerStore& store,
   return ledger;
 }
 
+uint64_t Ledger::Stage(nlohmann::json entry) {
+  entry["at"] = timestamps_.Format(clock_.Now());
+  staged_.push_back(tree_->Append(CanonicalEntry(entry)));
+  if (!first_unsigned_at_) first_unsigned_at_ = clock_.Now();
+  return static_cast<uint64_t>(staged_.back().seq);
+}
+
+absl::Status Ledger::Flush() {
+  if (staged_.empty()) return absl::OkStatus();
+  RETURN_IF_ERROR(store_.AppendEntries(staged_));
+  staged_.clear();
+  return absl::OkStatus();
+}
+
 absl::StatusOr<uint64_t> Ledger::Append(nlohmann::json entry) {
+  RETURN_IF_ERROR(Flush());
   entry["at"] = timestamps_.Format(clock_.Now());
   const StoredTree::Mark before = tree_->mark();
   store::LedgerEntryRow row = tree_->Append(CanonicalEntry(entry));
@@ -192,6 +207,7 @@ bool Ledger::HeadDue() const {
 }
 
 absl::StatusOr<std::optional<TreeHead>> Ledger::SignHead() {
+  RETURN_IF_ERROR(Flush());
   if (size() == signed_size_) {
     ASSIGN_OR_RETURN(std::optional<store::TreeHeadRow> latest, store_.LatestTreeHead());
     if (latest) {
@@ -211,6 +227,9 @@ absl::StatusOr<std::optional<TreeHead>> Ledger::SignHead() {
 }
 
 void Ledger::RollbackTo(const Mark& mark) {
+  std::erase_if(staged_, [&](const store::LedgerEntryRow& row) {
+    return static_cast<uint64_t>(row.seq) >= mark.tree.size;
+  });
   tree_->RollbackTo(mark.tree);
   signed_size_ = mark.signed_size;
   first_unsigned_at_ = mark.first_unsigned_at;

@@ -76,6 +76,14 @@ class Ledger {
   absl::StatusOr<uint64_t> Append(nlohmann::json entry);
   // The same, keeping `note` beside the entry; the entry gets "note_sha256".
   absl::StatusOr<uint64_t> AppendWithNote(nlohmann::json entry, std::string_view note);
+  // Appends `entry` to the tree but keeps its row in memory until Flush()
+  // (or the next Append or SignHead), which stores all kept rows with one
+  // statement: a batch of decisions then costs one insert, not one each.
+  // Until then the row is not in the store: flush before anything reads
+  // the ledger from the store.
+  uint64_t Stage(nlohmann::json entry);
+  // Stores the staged rows in the store's open transaction.
+  absl::Status Flush();
 
   uint64_t size() const { return tree_->size(); }
   // The size of the latest signed head; entries from there on are unsigned.
@@ -88,7 +96,8 @@ class Ledger {
   // latest head (nullopt when the ledger is empty and was never signed).
   absl::StatusOr<std::optional<TreeHead>> SignHead();
 
-  // Undoing appends whose rows were rolled back (a failed savepoint).
+  // Undoing appends whose rows were rolled back (a failed savepoint), and
+  // dropping staged rows from there on.
   struct Mark {
     StoredTree::Mark tree;
     uint64_t signed_size = 0;
@@ -113,6 +122,7 @@ class Ledger {
   TimestampFormatter timestamps_;
   uint64_t signed_size_ = 0;
   std::optional<absl::Time> first_unsigned_at_;
+  std::vector<store::LedgerEntryRow> staged_;  // in sequence order
 };
 
 // A stored head as a TreeHead; DataLoss for a malformed row.

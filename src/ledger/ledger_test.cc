@@ -758,6 +758,51 @@ TEST_F(LedgerTest, FailedAppendLeavesTheTreeUnchanged) {
   EXPECT_EQ(ledger_->tree().Root(), root);
 }
 
+TEST_F(LedgerTest, StagedEntriesReachTheStoreAtFlushAppendOrSignHead) {
+  ASSERT_NO_FATAL_FAILURE(AppendEntries(2));
+  std::unique_ptr<store::Transaction> tx = Begin();
+  EXPECT_EQ(ledger_->Stage(TestEntry(10)), 2u);
+  EXPECT_EQ(ledger_->Stage(TestEntry(11)), 3u);
+  EXPECT_EQ(ledger_->size(), 4u);
+  EXPECT_EQ(store_->ledger().CountEntries().value(), 2);  // kept in memory
+  ASSERT_TRUE(ledger_->Flush().ok());
+  EXPECT_EQ(store_->ledger().CountEntries().value(), 4);
+  // Append stores what was staged before it, in order.
+  EXPECT_EQ(ledger_->Stage(TestEntry(12)), 4u);
+  EXPECT_EQ(ledger_->Append(TestEntry(13)).value(), 5u);
+  EXPECT_EQ(store_->ledger().CountEntries().value(), 6);
+  EXPECT_EQ(ledger_->Stage(TestEntry(14)), 6u);
+  ASSERT_TRUE(ledger_->SignHead().ok());
+  ASSERT_TRUE(tx->Commit().ok());
+  absl::StatusOr<VerifyReport> report = VerifyLedger(store_->ledger(), key_.public_key());
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->ok) << report->problem;
+  EXPECT_EQ(report->entries, 7u);
+  EXPECT_EQ(report->unsigned_entries, 0u);
+}
+
+TEST_F(LedgerTest, RollingBackDropsStagedEntries) {
+  ASSERT_NO_FATAL_FAILURE(AppendEntries(3));
+  const Hash root = ledger_->tree().Root();
+  std::unique_ptr<store::Transaction> tx = Begin();
+  const Ledger::Mark mark = ledger_->mark();
+  ledger_->Stage(TestEntry(20));
+  ledger_->Stage(TestEntry(21));
+  ledger_->RollbackTo(mark);
+  EXPECT_EQ(ledger_->size(), 3u);
+  EXPECT_EQ(ledger_->tree().Root(), root);
+  ASSERT_TRUE(ledger_->Flush().ok());
+  EXPECT_EQ(store_->ledger().CountEntries().value(), 3);
+  // The next entry takes the freed sequence number.
+  EXPECT_EQ(ledger_->Stage(TestEntry(22)), 3u);
+  ASSERT_TRUE(ledger_->SignHead().ok());
+  ASSERT_TRUE(tx->Commit().ok());
+  absl::StatusOr<VerifyReport> report = VerifyLedger(store_->ledger(), key_.public_key());
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->ok) << report->problem;
+  EXPECT_EQ(report->entries, 4u);
+}
+
 // ---------------------------------------------------------------------------
 // Verification, and the tampering it must catch.
 // ---------------------------------------------------------------------------

@@ -1,10 +1,15 @@
 #include "store/sqlite_store.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <span>
 #include <vector>
 
@@ -138,6 +143,12 @@ CREATE TABLE api_tokens (
   expires_at    BIGINT,
   revoked_at    BIGINT
 );
+)sql"},
+    // Reads of one category of one subject (every audited read) find their
+    // rows without visiting the subject's other records.
+    {4, R"sql(
+CREATE INDEX records_by_subject_category ON records(subject_id, category);
+DROP INDEX records_by_subject;
 )sql"},
 };
 
@@ -279,6 +290,8 @@ absl::StatusOr<std::unique_ptr<SqliteDatabase>> OpenFile(const std::string& path
   return db;
 }
 
+class SqliteStoreReader;
+
 class SqliteRecordStore final : public RecordStore {
  public:
   static absl::StatusOr<std::unique_ptr<SqliteRecordStore>> Open(const std::string& path,
@@ -404,6 +417,41 @@ class SqliteRecordStore final : public RecordStore {
 
   absl::StatusOr<int> SchemaVersion() override { return schema_version_; }
 
+  // WAL mode with synchronous=NORMAL: a commit appends its frames to the
+  // WAL without syncing; SyncCommitted syncs the WAL file (fdatasync on the
+  // inode covers every frame written so far, through any descriptor).
+  // SQLite still syncs the WAL before each checkpoint and its header when
+  // it starts over, so a synced commit survives power loss as under FULL.
+  absl::Status DeferSync(bool defer) override {
+    RETURN_IF_ERROR(db_->Exec(defer ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL"));
+    deferred_sync_ = defer;
+    return absl::OkStatus();
+  }
+
+  absl::Status SyncCommitted() override {
+    if (!deferred_sync_) return absl::OkStatus();
+    std::lock_guard lock(wal_mutex_);
+    if (wal_fd_ < 0) {
+      // The WAL exists from the first write until the last connection
+      // closes; the writer's connection stays open, so the file does too.
+      const std::string path = db_->path() + "-wal";
+      wal_fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (wal_fd_ < 0) {
+        return absl::UnavailableError(
+            fmt::format("cannot open {} to sync it: {}", path, std::strerror(errno)));
+      }
+    }
+    if (::fdatasync(wal_fd_) != 0) {
+      return absl::UnavailableError(
+          fmt::format("cannot sync {}-wal: {}", db_->path(), std::strerror(errno)));
+    }
+    return absl::OkStatus();
+  }
+
+  ~SqliteRecordStore() override {
+    if (wal_fd_ >= 0) ::close(wal_fd_);
+  }
+
   SqliteDatabase& database() { return *db_; }
 
  private:
@@ -458,6 +506,8 @@ class SqliteRecordStore final : public RecordStore {
         .BindBlob(base + 9, record.sealed_value);
   }
 
+  friend class SqliteStoreReader;
+
   static RecordRow ReadRecord(const SqliteStatement& stmt) {
     RecordRow row;
     row.id = stmt.ColumnText(0);
@@ -500,6 +550,9 @@ class SqliteRecordStore final : public RecordStore {
   std::unique_ptr<SqliteDatabase> db_;
   std::unique_ptr<internal::WalCheckpointer> checkpointer_;  // before db_ closes
   int schema_version_ = 0;
+  bool deferred_sync_ = false;
+  std::mutex wal_mutex_;
+  int wal_fd_ = -1;  // the WAL file, opened at the first SyncCommitted
   std::unique_ptr<SqliteStatement> insert_subject_, get_subject_, insert_record_,
       insert_records_batch_, get_record_, list_records_, insert_index_, find_index_;
 };
@@ -516,9 +569,22 @@ class SqliteKeyStore final : public KeyStore {
     return store;
   }
 
-  absl::StatusOr<std::unique_ptr<Transaction>> BeginTransaction() override { return Begin(*db_); }
+  // Over a read-only connection (query_only): for a StoreReader.
+  static absl::StatusOr<std::unique_ptr<SqliteKeyStore>> OpenReadOnly(
+      std::unique_ptr<SqliteDatabase> db) {
+    auto store = std::unique_ptr<SqliteKeyStore>(new SqliteKeyStore(std::move(db)));
+    store->read_only_ = true;
+    RETURN_IF_ERROR(store->PrepareStatements());
+    return store;
+  }
+
+  absl::StatusOr<std::unique_ptr<Transaction>> BeginTransaction() override {
+    RETURN_IF_ERROR(CheckWritable());
+    return Begin(*db_);
+  }
 
   absl::Status PutSubjectKey(std::string_view subject_id, std::string_view wrapped) override {
+    RETURN_IF_ERROR(CheckWritable());
     return put_subject_key_->BindText(1, subject_id).BindBlob(2, wrapped).Run();
   }
 
@@ -529,6 +595,7 @@ class SqliteKeyStore final : public KeyStore {
   }
 
   absl::Status PutDataKey(const DataKeyId& id, std::string_view wrapped) override {
+    RETURN_IF_ERROR(CheckWritable());
     return put_data_key_->BindText(1, id.subject_id)
         .BindText(2, id.category)
         .BindText(3, id.bucket)
@@ -543,6 +610,7 @@ class SqliteKeyStore final : public KeyStore {
   }
 
   absl::Status PutOperatorKey(std::string_view name, std::string_view wrapped) override {
+    RETURN_IF_ERROR(CheckWritable());
     ASSIGN_OR_RETURN(auto stmt,
                      db_->Prepare("INSERT INTO operator_keys (name, wrapped) VALUES (?, ?)"));
     return stmt->BindText(1, name).BindBlob(2, wrapped).Run();
@@ -555,6 +623,7 @@ class SqliteKeyStore final : public KeyStore {
   }
 
   absl::StatusOr<int64_t> DestroySubjectKeys(std::string_view subject_id) override {
+    RETURN_IF_ERROR(CheckWritable());
     ASSIGN_OR_RETURN(auto data, db_->Prepare("DELETE FROM data_keys WHERE subject_id = ?"));
     RETURN_IF_ERROR(data->BindText(1, subject_id).Run());
     int64_t destroyed = sqlite3_changes(db_->handle());
@@ -564,6 +633,7 @@ class SqliteKeyStore final : public KeyStore {
   }
 
   absl::StatusOr<int64_t> DestroyDataKey(const DataKeyId& id) override {
+    RETURN_IF_ERROR(CheckWritable());
     ASSIGN_OR_RETURN(auto stmt, db_->Prepare("DELETE FROM data_keys WHERE subject_id = ? AND "
                                              "category = ? AND bucket = ?"));
     RETURN_IF_ERROR(
@@ -571,7 +641,12 @@ class SqliteKeyStore final : public KeyStore {
     return static_cast<int64_t>(sqlite3_changes(db_->handle()));
   }
 
-  absl::Status Checkpoint() override { return db_->Exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
+  absl::Status Checkpoint() override {
+    RETURN_IF_ERROR(CheckWritable());
+    return db_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+
+  const std::string& path() const { return db_->path(); }
 
  private:
   explicit SqliteKeyStore(std::unique_ptr<SqliteDatabase> db) : db_(std::move(db)) {}
@@ -594,8 +669,87 @@ class SqliteKeyStore final : public KeyStore {
     return stmt.ColumnBlob(0);
   }
 
+  absl::Status CheckWritable() const {
+    if (read_only_) return absl::FailedPreconditionError("the key store of a reader is read-only");
+    return absl::OkStatus();
+  }
+
   std::unique_ptr<SqliteDatabase> db_;
+  bool read_only_ = false;
   std::unique_ptr<SqliteStatement> put_subject_key_, get_subject_key_, put_data_key_, get_data_key_;
+};
+
+// A StoreReader: its own connections to both files, query_only, with a
+// smaller page cache than the writer's (there are several readers).
+class SqliteStoreReader final : public StoreReader {
+ public:
+  static absl::StatusOr<std::unique_ptr<SqliteStoreReader>> Open(const std::string& records_path,
+                                                                 const std::string& keys_path) {
+    ASSIGN_OR_RETURN(auto records, OpenReadOnlyFile(records_path));
+    ASSIGN_OR_RETURN(auto keys_db, OpenReadOnlyFile(keys_path));
+    ASSIGN_OR_RETURN(auto keys, SqliteKeyStore::OpenReadOnly(std::move(keys_db)));
+    auto reader = std::unique_ptr<SqliteStoreReader>(
+        new SqliteStoreReader(std::move(records), std::move(keys)));
+    ASSIGN_OR_RETURN(reader->subject_exists_,
+                     reader->db_->Prepare("SELECT 1 FROM subjects WHERE id = ?"));
+    ASSIGN_OR_RETURN(
+        reader->list_records_,
+        reader->db_->Prepare("SELECT id, subject_id, category, service, purposes, policy_version, "
+                             "key_bucket, collected_at, sealed_value FROM records "
+                             "WHERE subject_id = ? AND category = ? ORDER BY rowid"));
+    return reader;
+  }
+
+  absl::StatusOr<bool> SubjectExists(std::string_view id) override {
+    StatementScope scope(*subject_exists_);
+    subject_exists_->BindText(1, id);
+    ASSIGN_OR_RETURN(StepResult r, subject_exists_->Step());
+    return r == StepResult::kRow;
+  }
+
+  absl::StatusOr<std::vector<RecordRow>> ListRecords(
+      std::string_view subject_id, std::span<const std::string> categories) override {
+    std::vector<RecordRow> rows;
+    // One statement transaction per category would let a commit land
+    // between them: read them all in one snapshot.
+    RETURN_IF_ERROR(db_->ExecPrepared("BEGIN"));
+    absl::Status status = [&]() -> absl::Status {
+      for (const std::string& category : categories) {
+        StatementScope scope(*list_records_);
+        list_records_->BindText(1, subject_id).BindText(2, category);
+        while (true) {
+          ASSIGN_OR_RETURN(StepResult r, list_records_->Step());
+          if (r == StepResult::kDone) break;
+          rows.push_back(SqliteRecordStore::ReadRecord(*list_records_));
+        }
+      }
+      return absl::OkStatus();
+    }();
+    absl::Status ended = db_->ExecPrepared("COMMIT");
+    RETURN_IF_ERROR(status);
+    RETURN_IF_ERROR(ended);
+    return rows;
+  }
+
+  KeyStore& keys() override { return *keys_; }
+
+ private:
+  SqliteStoreReader(std::unique_ptr<SqliteDatabase> db, std::unique_ptr<SqliteKeyStore> keys)
+      : db_(std::move(db)), keys_(std::move(keys)) {}
+
+  static absl::StatusOr<std::unique_ptr<SqliteDatabase>> OpenReadOnlyFile(const std::string& path) {
+    if (!std::filesystem::exists(path)) {
+      return absl::NotFoundError(fmt::format("{} does not exist", path));
+    }
+    ASSIGN_OR_RETURN(auto db, SqliteDatabase::Open(path, /*create=*/false));
+    RETURN_IF_ERROR(db->Exec("PRAGMA query_only=ON"));
+    RETURN_IF_ERROR(db->Exec("PRAGMA cache_size=-16384"));
+    return db;
+  }
+
+  std::unique_ptr<SqliteDatabase> db_;
+  std::unique_ptr<SqliteKeyStore> keys_;
+  std::unique_ptr<SqliteStatement> subject_exists_, list_records_;
 };
 
 class SqliteStore final : public Store {
@@ -606,6 +760,11 @@ class SqliteStore final : public Store {
         facts_(std::move(facts)),
         ledger_(std::move(ledger)),
         keys_(std::move(keys)) {}
+  absl::StatusOr<std::unique_ptr<StoreReader>> OpenReader() override {
+    ASSIGN_OR_RETURN(auto reader,
+                     SqliteStoreReader::Open(records_->database().path(), keys_->path()));
+    return std::unique_ptr<StoreReader>(std::move(reader));
+  }
   ~SqliteStore() override {
     // The parts hold statements on the records connection: finalize them first.
     facts_.reset();

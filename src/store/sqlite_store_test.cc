@@ -41,7 +41,7 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndSchemaVersion) {
   }
   auto store = OpenSqliteStore(dir_.string(), {.create = false});
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ((*store)->records().SchemaVersion().value(), 3);
+  EXPECT_EQ((*store)->records().SchemaVersion().value(), 4);
   EXPECT_TRUE((*store)->records().GetPolicyVersion(1).value().has_value());
   EXPECT_EQ((*store)->engine(), "sqlite");
 }

@@ -199,6 +199,17 @@ class RecordStore {
   virtual absl::StatusOr<std::optional<PolicyVersionRow>> LatestPolicyVersion() = 0;
 
   virtual absl::StatusOr<int> SchemaVersion() = 0;
+
+  // Pipelined group commit (the engine's): after DeferSync(), a commit
+  // returns once its transaction is written, before it is durable, and
+  // SyncCommitted() makes every transaction committed so far durable. The
+  // writer can thus run its next batch while the last one syncs. Nothing
+  // may be acknowledged before SyncCommitted() returns OK. Without
+  // DeferSync() (or after DeferSync(false)) every commit is durable when it
+  // returns.
+  virtual absl::Status DeferSync(bool defer = true) = 0;
+  // Thread-safe: may run beside the writer's use of the store.
+  virtual absl::Status SyncCommitted() = 0;
 };
 
 // Actors, training, consents and stop orders. In the records file, so they
@@ -300,9 +311,28 @@ class KeyStore {
   virtual absl::Status Checkpoint() = 0;
 };
 
+// A read-only view of a store, for reads beside the single writer (DESIGN.md,
+// "One writer"): connections of its own that see only committed data, so a
+// reader never sees a batch that may still roll back. Writes through keys()
+// fail with FailedPrecondition.
+//
+// Thread-safety: not thread-safe; one thread uses a reader at a time.
+class StoreReader {
+ public:
+  virtual ~StoreReader() = default;
+  virtual absl::StatusOr<bool> SubjectExists(std::string_view id) = 0;
+  // The subject's records of these categories: category by category, each
+  // in insertion order.
+  virtual absl::StatusOr<std::vector<RecordRow>> ListRecords(
+      std::string_view subject_id, std::span<const std::string> categories) = 0;
+  virtual KeyStore& keys() = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
+  // A new reader with connections of its own (store/store.h, StoreReader).
+  virtual absl::StatusOr<std::unique_ptr<StoreReader>> OpenReader() = 0;
   virtual RecordStore& records() = 0;
   // Facts and ledger live with the records (one transaction: begin it on
   // records()).

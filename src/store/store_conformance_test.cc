@@ -167,6 +167,72 @@ TEST_P(StoreConformanceTest, TransactionsCommitAndRollBack) {
   EXPECT_TRUE(rs.GetSubject("sub_kept")->has_value());
 }
 
+TEST_P(StoreConformanceTest, AReaderSeesOnlyCommittedRowsOfTheCategoriesAsked) {
+  RecordStore& rs = store_->records();
+  ASSERT_TRUE(rs.InsertSubject({"sub_1", absl::Now(), 1}).ok());
+  RecordRow email = Record("rec_e", "sub_1");
+  email.category = "pd:EmailAddress";
+  ASSERT_TRUE(rs.InsertRecord(Record("rec_n1", "sub_1")).ok());
+  ASSERT_TRUE(rs.InsertRecord(email).ok());
+  ASSERT_TRUE(rs.InsertRecord(Record("rec_n2", "sub_1")).ok());
+  ASSERT_TRUE(store_->keys().PutSubjectKey("sub_1", "wrapped").ok());
+
+  absl::StatusOr<std::unique_ptr<StoreReader>> opened = store_->OpenReader();
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  StoreReader& reader = **opened;
+  EXPECT_TRUE(reader.SubjectExists("sub_1").value());
+  EXPECT_FALSE(reader.SubjectExists("sub_2").value());
+  const std::vector<std::string> name = {"pd:Name"};
+  std::vector<RecordRow> rows = reader.ListRecords("sub_1", name).value();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].id, "rec_n1");
+  EXPECT_EQ(rows[1].id, "rec_n2");
+  EXPECT_EQ(rows[0].sealed_value, std::string("\x00\x01sealed", 8));
+  const std::vector<std::string> both = {"pd:EmailAddress", "pd:Name"};
+  rows = reader.ListRecords("sub_1", both).value();
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].id, "rec_e");  // category by category
+  EXPECT_TRUE(reader.ListRecords("sub_2", name).value().empty());
+  EXPECT_EQ(reader.keys().GetSubjectKey("sub_1").value(), "wrapped");
+
+  // Uncommitted rows stay invisible to the reader.
+  {
+    auto tx = rs.BeginTransaction();
+    ASSERT_TRUE(tx.ok());
+    ASSERT_TRUE(rs.InsertRecord(Record("rec_n3", "sub_1")).ok());
+    EXPECT_EQ(reader.ListRecords("sub_1", name).value().size(), 2u);
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  EXPECT_EQ(reader.ListRecords("sub_1", name).value().size(), 3u);
+
+  // A reader never writes.
+  EXPECT_EQ(reader.keys().PutSubjectKey("sub_9", "w").code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(reader.keys().DestroySubjectKeys("sub_1").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(reader.keys().BeginTransaction().status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(store_->keys().GetSubjectKey("sub_1").value().has_value());
+}
+
+TEST_P(StoreConformanceTest, DeferredSyncCommitsAndSyncsOnRequest) {
+  RecordStore& rs = store_->records();
+  EXPECT_TRUE(rs.SyncCommitted().ok());  // nothing deferred: nothing to do
+  ASSERT_TRUE(rs.DeferSync().ok());
+  {
+    auto tx = rs.BeginTransaction();
+    ASSERT_TRUE(tx.ok());
+    ASSERT_TRUE(rs.InsertSubject({"sub_1", absl::Now(), 1}).ok());
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  EXPECT_TRUE(rs.GetSubject("sub_1")->has_value());
+  EXPECT_TRUE(rs.SyncCommitted().ok());
+  EXPECT_TRUE(rs.SyncCommitted().ok());
+  ASSERT_TRUE(rs.DeferSync(false).ok());
+  ASSERT_TRUE(rs.InsertSubject({"sub_2", absl::Now(), 1}).ok());
+  EXPECT_TRUE(rs.GetSubject("sub_2")->has_value());
+}
+
 TEST_P(StoreConformanceTest, KeysAreCreatedOnceAndDestroyed) {
   KeyStore& ks = store_->keys();
   ASSERT_TRUE(ks.PutSubjectKey("sub_1", "wrapped-s1").ok());

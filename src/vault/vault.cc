@@ -157,6 +157,14 @@ absl::Status Vault::OpenValueInto(const store::DataKeyId& key_id, std::string_vi
   return crypto::OpenInto(*key, sealed, aad_scratch_, value);
 }
 
+absl::Status Vault::OpenValueWithKey(const crypto::SecretKey& key, const store::DataKeyId& key_id,
+                                     std::string_view record_id, std::string_view sealed,
+                                     std::string& value) {
+  thread_local std::string aad;
+  ValueAad(aad, key_id, record_id);
+  return crypto::OpenInto(key, sealed, aad, value);
+}
+
 absl::StatusOr<std::string> Vault::OpenValue(const store::DataKeyId& key_id,
                                              std::string_view record_id, std::string_view sealed) {
   std::string value;

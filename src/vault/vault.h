@@ -149,6 +149,11 @@ class Vault {
                                         std::string_view sealed);
   absl::Status OpenValueInto(const store::DataKeyId& key_id, std::string_view record_id,
                              std::string_view sealed, std::string& value);
+  // The same with a data key the caller already unwrapped (for example on a
+  // reader's key ring, engine/reader_pool.h). Thread-safe.
+  static absl::Status OpenValueWithKey(const crypto::SecretKey& key, const store::DataKeyId& key_id,
+                                       std::string_view record_id, std::string_view sealed,
+                                       std::string& value);
 
   // The data key bucket for a record collected at `collected_at` under
   // `purposes`: the collection month (in the operator's time zone) when

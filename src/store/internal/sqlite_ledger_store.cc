@@ -1,6 +1,7 @@
 // LedgerStore on the records connection: the `ledger_entries`,
 // `tree_heads` and `ledger_notes` tables of migration 2.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sqlite3.h>
 
 #include <memory>
@@ -41,8 +42,12 @@ class SqliteLedgerStore final : public LedgerStore {
   explicit SqliteLedgerStore(SqliteDatabase& db) : db_(db) {}
 
   absl::Status Prepare() {
-    ASSIGN_OR_RETURN(insert_entry_, db_.Prepare("INSERT INTO ledger_entries (seq, entry, "
-                                                "leaf_hash, nodes) VALUES (?, ?, ?, ?)"));
+    constexpr std::string_view kInsert =
+        "INSERT INTO ledger_entries (seq, entry, leaf_hash, nodes) VALUES ";
+    ASSIGN_OR_RETURN(insert_entry_, db_.Prepare(fmt::format("{}(?, ?, ?, ?)", kInsert)));
+    std::vector<std::string_view> rows(kInsertBatch, "(?, ?, ?, ?)");
+    ASSIGN_OR_RETURN(insert_entries_,
+                     db_.Prepare(fmt::format("{}{}", kInsert, fmt::join(rows, ", "))));
     ASSIGN_OR_RETURN(get_entry_, db_.Prepare("SELECT seq, entry, leaf_hash, nodes FROM "
                                              "ledger_entries WHERE seq = ?"));
     ASSIGN_OR_RETURN(count_entries_,
@@ -74,12 +79,17 @@ class SqliteLedgerStore final : public LedgerStore {
         return absl::FailedPreconditionError(
             fmt::format("ledger entry {} leaves a gap after {}", row.seq, next - 1));
       }
-      RETURN_IF_ERROR(insert_entry_->BindInt(1, row.seq)
-                          .BindBlob(2, row.entry)
-                          .BindBlob(3, row.leaf_hash)
-                          .BindBlob(4, row.nodes)
-                          .Run());
       ++next;
+    }
+    // A group commit's entries go in rows of kInsertBatch per statement.
+    while (entries.size() >= kInsertBatch) {
+      for (size_t i = 0; i < kInsertBatch; ++i) BindEntry(*insert_entries_, i, entries[i]);
+      RETURN_IF_ERROR(insert_entries_->Run());
+      entries = entries.subspan(kInsertBatch);
+    }
+    for (const LedgerEntryRow& row : entries) {
+      BindEntry(*insert_entry_, 0, row);
+      RETURN_IF_ERROR(insert_entry_->Run());
     }
     return absl::OkStatus();
   }
@@ -207,8 +217,18 @@ class SqliteLedgerStore final : public LedgerStore {
   SqliteDatabase& db_;
   RawStatement scan_;
   bool scanning_ = false;  // scan_ is in use
-  std::unique_ptr<SqliteStatement> insert_entry_, get_entry_, count_entries_, insert_head_,
-      latest_head_, get_head_, list_heads_, insert_note_, get_note_;
+  static constexpr size_t kInsertBatch = 32;
+
+  static void BindEntry(SqliteStatement& stmt, size_t row, const LedgerEntryRow& entry) {
+    const int base = static_cast<int>(row) * 4;
+    stmt.BindInt(base + 1, entry.seq)
+        .BindBlob(base + 2, entry.entry)
+        .BindBlob(base + 3, entry.leaf_hash)
+        .BindBlob(base + 4, entry.nodes);
+  }
+
+  std::unique_ptr<SqliteStatement> insert_entries_, insert_entry_, get_entry_, count_entries_,
+      insert_head_, latest_head_, get_head_, list_heads_, insert_note_, get_note_;
 };
 
 }  // namespace
