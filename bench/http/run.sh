@@ -229,7 +229,7 @@ run_wrk static "$nginx_url" "$duration" 0 "$work/nginx.json"
 run_wrk read "$mamori_url" "$warmup" 0 "$work/warm-mamori.json"
 if [ "${BENCH_PERF:-0}" = 1 ]; then
   # Samples mamori's threads during the first 10 s of the measured run.
-  perf record -g -F 999 -p "$mamori_pid" -o "$results_dir/perf-mamori.data" -- sleep 10 \
+  perf record ${BENCH_PERF_ARGS:--g -F 999} -p "$mamori_pid" -o "$results_dir/perf-mamori.data" -- sleep 10 \
     >/dev/null 2>&1 &
   perf_pid=$!
 fi

@@ -150,15 +150,21 @@ std::string StringField(const json& object, std::string_view key) {
   return it != object.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
-// One request to a running server: GET, or POST with a JSON body.
+// One request to a running server: GET, or POST with a JSON body (or,
+// when `text` is set, with that body as `content_type`).
 struct ServerRequest {
   bool post = false;
   std::string target;
   json body;
+  std::optional<std::string> text = std::nullopt;
+  std::string content_type = {};
 };
 ServerRequest Get(std::string target) { return {false, std::move(target), json()}; }
 ServerRequest Post(std::string target, json body) {
   return {true, std::move(target), std::move(body)};
+}
+ServerRequest PostText(std::string target, std::string text, std::string content_type) {
+  return {true, std::move(target), json(), std::move(text), std::move(content_type)};
 }
 
 class CommandLine {
@@ -319,12 +325,15 @@ class CommandLine {
   // direct command prints (by default the answer itself). A denial is
   // reported as the direct command reports it: exit 3, the decision on
   // stdout (as {"decision": ...} when `wrap_denial`), one line on stderr.
-  absl::StatusOr<json> OnServer(const ServerRequest& request,
+  absl::StatusOr<json> OnServer(ServerRequest request,
                                 const std::function<json(json&)>& shape = nullptr,
                                 bool wrap_denial = false) {
     ASSIGN_OR_RETURN(const RemoteServer* server, Server());
-    ASSIGN_OR_RETURN(RemoteReply reply, request.post ? server->Post(request.target, request.body)
-                                                     : server->Get(request.target));
+    ASSIGN_OR_RETURN(RemoteReply reply,
+                     !request.post  ? server->Get(request.target)
+                     : request.text ? server->PostText(request.target, std::move(*request.text),
+                                                       request.content_type)
+                                    : server->Post(request.target, request.body));
     if (reply.denied) {
       ReportDenial(reply.body);
       return wrap_denial ? json{{"decision", std::move(reply.body)}} : std::move(reply.body);
@@ -586,12 +595,47 @@ class CommandLine {
     });
   }
 
+  // POST /v1/import: the whole file in one request, decided as one
+  // collection by the token's actor.
+  absl::StatusOr<json> ImportOnServer() {
+    if (import_path_ == "-" && server_.token == "-") {
+      return absl::InvalidArgumentError(
+          "--token -: standard input holds the import; give the token another way");
+    }
+    std::string text;
+    if (import_path_ == "-") {
+      text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    } else {
+      std::ifstream file(import_path_, std::ios::binary);
+      if (!file) return absl::NotFoundError(fmt::format("cannot read {}", import_path_));
+      text.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+      if (file.bad()) return absl::DataLossError(fmt::format("cannot read {}", import_path_));
+    }
+    const absl::Time start = absl::Now();
+    absl::StatusOr<json> r = OnServer(
+        PostText("/v1/import", std::move(text), "application/x-ndjson"), [&](json& answer) {
+          return json{{"lines", answer.at("lines")},
+                      {"subjects", answer.at("subjects")},
+                      {"records", answer.at("records")},
+                      {"seconds", absl::ToDoubleSeconds(absl::Now() - start)},
+                      {"decision", answer.at("decision")}};
+        });
+    if (!r.ok()) {
+      return absl::Status(r.status().code(),
+                          fmt::format("{}: {} (nothing was imported)", import_path_,
+                                      common::FromAbsl(r.status().message())));
+    }
+    return r;
+  }
+
   void AddImport(CLI::App& app) {
     auto* import = app.add_subcommand("import", "Bulk-load subjects and records from JSONL");
     AddLocation(import);
     import->add_option("file", import_path_, "JSONL file (docs/import-format.md); - for stdin")
         ->required();
+    AddServerOptions(import);
     Action(import, [this]() -> absl::StatusOr<json> {
+      if (UsesServer()) return ImportOnServer();
       std::ifstream file;
       std::istream* in = &std::cin;
       int64_t total = 0;
@@ -1011,17 +1055,20 @@ class CommandLine {
     add->add_option("--purpose", optional_purpose_, "Only this purpose (default: every purpose)");
     add->add_option("--recipient", recipient_, "Provision: only this recipient");
     add->add_option("--request", request_id_, "The customer request that ordered it");
+    AddServerOptions(add);
     Action(add, [this]() -> absl::StatusOr<json> {
+      if (UsesServer()) {
+        json body = {{"subject", subject_}, {"kind", stop_kind_}};
+        if (optional_purpose_) body["purpose"] = *optional_purpose_;
+        if (recipient_) body["recipient"] = *recipient_;
+        if (!request_id_.empty()) body["request"] = request_id_;
+        return OnServer(Post("/v1/stop-orders", std::move(body)));
+      }
       return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
         ASSIGN_OR_RETURN(store::StopOrderRow row,
                          eng.AddStopOrder(AdminActor(), {subject_, stop_kind_, optional_purpose_,
                                                          recipient_, request_id_}));
-        return json{{"stop_order", row.id},
-                    {"subject", row.subject_id},
-                    {"kind", row.kind},
-                    {"purpose", row.purpose ? json(*row.purpose) : json()},
-                    {"recipient", row.recipient ? json(*row.recipient) : json()},
-                    {"created_at", common::FormatTimestamp(row.created_at)}};
+        return engine::StopOrderJson(row);
       });
     });
   }

@@ -130,15 +130,21 @@ std::string RemoteServer::Segment(std::string_view text) {
 }
 
 absl::StatusOr<RemoteReply> RemoteServer::Get(std::string_view target) const {
-  return Send(/*post=*/false, target, nullptr);
+  return Send(/*post=*/false, target, std::nullopt, "");
 }
 
 absl::StatusOr<RemoteReply> RemoteServer::Post(std::string_view target, const json& body) const {
-  return Send(/*post=*/true, target, &body);
+  return Send(/*post=*/true, target, body.dump(), "application/json");
+}
+
+absl::StatusOr<RemoteReply> RemoteServer::PostText(std::string_view target, std::string body,
+                                                   std::string_view content_type) const {
+  return Send(/*post=*/true, target, std::move(body), content_type);
 }
 
 absl::StatusOr<RemoteReply> RemoteServer::Send(bool post, std::string_view target,
-                                               const json* body) const {
+                                               std::optional<std::string> body,
+                                               std::string_view content_type) const {
   boost::system::error_code ec;
   (void)asio::ip::make_address(host_, ec);
   const bool host_is_address = !ec;
@@ -152,9 +158,10 @@ absl::StatusOr<RemoteReply> RemoteServer::Send(bool post, std::string_view targe
   request.set(http::field::accept, "application/json");
   request.set(http::field::authorization, "Bearer " + token_);
   request.keep_alive(false);
-  if (body != nullptr) {
-    request.set(http::field::content_type, "application/json");
-    request.body() = body->dump();
+  if (body) {
+    request.set(http::field::content_type,
+                boost::beast::string_view(content_type.data(), content_type.size()));
+    request.body() = std::move(*body);
   }
   request.prepare_payload();
 

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -52,6 +53,10 @@ class RemoteServer {
   // "/v1/ledger/proof?entry=3".
   absl::StatusOr<RemoteReply> Get(std::string_view target) const;
   absl::StatusOr<RemoteReply> Post(std::string_view target, const nlohmann::json& body) const;
+  // A body that is not JSON, sent as `content_type` (e.g. the JSON lines of
+  // POST /v1/import as application/x-ndjson); the answer is read as Post's.
+  absl::StatusOr<RemoteReply> PostText(std::string_view target, std::string body,
+                                       std::string_view content_type) const;
 
   // `text` percent-encoded for use as one path segment (ids typed by hand
   // may hold '/' or '?').
@@ -63,7 +68,8 @@ class RemoteServer {
  private:
   RemoteServer() = default;
   absl::StatusOr<RemoteReply> Send(bool post, std::string_view target,
-                                   const nlohmann::json* body) const;
+                                   std::optional<std::string> body,
+                                   std::string_view content_type) const;
 
   std::string url_;
   bool tls_ = false;

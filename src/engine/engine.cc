@@ -6,12 +6,14 @@
 #include <algorithm>
 #include <future>
 #include <set>
+#include <sstream>
 
 #include "absl/strings/escaping.h"
 #include "common/ids.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "common/time_format.h"
+#include "vault/import_line.h"
 
 namespace mamori::engine {
 namespace {
@@ -844,6 +846,50 @@ absl::StatusOr<CollectResult> Engine::AddRecordsAs(std::string actor, std::strin
   });
 }
 
+absl::StatusOr<ImportResult> Engine::ImportAs(std::string actor, std::string jsonl_text,
+                                              vault::ImportProgress progress) {
+  return Submit<ImportResult>(JobKind::kWrites, [&]() -> absl::StatusOr<ImportResult> {
+    // What the whole file collects: the union of its (category, service)
+    // pairs and the identifier kinds it gives.
+    std::set<std::pair<std::string, std::string>> pairs;
+    vault::SubjectIdentifiers identifiers;
+    std::string_view rest = jsonl_text;
+    int64_t line_number = 0;
+    while (!rest.empty()) {
+      size_t end = rest.find('\n');
+      std::string_view line = rest.substr(0, end);
+      rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+      ++line_number;
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+      absl::StatusOr<vault::ImportLine> parsed = vault::ParseImportLine(line);
+      if (!parsed.ok()) {
+        return Invalid(
+            fmt::format("line {}: {}", line_number, common::FromAbsl(parsed.status().message())));
+      }
+      for (const vault::NewRecord& r : parsed->records) pairs.emplace(r.category, r.service);
+      const vault::SubjectIdentifiers& given = parsed->identifiers;
+      if (given.phone) identifiers.phone = "";
+      if (given.email) identifiers.email = "";
+      if (given.contract) identifiers.contract = "";
+      if (given.name) identifiers.name = "";
+      if (given.birth_date) identifiers.birth_date = "";
+    }
+    std::vector<vault::NewRecord> records;
+    for (const auto& [category, service] : pairs) {
+      records.push_back(vault::NewRecord{.category = category, .service = service});
+    }
+    ImportResult result;
+    ASSIGN_OR_RETURN(std::tie(result.decision, result.entry),
+                     DecideCollect(actor, "", identifiers, records));
+    if (result.decision.outcome != policy::Outcome::kAllow) return result;
+    current_actor_ = actor;
+    std::istringstream in(jsonl_text);
+    ASSIGN_OR_RETURN(result.summary, dir_.vault().Import(in, progress));
+    return result;
+  });
+}
+
 absl::StatusOr<UseResult> Engine::Decide(const UseRequest& request) {
   return Use(request, /*read=*/false);
 }
@@ -1093,6 +1139,9 @@ absl::StatusOr<std::vector<store::ConsentRow>> Engine::ListConsents(std::string 
   return Submit<std::vector<store::ConsentRow>>(
       JobKind::kRecords, [&]() -> absl::StatusOr<std::vector<store::ConsentRow>> {
         if (subject_id.empty()) return Invalid("subject: required");
+        ASSIGN_OR_RETURN(std::optional<store::SubjectRow> subject,
+                         dir_.store().records().GetSubject(subject_id));
+        if (!subject) return absl::NotFoundError(fmt::format("subject {} not found", subject_id));
         return dir_.store().facts().ListConsents(subject_id);
       });
 }

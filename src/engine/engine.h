@@ -110,6 +110,14 @@ struct CollectResult {
   std::vector<std::string> records;  // when allowed
 };
 
+// A decided import (Engine::ImportAs): one collect decision for the whole
+// file and, when allowed, what was imported.
+struct ImportResult {
+  policy::Decision decision;
+  uint64_t entry = 0;            // the ledger entry recording the decision
+  vault::ImportSummary summary;  // when allowed
+};
+
 struct EngineOptions {
   // Most jobs in one group commit.
   size_t max_batch = 512;
@@ -177,6 +185,11 @@ class Engine {
                                              std::vector<vault::NewRecord> records);
   absl::StatusOr<CollectResult> AddRecordsAs(std::string actor, std::string subject_id,
                                              std::vector<vault::NewRecord> records);
+  // A JSONL import (docs/import-format.md), decided once for the union of
+  // what its lines collect. Every line is parsed first: InvalidArgument
+  // "line N: ..." for the first bad one, and nothing is recorded.
+  absl::StatusOr<ImportResult> ImportAs(std::string actor, std::string jsonl_text,
+                                        vault::ImportProgress progress = nullptr);
 
   // Entries in the ledger after the last commit. Thread-safe.
   uint64_t ledger_size() const { return ledger_size_.load(); }

@@ -781,6 +781,72 @@ TEST_F(EngineTest, ImportWritesAnEntryPerSubjectAndAFailedImportWritesNone) {
   EXPECT_EQ(report.unsigned_entries, 0u);
 }
 
+TEST_F(EngineTest, ImportAsDecidesOnceAndImportsOnlyWhenAllowed) {
+  ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
+  const std::string text =
+      std::string(R"({"contract":"MT-1","records":[{"category":"pd:Name","service":"mobile",)") +
+      R"("value":")" + kName + R"("}]})" + "\n\n" + R"({"phone":")" + kPhone +
+      R"(","records":[{"category":"pd:Name","service":"mobile","value":")" + kNewName +
+      R"("},{"category":"pd:TelephoneNumber","service":"mobile","value":")" + kPhone + R"("}]})" +
+      "\n";
+
+  // Allowed: one collect decision, then an entry per subject.
+  int64_t before = Entries();
+  ImportResult allowed = ValueOf(engine_->ImportAs(kAgent, text));
+  EXPECT_DECISION(allowed.decision, kAllow, "allowed", allowed.decision.rule_id);
+  EXPECT_EQ(allowed.entry, static_cast<uint64_t>(before));
+  EXPECT_EQ(allowed.summary.lines, 3);
+  EXPECT_EQ(allowed.summary.subjects, 2);
+  EXPECT_EQ(allowed.summary.records, 3);
+  ASSERT_EQ(Entries(), before + 3);
+  json e = Entry(allowed.entry);
+  EXPECT_EQ(e["kind"], "decision");
+  EXPECT_EQ(e["action"], "collect");
+  EXPECT_EQ(e["actor"], kAgent);
+  EXPECT_EQ(e["outcome"], "allow");
+  std::vector<std::string> categories = e["categories"].get<std::vector<std::string>>();
+  EXPECT_THAT(std::set<std::string>(categories.begin(), categories.end()),
+              ::testing::ElementsAre("mamori:ContractNumber", "pd:Name", "pd:TelephoneNumber"));
+  for (int64_t seq = before + 1; seq < before + 3; ++seq) {
+    json change = Entry(static_cast<uint64_t>(seq));
+    EXPECT_EQ(change["change"], "subject.add");
+    EXPECT_EQ(change["actor"], kAgent);
+  }
+  EXPECT_EQ(ValueOf(dir_->store().records().CountSubjects()), 2);
+
+  // Denied: a marketing analyst may not collect contract numbers. The
+  // decision is recorded; nothing is imported.
+  before = Entries();
+  const int64_t subjects = ValueOf(dir_->store().records().CountSubjects());
+  ImportResult denied = ValueOf(engine_->ImportAs(kMarketer, text));
+  EXPECT_EQ(denied.decision.outcome, Outcome::kDeny);
+  EXPECT_EQ(denied.entry, static_cast<uint64_t>(before));
+  EXPECT_EQ(denied.summary.subjects, 0);
+  ASSERT_EQ(Entries(), before + 1);
+  EXPECT_EQ(Entry(denied.entry)["action"], "collect");
+  EXPECT_EQ(Entry(denied.entry)["outcome"], "deny");
+  EXPECT_EQ(ValueOf(dir_->store().records().CountSubjects()), subjects);
+
+  // A bad line: InvalidArgument naming the line, and nothing recorded.
+  const std::string state = State();
+  absl::StatusOr<ImportResult> bad = engine_->ImportAs(kAgent, R"({"contract":"MT-2","records":[]})"
+                                                               "\n"
+                                                               R"({"contract":"MT-3","hobby":"x"})"
+                                                               "\n");
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(bad.status().message()), ::testing::StartsWith("line 2: "));
+  EXPECT_EQ(State(), state);
+  // So is a service announcing no purpose for a category.
+  EXPECT_EQ(engine_
+                ->ImportAs(kAgent, R"({"contract":"MT-4","records":[{"category":"pd:EmailAddress",)"
+                                   R"("service":"site-leasing","value":"a@example.jp"}]})")
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(State(), state);
+  ExpectNoPersonalValuesInLedger();
+}
+
 TEST_F(EngineTest, LoadPolicyAddsAVersionAndOneEntry) {
   const int64_t before = Entries();
   vault::PolicyLoadResult r =
@@ -1438,6 +1504,61 @@ TEST_F(EngineTest, RestartKeepsLedgerFactsAndDecisions) {
 }
 
 // --- Consent receipts ---
+
+TEST_F(EngineTest, TokensAuthenticateUntilTheyExpireOrAreRevoked) {
+  ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
+  const int64_t before = Entries();
+  Engine::IssuedToken day = ValueOf(engine_->CreateToken(kAdmin, kAgent, absl::Hours(24)));
+  Engine::IssuedToken forever = ValueOf(engine_->CreateToken(kAdmin, kClerk, std::nullopt));
+  EXPECT_TRUE(day.token.starts_with("mamori_"));
+  EXPECT_TRUE(day.row.id.starts_with("tok_"));
+  EXPECT_EQ(day.row.expires_at, clock_.Now() + absl::Hours(24));
+  EXPECT_EQ(Entries(), before + 2);
+  for (int64_t seq = before; seq < before + 2; ++seq) {
+    // The ledger names the token by id; the secret appears nowhere.
+    EXPECT_EQ(Entry(static_cast<uint64_t>(seq)).dump().find("mamori_"), std::string::npos);
+  }
+  EXPECT_EQ(ValueOf(engine_->Authenticate(day.token)), kAgent);
+  EXPECT_EQ(engine_->TokenId(day.token), day.row.id);
+
+  clock_.Advance(absl::Hours(24) - absl::Seconds(1));
+  EXPECT_EQ(ValueOf(engine_->Authenticate(day.token)), kAgent);
+  clock_.Advance(absl::Seconds(1));
+  EXPECT_EQ(engine_->Authenticate(day.token).status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(ValueOf(engine_->Authenticate(forever.token)), kClerk);
+
+  ValueOf(engine_->RevokeToken(kAdmin, forever.row.id));
+  EXPECT_EQ(engine_->Authenticate(forever.token).status().code(),
+            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(engine_->RevokeToken(kAdmin, forever.row.id).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  // Unknown, malformed, and the secret's own id are not tokens.
+  EXPECT_EQ(
+      engine_->Authenticate("mamori_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").status().code(),
+      absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(engine_->Authenticate("").status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(engine_->Authenticate(day.row.id).status().code(), absl::StatusCode::kUnauthenticated);
+
+  // Bad requests change nothing.
+  const int64_t after = Entries();
+  EXPECT_EQ(engine_->CreateToken(kAdmin, "emp:nobody", std::nullopt).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(engine_->CreateToken(kAdmin, kAgent, absl::ZeroDuration()).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->RevokeToken(kAdmin, "tok_unknown").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(Entries(), after);
+
+  // Expiry and revocation survive a restart.
+  ASSERT_NO_FATAL_FAILURE(Restart());
+  EXPECT_EQ(engine_->Authenticate(day.token).status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(engine_->Authenticate(forever.token).status().code(),
+            absl::StatusCode::kUnauthenticated);
+  Engine::IssuedToken fresh = ValueOf(engine_->CreateToken(kAdmin, kAgent, absl::Hours(1)));
+  ASSERT_NO_FATAL_FAILURE(Restart());
+  EXPECT_EQ(ValueOf(engine_->Authenticate(fresh.token)), kAgent);
+}
 
 TEST_F(EngineTest, ConsentReceiptHasTheKantaraFieldsAndNoEvidenceText) {
   std::string subject = AddCustomer();

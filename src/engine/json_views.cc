@@ -33,4 +33,14 @@ json ConsentJson(const store::ConsentRow& c) {
       {"withdrawal_channel", c.withdrawal_channel}};
 }
 
+json StopOrderJson(const store::StopOrderRow& o) {
+  return {{"stop_order", o.id},
+          {"subject", o.subject_id},
+          {"kind", o.kind},
+          {"purpose", o.purpose ? json(*o.purpose) : json()},
+          {"recipient", o.recipient ? json(*o.recipient) : json()},
+          {"request", o.request_id.empty() ? json() : json(o.request_id)},
+          {"created_at", common::FormatTimestamp(o.created_at)}};
+}
+
 }  // namespace mamori::engine

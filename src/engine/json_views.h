@@ -1,4 +1,4 @@
-// The JSON forms of a decision and a consent, as the CLI prints them and the
+// The JSON forms of a decision, a consent and a stop order, as the CLI prints them and the
 // API returns them (docs/api.md), so both speak the same shapes.
 #pragma once
 
@@ -15,5 +15,8 @@ namespace mamori::engine {
 nlohmann::json DecisionJson(const policy::Decision& decision, uint64_t ledger_entry);
 // The consent's facts; its evidence (sealed) is never included.
 nlohmann::json ConsentJson(const store::ConsentRow& consent);
+// {"stop_order", "subject", "kind", "purpose", "recipient", "request",
+//  "created_at"}
+nlohmann::json StopOrderJson(const store::StopOrderRow& order);
 
 }  // namespace mamori::engine

@@ -344,6 +344,42 @@ Awaitable<Response> Api::Route(Call& call) {
   }
   call.actor = *actor;
 
+  // --- Collection of a JSONL file: its body is not JSON, so before the
+  // body is parsed. The HTTP server allows this route a larger body. ---
+  if (is(http::verb::post, {"v1", "import"})) {
+    call.route = "POST /v1/import";
+    const auto content_type = call.request.find(http::field::content_type);
+    std::string_view media_type;
+    if (content_type != call.request.end()) {
+      media_type = std::string_view(content_type->value().data(), content_type->value().size());
+      media_type = media_type.substr(0, media_type.find(';'));
+      while (!media_type.empty() && media_type.back() == ' ') media_type.remove_suffix(1);
+    }
+    if (!boost::beast::iequals(boost::beast::string_view(media_type.data(), media_type.size()),
+                               "application/x-ndjson")) {
+      co_return ErrorResponse(
+          {http::status::bad_request, "invalid_argument",
+           "the body must be JSON lines sent as Content-Type: application/x-ndjson"});
+    }
+    if (call.request.body().empty()) {
+      co_return ErrorResponse(
+          {http::status::bad_request, "invalid_argument", "the body is empty: send JSON lines"});
+    }
+    std::function<absl::StatusOr<engine::ImportResult>()> job_import =
+        [this, actor = call.actor, text = std::move(call.request.body())]() mutable {
+          return engine_.ImportAs(actor, std::move(text));
+        };
+    auto pending_import = AwaitBlocking<engine::ImportResult>(blocking_, std::move(job_import));
+    absl::StatusOr<engine::ImportResult> r = co_await std::move(pending_import);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    if (r->decision.outcome == policy::Outcome::kDeny) co_return Denied(r->decision, r->entry);
+    co_return JsonResponse(http::status::created,
+                           {{"decision", DecisionJson(r->decision, r->entry)},
+                            {"lines", r->summary.lines},
+                            {"subjects", r->summary.subjects},
+                            {"records", r->summary.records}});
+  }
+
   // --- The body, for methods that take one ---
   json body_json = json::object();
   const bool has_body = method == http::verb::post;
@@ -558,6 +594,28 @@ Awaitable<Response> Api::Route(Call& call) {
     json list = json::array();
     for (const store::ConsentRow& c : *r) list.push_back(ConsentJson(c));
     co_return JsonResponse(http::status::ok, {{"subject", s[2]}, {"consents", list}});
+  }
+
+  // --- Stop orders (APPI Art. 35), as a customer request would order ---
+  if (is(http::verb::post, {"v1", "stop-orders"})) {
+    call.route = "POST /v1/stop-orders";
+    engine::StopOrderSpec spec;
+    spec.subject = body.RequiredString("subject");
+    spec.kind = body.OptionalString("kind").value_or("use");
+    spec.purpose = body.OptionalString("purpose");
+    spec.recipient = body.OptionalString("recipient");
+    spec.request_id = body.OptionalString("request").value_or("");
+    if (auto bad = bad_body()) co_return *bad;
+    auto permission_check = require_permission("requests");
+    if (auto refused = co_await std::move(permission_check)) co_return *refused;
+    std::function<absl::StatusOr<store::StopOrderRow>()> job_stop = [this, actor = call.actor,
+                                                                     spec = std::move(spec)] {
+      return engine_.AddStopOrder(actor, spec);
+    };
+    auto pending_stop = AwaitBlocking<store::StopOrderRow>(blocking_, std::move(job_stop));
+    absl::StatusOr<store::StopOrderRow> r = co_await std::move(pending_stop);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    co_return JsonResponse(http::status::created, engine::StopOrderJson(*r));
   }
 
   // --- The ledger ---

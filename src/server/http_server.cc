@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <pthread.h>
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -151,7 +152,11 @@ Awaitable<void> HttpServer::Serve(Stream& stream) {
   beast::flat_buffer buffer;
   while (!stopping_) {
     http::request_parser<http::string_body> parser;
-    parser.body_limit(options_.body_limit);
+    // The header is read under the larger of the two limits; the one that
+    // applies is known once the target is.
+    parser.body_limit(options_.large_body_target.empty()
+                          ? options_.body_limit
+                          : std::max(options_.body_limit, options_.large_body_limit));
     beast::get_lowest_layer(stream).expires_after(kIdleTimeout);
     boost::system::error_code ec;
     // The header first: a body over the limit is refused from its
@@ -159,6 +164,21 @@ Awaitable<void> HttpServer::Serve(Stream& stream) {
     // is told to go on (rather than waiting out its own timeout).
     co_await http::async_read_header(stream, buffer, parser,
                                      asio::redirect_error(asio::use_awaitable, ec));
+    uint64_t body_limit = options_.body_limit;
+    if (!ec || ec == http::error::body_limit) {
+      std::string_view target(parser.get().target().data(), parser.get().target().size());
+      target = target.substr(0, target.find('?'));
+      if (!options_.large_body_target.empty() && parser.get().method() == http::verb::post &&
+          target == options_.large_body_target) {
+        body_limit = options_.large_body_limit;
+      }
+    }
+    if (!ec) {
+      parser.body_limit(body_limit);  // for a chunked body
+      if (parser.content_length() && *parser.content_length() > body_limit) {
+        ec = http::error::body_limit;
+      }
+    }
     if (!ec && !parser.is_done() &&
         beast::iequals(parser.get()[http::field::expect], "100-continue")) {
       http::response<http::empty_body> go_on{http::status::continue_, parser.get().version()};
@@ -171,7 +191,7 @@ Awaitable<void> HttpServer::Serve(Stream& stream) {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout) co_return;
     if (ec == http::error::body_limit) {
       Response res = ErrorResponse(http::status::payload_too_large, 11, "payload_too_large",
-                                   fmt::format("the body is over {} bytes", options_.body_limit));
+                                   fmt::format("the body is over {} bytes", body_limit));
       res.keep_alive(false);
       co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
       co_return;

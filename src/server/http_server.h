@@ -49,6 +49,10 @@ struct HttpServerOptions {
   uint16_t port = 8080;  // 0: any free port (see port())
   int threads = 0;       // 0: one per core
   uint64_t body_limit = 1 << 20;
+  // A POST to this path (the target before any '?') may send up to
+  // large_body_limit bytes instead: the import of a JSONL file.
+  std::string large_body_target = "/v1/import";
+  uint64_t large_body_limit = 256ull << 20;
   // TLS when both are set (PEM files).
   std::string tls_certificate;
   std::string tls_private_key;

@@ -226,6 +226,46 @@ TEST(HttpServerTest, OversizedBodyIs413WithoutReachingTheHandler) {
   server.Shutdown();
 }
 
+TEST(HttpServerTest, TheLargeBodyTargetTakesTheLargerLimit) {
+  EchoHandler echo;
+  HttpServerOptions options = LoopbackOptions();
+  options.body_limit = 1024;
+  options.large_body_target = "/v1/import";
+  options.large_body_limit = 4096;
+  HttpServer server(options, echo.handler());
+  ASSERT_TRUE(server.Start().ok());
+
+  // Over body_limit, under large_body_limit: accepted on the large target
+  // (a query string does not change the path)...
+  Client large(server.port());
+  EXPECT_EQ(large.Send(http::verb::post, "/v1/import?x=1", std::string(2048, 'x')).result(),
+            http::status::ok);
+  EXPECT_EQ(echo.calls(), 1);
+
+  // ...still 413 elsewhere, and for another method on the large target.
+  for (const std::string method : {"POST /v1/policy", "PUT /v1/import"}) {
+    Client elsewhere(server.port());
+    const std::string header = method + " HTTP/1.1\r\nHost: x\r\nContent-Length: 2048\r\n\r\n";
+    asio::write(elsewhere.socket(), asio::buffer(header));
+    Response res = elsewhere.Receive();
+    EXPECT_EQ(res.result(), http::status::payload_too_large) << method;
+    EXPECT_THAT(nlohmann::json::parse(res.body())["error"]["message"].get<std::string>(),
+                HasSubstr("1024"));
+  }
+  EXPECT_EQ(echo.calls(), 1);
+
+  // Over large_body_limit on the large target: 413 naming that limit.
+  Client too_large(server.port());
+  const std::string header = "POST /v1/import HTTP/1.1\r\nHost: x\r\nContent-Length: 4097\r\n\r\n";
+  asio::write(too_large.socket(), asio::buffer(header));
+  Response res = too_large.Receive();
+  EXPECT_EQ(res.result(), http::status::payload_too_large);
+  nlohmann::json body = nlohmann::json::parse(res.body());
+  EXPECT_THAT(body["error"]["message"].get<std::string>(), HasSubstr("4096"));
+  EXPECT_EQ(echo.calls(), 1);
+  server.Shutdown();
+}
+
 TEST(HttpServerTest, ExpectContinueIsAnswered) {
   EchoHandler echo;
   HttpServer server(LoopbackOptions(), echo.handler());

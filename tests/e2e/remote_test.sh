@@ -78,6 +78,23 @@ expect_err_contains "404 not_found" "the server's error code is shown"
 run record add "${AS_AGENT_REMOTE[@]}" --subject "$SUBJECT" --category pd:Name --service nowhere --value x
 expect_code 2 "a service announcing nothing: exit 2"
 
+# import FILE --server: POST /v1/import, one decided collection.
+printf '%s\n\n%s\n' \
+  '{"phone":"090-5555-0001","contract":"MT-0005-0001","records":[{"category":"pd:Name","service":"mobile","value":"鈴木 一郎"}]}' \
+  '{"email":"hanako.suzuki@example.jp","records":[{"category":"pd:Name","service":"fiber","value":"鈴木 花子"},{"category":"pd:EmailAddress","service":"fiber","value":"hanako.suzuki@example.jp"}]}' \
+  >"$WORK/import.jsonl"
+run import "${AS_AGENT_REMOTE[@]}" "$WORK/import.jsonl"
+expect_code 0 "import --server"
+expect_json '.lines == 3 and .subjects == 2 and .records == 3 and (.seconds | type == "number") and .decision.outcome == "allow"' "prints the counts, as the direct command does"
+run import --data "$DATA" "$WORK/import.jsonl"
+expect_code 2 "a direct import is refused while the server runs"
+printf '%s\n%s\n' '{"phone":"090-5555-0002","records":[]}' '{"phone":"090-5555-0003","hobby":"go"}' >"$WORK/bad.jsonl"
+run import "${AS_AGENT_REMOTE[@]}" "$WORK/bad.jsonl"
+expect_code 2 "import --server of a file with a bad line: exit 2"
+expect_err_contains "line 2:" "the error names the line"
+run find "${AS_AGENT_REMOTE[@]}" --purpose dpv:CustomerCare --phone 090-5555-0002
+expect_json '.subjects == []' "and nothing of the file was imported"
+
 run find "${AS_AGENT_REMOTE[@]}" --purpose dpv:CustomerCare --phone "+81 90 1234 5678"
 expect_code 0 "find --server"
 expect_json ".subjects == [\"$SUBJECT\"] and .decision.outcome == \"allow\" and (.decision.ledger_entry | type == \"number\")" "find prints the decision and subjects"
@@ -158,6 +175,17 @@ run consent withdraw "${AS_ADMIN[@]}" --consent "$CONSENT2"
 expect_code 0 "consent withdraw --consent ID --server"
 run consent withdraw "${AS_ADMIN[@]}" --consent "$CONSENT2"
 expect_code 2 "a consent cannot be withdrawn twice"
+
+# --- stop orders --------------------------------------------------------------------
+run stop-order add "${AS_ADMIN[@]}" --subject "$SUBJECT" --kind provision --request req_remote
+expect_code 0 "stop-order add --server"
+expect_json '.subject == "'"$SUBJECT"'" and .kind == "provision" and .purpose == null and .request == "req_remote" and (.stop_order | startswith("stp_"))' "prints the order"
+run stop-order add "${AS_AGENT_REMOTE[@]}" --subject "$SUBJECT"
+expect_code 2 "stop-order add needs the requests permission: exit 2"
+run stop-order add "${AS_ADMIN[@]}" --subject "$SUBJECT" --kind pause
+expect_code 2 "a stop order of an unknown kind: exit 2"
+run stop-order add --data "$DATA" --subject "$SUBJECT"
+expect_code 2 "a direct stop-order add is refused while the server runs"
 
 # --- actors, training, tokens ---------------------------------------------------
 run actor add "${AS_ADMIN[@]}" --id emp:mori --role marketing-analyst
