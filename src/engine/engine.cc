@@ -512,7 +512,7 @@ absl::StatusOr<Engine::PreparedUse> Engine::PrepareUse(const UseRequest& request
 
 absl::StatusOr<UseResult> Engine::DecideUse(const UseRequest& request, bool read,
                                             PreparedUse* prepared) {
-  RETURN_IF_ERROR(ValidateUse(request));
+  // Validated by Use / UseAsync before the records were fetched.
   // Keys fetched before a destruction may no longer exist: fetch again here.
   if (prepared != nullptr && prepared->key_epoch != readers_->key_epoch()) prepared = nullptr;
   // The records the use covers, and the purposes announced for every one

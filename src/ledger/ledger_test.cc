@@ -774,11 +774,10 @@ TEST_F(LedgerTest, StagedEntriesReachTheStoreAtFlushAppendOrSignHead) {
   EXPECT_EQ(ledger_->Stage(TestEntry(14)), 6u);
   ASSERT_TRUE(ledger_->SignHead().ok());
   ASSERT_TRUE(tx->Commit().ok());
-  absl::StatusOr<VerifyReport> report = VerifyLedger(store_->ledger(), key_.public_key());
-  ASSERT_TRUE(report.ok()) << report.status();
-  EXPECT_TRUE(report->ok) << report->problem;
-  EXPECT_EQ(report->entries, 7u);
-  EXPECT_EQ(report->unsigned_entries, 0u);
+  VerifyReport report = Verify();
+  EXPECT_TRUE(report.ok) << report.problem;
+  EXPECT_EQ(report.entries, 7u);
+  EXPECT_EQ(report.unsigned_entries, 0u);
 }
 
 TEST_F(LedgerTest, RollingBackDropsStagedEntries) {
@@ -797,10 +796,9 @@ TEST_F(LedgerTest, RollingBackDropsStagedEntries) {
   EXPECT_EQ(ledger_->Stage(TestEntry(22)), 3u);
   ASSERT_TRUE(ledger_->SignHead().ok());
   ASSERT_TRUE(tx->Commit().ok());
-  absl::StatusOr<VerifyReport> report = VerifyLedger(store_->ledger(), key_.public_key());
-  ASSERT_TRUE(report.ok()) << report.status();
-  EXPECT_TRUE(report->ok) << report->problem;
-  EXPECT_EQ(report->entries, 4u);
+  VerifyReport report = Verify();
+  EXPECT_TRUE(report.ok) << report.problem;
+  EXPECT_EQ(report.entries, 4u);
 }
 
 // ---------------------------------------------------------------------------

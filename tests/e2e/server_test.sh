@@ -336,6 +336,9 @@ expect 403 denied "POST /v1/subjects/{id}/records of a category outside the role
 
 # POST /v1/import: JSON lines (docs/import-format.md), decided as one collection.
 ledger_entries() { curl -s "$URL/healthz" | jq .ledger_entries; }
+expect_ledger_entries() { # COUNT MESSAGE
+  if [ "$(ledger_entries)" = "$1" ]; then pass "$2"; else fail "$2"; fi
+}
 IMPORT_OK=$(printf '%s\n\n%s\n' \
   '{"phone":"090-1618-0339","contract":"MT-0009-0001","records":[{"category":"pd:Name","service":"mobile","value":"伊藤 一郎"}]}' \
   '{"email":"jiro.sato@example.jp","records":[{"category":"pd:Name","service":"fiber","value":"佐藤 次郎"},{"category":"pd:EmailAddress","service":"fiber","value":"jiro.sato@example.jp","collected_at":"2026-01-05"}]}')
@@ -352,11 +355,7 @@ IMPORT_BAD=$(printf '%s\n%s\n' \
 call POST /v1/import "$IMPORT_BAD" "$AGENT" application/x-ndjson
 expect 400 invalid_argument "POST /v1/import with a bad line is 400"
 expect_json '.error.message | startswith("line 2:")' "naming the line"
-if [ "$(ledger_entries)" = "$BEFORE" ]; then
-  pass "a bad line imports nothing (the ledger did not grow)"
-else
-  fail "a bad line imports nothing (the ledger did not grow)"
-fi
+expect_ledger_entries "$BEFORE" "a bad line imports nothing (the ledger did not grow)"
 call POST /v1/find '{"purpose":"dpv:CustomerCare","phone":"090-1618-0340"}' "$AGENT"
 expect_json '.subjects == []' "not even the good line before it"
 call POST /v1/import "$IMPORT_OK" "$AGENT"
@@ -368,11 +367,7 @@ BEFORE=$(ledger_entries)
 call POST /v1/import '{"contract":"MT-0009-0002","records":[{"category":"pd:Name","service":"mobile","value":"伊藤 四郎"}]}' "$ANALYST" application/x-ndjson
 expect 403 denied "POST /v1/import of a category outside the role (contract numbers) is denied"
 expect_json '.decision.outcome == "deny" and (.decision.ledger_entry | type == "number")' "the denial carries the recorded decision"
-if [ "$(ledger_entries)" = "$((BEFORE + 1))" ]; then
-  pass "a denied import records its decision and imports nothing"
-else
-  fail "a denied import records its decision and imports nothing"
-fi
+expect_ledger_entries "$((BEFORE + 1))" "a denied import records its decision and imports nothing"
 
 # Not found.
 call POST /v1/decide "{\"subject\":\"$NO_SUBJECT\",\"purpose\":\"dpv:CustomerCare\",\"categories\":[\"pd:Name\"]}" "$AGENT"
