@@ -18,6 +18,7 @@
 #include <optional>
 #include <sstream>
 
+#include "cli/notice_command.h"
 #include "cli/remote.h"
 #include "common/clock.h"
 #include "common/random.h"
@@ -107,22 +108,34 @@ absl::StatusOr<absl::Time> TimeArgument(std::string_view flag, const std::string
   return *t;
 }
 
-// Shows import progress on a terminal: a bar with percentage and lines.
+// Shows progress on a terminal (imports, sweeps): a bar with a percentage
+// and a count.
 class ProgressBar {
  public:
-  ProgressBar(std::ostream& err, int64_t total_bytes)
-      : err_(err), total_(total_bytes), enabled_(::isatty(STDERR_FILENO) == 1 && total_bytes > 0) {}
-  void Update(int64_t bytes, int64_t lines) {
+  // Shows "<verb> [###   ]  42%  <count> <unit>".
+  ProgressBar(std::ostream& err, int64_t total, std::string verb = "importing",
+              std::string unit = "lines")
+      : err_(err),
+        total_(total),
+        enabled_(::isatty(STDERR_FILENO) == 1 && total > 0),
+        verb_(std::move(verb)),
+        unit_(std::move(unit)) {}
+  // For totals learnt once the work has begun.
+  void SetTotal(int64_t total) {
+    if (total > 0) total_ = total;
+  }
+  // `done` of the total so far, shown as `count` units.
+  void Update(int64_t done, int64_t count) {
     if (!enabled_) return;
     constexpr int kWidth = 30;
-    double fraction = std::min(1.0, static_cast<double>(bytes) / static_cast<double>(total_));
+    double fraction = std::min(1.0, static_cast<double>(done) / static_cast<double>(total_));
     // Redraw only when the percentage moves: a terminal is slow to write.
     int percent = static_cast<int>(fraction * 100);
     if (percent == last_percent_) return;
     last_percent_ = percent;
     int filled = static_cast<int>(fraction * kWidth);
-    err_ << fmt::format("\rimporting [{}{}] {:3.0f}%  {} lines", std::string(filled, '#'),
-                        std::string(kWidth - filled, ' '), fraction * 100, lines)
+    err_ << fmt::format("\r{} [{}{}] {:3.0f}%  {} {}", verb_, std::string(filled, '#'),
+                        std::string(kWidth - filled, ' '), fraction * 100, count, unit_)
          << std::flush;
     shown_ = true;
   }
@@ -134,6 +147,7 @@ class ProgressBar {
   std::ostream& err_;
   int64_t total_;
   bool enabled_;
+  std::string verb_, unit_;
   bool shown_ = false;
   int last_percent_ = -1;
 };
@@ -177,6 +191,8 @@ class CommandLine {
     app.set_help_all_flag("--help-all", "Show help for every command");
     AddInit(app);
     AddPolicy(app);
+    AddNoticeCommands(app, out_,
+                      [this](CLI::App* cmd, auto body) { Action(cmd, std::move(body)); });
     AddSubject(app);
     AddRecord(app);
     AddImport(app);
@@ -186,6 +202,9 @@ class CommandLine {
     AddTraining(app);
     AddConsent(app);
     AddStopOrder(app);
+    AddHold(app);
+    AddContract(app);
+    AddRetention(app);
     AddLedger(app);
     AddToken(app);
     AddServe(app);
@@ -1073,6 +1092,159 @@ class CommandLine {
     });
   }
 
+  // --- Retention (docs/retention.md) ---
+
+  // A date (YYYY-MM-DD: a day in the operator's time zone) or an RFC 3339
+  // time.
+  struct DayOrTime {
+    std::optional<absl::CivilDay> day;
+    absl::Time time;
+  };
+  static absl::StatusOr<DayOrTime> DayOrTimeArgument(std::string_view flag,
+                                                     const std::string& text) {
+    if (absl::StatusOr<absl::CivilDay> day = common::ParseDate(text); day.ok()) {
+      return DayOrTime{*day, absl::InfinitePast()};
+    }
+    ASSIGN_OR_RETURN(absl::Time t, TimeArgument(flag, text));
+    return DayOrTime{std::nullopt, t};
+  }
+
+  void AddHold(CLI::App& app) {
+    auto* hold = app.add_subcommand("hold", "Legal holds: keep data past its retention period");
+    hold->require_subcommand(1);
+    auto* add = hold->add_subcommand("add", "Place a legal hold on a subject's data");
+    AddLocation(add);
+    add->add_option("--subject", subject_, "Subject id")->required();
+    add->add_option("--category", optional_category_, "Only this category (default: all)");
+    add->add_option("--basis", basis_, "The law or proceeding that requires keeping the data")
+        ->required();
+    add->add_option("--until", until_,
+                    "Kept through this date (YYYY-MM-DD, operator's time zone) or time")
+        ->required();
+    AddServerOptions(add);
+    Action(add, [this]() -> absl::StatusOr<json> {
+      ASSIGN_OR_RETURN(DayOrTime until, DayOrTimeArgument("--until", until_));
+      if (UsesServer()) {
+        json body = {{"subject", subject_}, {"basis", basis_}, {"until", until_}};
+        if (optional_category_) body["category"] = *optional_category_;
+        return OnServer(Post("/v1/holds", std::move(body)));
+      }
+      return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
+        ASSIGN_OR_RETURN(store::LegalHoldRow row,
+                         eng.AddHold(AdminActor(), {subject_, optional_category_, basis_,
+                                                    until.time, until.day}));
+        return engine::HoldJson(row);
+      });
+    });
+
+    auto* list = hold->add_subcommand("list", "List legal holds, released ones included");
+    AddLocation(list);
+    list->add_option("--subject", subject_, "Only this subject's holds");
+    AddServerOptions(list);
+    Action(list, [this]() -> absl::StatusOr<json> {
+      if (UsesServer()) {
+        return OnServer(Get(subject_.empty() ? std::string("/v1/holds")
+                                             : fmt::format("/v1/holds?subject={}",
+                                                           RemoteServer::Segment(subject_))));
+      }
+      return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
+        ASSIGN_OR_RETURN(std::vector<store::LegalHoldRow> rows, eng.ListHolds(subject_));
+        json holds = json::array();
+        for (const store::LegalHoldRow& row : rows) holds.push_back(engine::HoldJson(row));
+        return json{{"holds", std::move(holds)}};
+      });
+    });
+
+    auto* release = hold->add_subcommand("release", "Release a legal hold");
+    AddLocation(release);
+    release->add_option("--id", hold_id_, "Hold id (hld_...)")->required();
+    AddServerOptions(release);
+    Action(release, [this]() -> absl::StatusOr<json> {
+      if (UsesServer()) {
+        return OnServer(Post(fmt::format("/v1/holds/{}/release", RemoteServer::Segment(hold_id_)),
+                             json::object()));
+      }
+      return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
+        ASSIGN_OR_RETURN(store::LegalHoldRow row, eng.ReleaseHold(AdminActor(), hold_id_));
+        return engine::HoldJson(row);
+      });
+    });
+  }
+
+  void AddContract(CLI::App& app) {
+    auto* contract = app.add_subcommand("contract", "Contract events that anchor retention");
+    contract->require_subcommand(1);
+    auto* end = contract->add_subcommand(
+        "end", "Record that a subject's contract ended (retention counted from the end starts)");
+    AddLocation(end);
+    end->add_option("--subject", subject_, "Subject id")->required();
+    end->add_option("--service", service_, "Only this service (default: every service)");
+    end->add_option("--at", ended_at_,
+                    "When it ended: YYYY-MM-DD (operator's time zone) or an RFC 3339 time")
+        ->required();
+    AddServerOptions(end);
+    Action(end, [this]() -> absl::StatusOr<json> {
+      ASSIGN_OR_RETURN(DayOrTime at, DayOrTimeArgument("--at", ended_at_));
+      if (UsesServer()) {
+        json body = {{"ended_at", ended_at_}};
+        if (!service_.empty()) body["service"] = service_;
+        return OnServer(Post(
+            fmt::format("/v1/subjects/{}/contract-end", RemoteServer::Segment(subject_)), body));
+      }
+      return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
+        store::ContractEndRow row;
+        if (at.day) {
+          ASSIGN_OR_RETURN(row, eng.RecordContractEndOn(AdminActor(), subject_, service_, *at.day));
+        } else {
+          ASSIGN_OR_RETURN(row, eng.RecordContractEnd(AdminActor(), subject_, service_, at.time));
+        }
+        return engine::ContractEndJson(row);
+      });
+    });
+  }
+
+  void AddRetention(CLI::App& app) {
+    auto* retention = app.add_subcommand("retention", "Retention periods and erasure");
+    retention->require_subcommand(1);
+    auto* sweep = retention->add_subcommand(
+        "sweep", "Erase (crypto-shred) what no live purpose keeps; prints a JSON summary");
+    AddLocation(sweep);
+    sweep->add_flag("--dry-run", dry_run_, "Count what would be erased; change nothing");
+    auto* as_of = sweep->add_option(
+        "--as-of", as_of_, "With --dry-run: as on this date (YYYY-MM-DD, operator's zone) or time");
+    as_of->needs("--dry-run");
+    AddServerOptions(sweep);
+    Action(sweep, [this]() -> absl::StatusOr<json> {
+      if (UsesServer()) {
+        json body = {{"dry_run", dry_run_}};
+        if (!as_of_.empty()) body["as_of"] = as_of_;
+        return OnServer(Post("/v1/retention/sweep", std::move(body)));
+      }
+      return WithEngine([&](DataDirectory& dir, engine::Engine& eng) -> absl::StatusOr<json> {
+        engine::SweepOptions options;
+        options.dry_run = dry_run_;
+        if (!as_of_.empty()) {
+          ASSIGN_OR_RETURN(DayOrTime at, DayOrTimeArgument("--as-of", as_of_));
+          absl::TimeZone zone;
+          if (at.day &&
+              !absl::LoadTimeZone(common::ToAbsl(dir.policy().operator_info.time_zone), &zone)) {
+            zone = absl::UTCTimeZone();
+          }
+          options.as_of = at.day ? absl::FromCivil(*at.day, zone) : at.time;
+        }
+        ProgressBar bar(err_, /*total=*/1, "sweeping", "records");
+        options.progress = [&bar](int64_t scanned, int64_t total) {
+          bar.SetTotal(total);
+          bar.Update(scanned, scanned);
+        };
+        ASSIGN_OR_RETURN(engine::SweepSummary summary,
+                         eng.SweepRetention(AdminActor(), std::move(options)));
+        bar.Finish();
+        return engine::SweepSummaryJson(summary);
+      });
+    });
+  }
+
   // The outcome of ledger verify (ledger::VerifyReportToJson) on stderr;
   // a failure is exit 4.
   void ReportVerification(const json& report) {
@@ -1386,6 +1558,9 @@ class CommandLine {
   std::vector<std::string> categories_, roles_;
   std::optional<std::string> recipient_, evidence_, optional_purpose_;
   std::string channel_, given_at_, consent_id_, stop_kind_, request_id_;
+  std::optional<std::string> optional_category_;
+  std::string basis_, until_, hold_id_, ended_at_, as_of_;
+  bool dry_run_ = false;
   bool explicit_location_ = false, cross_border_informed_ = false;
   // Ledger.
   std::string public_key_path_, proof_path_;

@@ -31,6 +31,8 @@ std::string_view IdPrefix(IdKind kind) {
       return "tok_";
     case IdKind::kStopOrder:
       return "stp_";
+    case IdKind::kDeidentified:
+      return "dei_";
   }
   return "";
 }

@@ -14,15 +14,16 @@
 namespace mamori::common {
 
 enum class IdKind {
-  kSubject,    // sub_
-  kRecord,     // rec_
-  kRequest,    // req_
-  kConsent,    // con_
-  kComplaint,  // cmp_
-  kIncident,   // inc_
-  kHold,       // hld_
-  kToken,      // tok_
-  kStopOrder,  // stp_
+  kSubject,       // sub_
+  kRecord,        // rec_
+  kRequest,       // req_
+  kConsent,       // con_
+  kComplaint,     // cmp_
+  kIncident,      // inc_
+  kHold,          // hld_
+  kToken,         // tok_
+  kStopOrder,     // stp_
+  kDeidentified,  // dei_
 };
 
 std::string_view IdPrefix(IdKind kind);

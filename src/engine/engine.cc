@@ -13,10 +13,15 @@
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "common/time_format.h"
+#include "engine/engine_internal.h"
+#include "engine/engine_submit.h"
 #include "vault/import_line.h"
 
 namespace mamori::engine {
 namespace {
+
+using internal::ChangeEntry;
+using internal::Invalid;
 
 using nlohmann::json;
 
@@ -26,10 +31,6 @@ json RecordsJson(std::span<const store::RecordRow> records) {
     list.push_back({{"id", r.id}, {"category", r.category}, {"service", r.service}});
   }
   return list;
-}
-
-json ChangeEntry(std::string_view change, std::string_view actor) {
-  return {{"kind", "change"}, {"change", change}, {"actor", actor}};
 }
 
 json DecisionJson(const policy::Decision& d) {
@@ -52,8 +53,6 @@ json DecisionEntry(std::string_view action, std::string_view actor, std::string_
   entry["ground"] = policy::GroundName(ground);
   return entry;
 }
-
-absl::Status Invalid(std::string message) { return absl::InvalidArgumentError(message); }
 
 // True when the subject gave consent, in force at `at`, for a purpose of the
 // operator's own that covers `category`.
@@ -193,51 +192,6 @@ absl::Status Engine::AppendGenesis() {
   return absl::OkStatus();
 }
 
-template <typename T>
-void Engine::SubmitAsync(JobKind kind, std::function<absl::StatusOr<T>()> fn,
-                         std::function<void(absl::StatusOr<T>)> done) {
-  struct State {
-    std::function<absl::StatusOr<T>()> fn;
-    std::function<void(absl::StatusOr<T>)> done;
-    std::optional<absl::StatusOr<T>> result;
-  };
-  auto state = std::make_shared<State>(State{std::move(fn), std::move(done), std::nullopt});
-  Job job;
-  job.kind = kind;
-  job.run = [state]() -> absl::Status {
-    state->result = state->fn();
-    return state->result->status();
-  };
-  job.finish = [state](const absl::Status& commit) {
-    if (!commit.ok()) {
-      state->done(commit);
-    } else if (!state->result) {
-      state->done(absl::InternalError("the job did not run"));
-    } else {
-      state->done(*std::move(state->result));
-    }
-  };
-  {
-    std::unique_lock<std::mutex> lock(mutex_);
-    if (!stopping_) {
-      queue_.push_back(std::move(job));
-      lock.unlock();
-      wake_.notify_one();
-      return;
-    }
-  }
-  state->done(absl::FailedPreconditionError("the engine has stopped"));
-}
-
-template <typename T>
-absl::StatusOr<T> Engine::Submit(JobKind kind, std::function<absl::StatusOr<T>()> fn) {
-  std::promise<absl::StatusOr<T>> promise;
-  std::future<absl::StatusOr<T>> future = promise.get_future();
-  SubmitAsync<T>(kind, std::move(fn),
-                 [&promise](absl::StatusOr<T> r) { promise.set_value(std::move(r)); });
-  return future.get();
-}
-
 void Engine::WriterLoop() {
   pthread_setname_np(pthread_self(), "mamori-writer");  // for top -H and perf
   std::vector<Job> batch;
@@ -363,7 +317,15 @@ void Engine::RunBatch(std::vector<Job>& batch, bool sign_head) {
   // without their keys.
   if (committed.ok() && keys_tx != nullptr) committed = keys_tx->Commit();
   if (committed.ok()) committed = (*records_tx)->Commit();
+  if (committed.ok() && checkpoint_keys_) {
+    // Destroyed keys are committed: overwrite them in the main file too.
+    // A failure (a reader holding an old snapshot) leaves them to SQLite's
+    // next automatic checkpoint; the keys are already gone from the store.
+    checkpoint_keys_ = false;
+    (void)store.keys().Checkpoint();
+  }
   if (!committed.ok()) {
+    checkpoint_keys_ = false;
     records_tx->reset();
     keys_tx.reset();
     changed_subjects_.clear();

@@ -118,6 +118,41 @@ struct ImportResult {
   vault::ImportSummary summary;  // when allowed
 };
 
+// A legal hold to place: keeps the subject's records (of `category`, or
+// all) past their retention deadline until `until`.
+struct HoldSpec {
+  std::string subject;
+  std::optional<std::string> category;
+  std::string basis;  // the law or proceeding; required
+  absl::Time until;
+  // When set, instead of `until`: kept through the end of this day in the
+  // operator's time zone.
+  std::optional<absl::CivilDay> until_day = std::nullopt;
+};
+
+// A retention sweep (docs/retention.md). A dry run changes nothing and may
+// look ahead (`as_of` in the future); a real sweep runs at the clock's now.
+struct SweepOptions {
+  bool dry_run = false;
+  std::optional<absl::Time> as_of;  // dry runs only
+  // Told (records scanned, records in the store) as the scan advances.
+  std::function<void(int64_t scanned, int64_t total)> progress;
+  // Most due records erased per writer job: foreground work runs between
+  // jobs, so a sweep never holds the writer for long.
+  size_t records_per_job = 2048;
+};
+
+struct SweepSummary {
+  absl::Time as_of;
+  bool dry_run = false;
+  int64_t scanned = 0;          // records looked at
+  int64_t erased = 0;           // records deleted (erasure mode `delete`)
+  int64_t deidentified = 0;     // records replaced by a de-identified remainder
+  int64_t held = 0;             // due records a legal hold keeps
+  int64_t keys_destroyed = 0;   // data keys crypto-shredded
+  int64_t subjects_erased = 0;  // subjects left with no record: keys and indexes gone
+};
+
 struct EngineOptions {
   // Most jobs in one group commit.
   size_t max_batch = 512;
@@ -216,6 +251,27 @@ class Engine {
   absl::StatusOr<vault::PolicyLoadResult> LoadPolicy(std::string by, std::string toml_text,
                                                      std::string source_name);
 
+  // --- Retention (docs/retention.md) ---
+  // InvalidArgument for a missing basis, an unknown category or an `until`
+  // not in the future; NotFound for an unknown subject.
+  absl::StatusOr<store::LegalHoldRow> AddHold(std::string by, HoldSpec spec);
+  // NotFound for an unknown id; FailedPrecondition when already released.
+  absl::StatusOr<store::LegalHoldRow> ReleaseHold(std::string by, std::string hold_id);
+  // An empty `subject_id` lists every hold.
+  absl::StatusOr<std::vector<store::LegalHoldRow>> ListHolds(std::string subject_id);
+  // The subject's contract for `service` ("" = every service) ended at
+  // `ended_at` (not in the future): retention counted from the contract's
+  // end starts. A later call corrects it.
+  absl::StatusOr<store::ContractEndRow> RecordContractEnd(std::string by, std::string subject_id,
+                                                          std::string service, absl::Time ended_at);
+  // Ended on `day`: the start of that day in the operator's time zone.
+  absl::StatusOr<store::ContractEndRow> RecordContractEndOn(std::string by, std::string subject_id,
+                                                            std::string service,
+                                                            absl::CivilDay day);
+  // Erases (crypto-shreds) what no live purpose keeps, in writer jobs of a
+  // bounded size; every erasure is in the ledger, one entry per data key.
+  absl::StatusOr<SweepSummary> SweepRetention(std::string by, SweepOptions options = {});
+
   // --- Reads of facts (not personal values), and the ledger. ---
   absl::StatusOr<std::vector<store::ConsentRow>> ListConsents(std::string subject_id);
   absl::StatusOr<std::optional<store::ConsentRow>> GetConsent(std::string consent_id);
@@ -313,6 +369,25 @@ class Engine {
   policy::Decision DecideFor(const policy::Policy& policy, std::string_view actor_id,
                              const policy::SubjectFacts& subject, policy::UseRequest& use) const;
   absl::Status AppendGenesis();
+  // Retention sweep steps (engine/retention_sweep.cc).
+  struct SweepFacts;
+  struct SweepPlan;
+  // Folds the ledger's allowed reads since the last sweep into last uses.
+  absl::Status UpdateLastUses();
+  absl::StatusOr<SweepFacts> LoadSweepFacts(bool count_records);
+  // On the caller's thread, with a reader of its own.
+  absl::StatusOr<SweepPlan> PlanSweep(const SweepFacts& facts, absl::Time as_of,
+                                      const SweepOptions& options);
+  absl::StatusOr<store::ContractEndRow> PutContractEnd(const std::string& by,
+                                                       const std::string& subject_id,
+                                                       const std::string& service,
+                                                       absl::Time ended_at);
+  // The operator's time zone (writer thread: the policy may be reloaded).
+  absl::TimeZone OperatorZone() const;
+  // On the writer: erases the planned keys [first, end); returns the counts.
+  absl::StatusOr<SweepSummary> EraseKeys(const std::string& by, SweepPlan& plan, size_t first,
+                                         size_t end);
+
   // Seals `text` under the subject's key for `kind`; base64 of the result.
   absl::StatusOr<std::string> SealForSubject(std::string_view subject_id, std::string_view kind,
                                              std::string_view id, std::string_view text);
@@ -329,6 +404,9 @@ class Engine {
   // Subjects whose records the current batch changed: forgotten by the
   // record cache once the batch commits (writer thread only).
   std::vector<std::string> changed_subjects_;
+  // Set by a job that destroyed keys: the key store is checkpointed after
+  // the batch commits, so destroyed key bytes leave the disk (writer only).
+  bool checkpoint_keys_ = false;
   std::string public_key_;
   // Who the vault's current change is made by (writer thread only).
   std::string current_actor_;

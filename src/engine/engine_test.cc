@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -1639,6 +1640,345 @@ TEST_F(EngineTest, ConsentReceiptHasTheKantaraFieldsAndNoEvidenceText) {
   EXPECT_EQ(receipt["sensitive"], true);
   EXPECT_EQ(receipt["spiCat"],
             json::array({{{"category", "pd:Disability"}, {"legal_class", "special_care"}}}));
+}
+
+// --- Retention (docs/retention.md) ---
+
+constexpr char kCallRecord[] = "2026-04-01T08:15:00+09:00 to +81312345678 duration 184s";
+constexpr char kCalledNumber[] = "+81312345678";
+
+// Local midnight in Tokyo, the example operator's zone.
+absl::Time TokyoMidnight(int y, int m, int d) {
+  absl::TimeZone tokyo;
+  EXPECT_TRUE(absl::LoadTimeZone("Asia/Tokyo", &tokyo));
+  return absl::FromCivil(absl::CivilDay(y, m, d), tokyo);
+}
+
+class RetentionEngineTest : public EngineTest {
+ protected:
+  // A customer with a name, a device id and one call record, all collected
+  // at T0 through the mobile service.
+  std::string AddCaller() {
+    vault::SubjectIdentifiers ids;
+    ids.phone = kPhone;
+    return ValueOf(engine_->AddSubject(
+        kAdmin, ids,
+        {{.category = "pd:Name", .service = "mobile", .value = kName},
+         {.category = "mamori:DeviceIMEI", .service = "mobile", .value = "490154203237518"},
+         {.category = "pd:CallLog", .service = "mobile", .value = kCallRecord}}));
+  }
+
+  SweepSummary Sweep(SweepOptions options = {}) {
+    return ValueOf(engine_->SweepRetention("system:retention", std::move(options)));
+  }
+  SweepSummary DryRun(absl::Time as_of) {
+    SweepOptions options;
+    options.dry_run = true;
+    options.as_of = as_of;
+    return Sweep(std::move(options));
+  }
+
+  std::vector<store::RecordRow> RecordsOf(const std::string& subject) {
+    return ValueOf(dir_->store().records().ListRecords(subject));
+  }
+  const store::RecordRow* RecordOf(const std::vector<store::RecordRow>& rows,
+                                   std::string_view category) {
+    for (const store::RecordRow& row : rows) {
+      if (row.category == category) return &row;
+    }
+    return nullptr;
+  }
+  // The retention.erase entries, in order.
+  std::vector<json> ErasureEntries() {
+    std::vector<json> out;
+    for (const std::string& bytes : EntryBytes()) {
+      json e = json::parse(bytes);
+      if (e.value("change", "") == "retention.erase") out.push_back(e);
+    }
+    return out;
+  }
+};
+
+TEST_F(RetentionEngineTest, CallRecordsAreDeidentifiedAndTheirKeyShreddedAfterSixMonths) {
+  const std::string subject = AddCaller();
+  const std::vector<store::RecordRow> before = RecordsOf(subject);
+  const store::RecordRow* call = RecordOf(before, "pd:CallLog");
+  ASSERT_NE(call, nullptr);
+  EXPECT_EQ(call->key_bucket, "2026-04");
+  const store::DataKeyId call_key{subject, "pd:CallLog", "2026-04"};
+  ASSERT_TRUE(ValueOf(dir_->store().keys().GetDataKey(call_key)).has_value());
+
+  // Collected 1 April (Tokyo): the longest purpose keeps it 6 months, to the
+  // end of 1 October.
+  SweepSummary early = DryRun(TokyoMidnight(2026, 10, 1));
+  EXPECT_EQ(early.deidentified, 0);
+  EXPECT_EQ(early.erased, 0);
+  const int64_t entries = Entries();
+  SweepSummary ahead = DryRun(TokyoMidnight(2026, 10, 2));
+  EXPECT_TRUE(ahead.dry_run);
+  EXPECT_EQ(ahead.scanned, 3);
+  EXPECT_EQ(ahead.deidentified, 1);
+  EXPECT_EQ(ahead.erased, 0);     // name and device wait for the contract's end
+  EXPECT_EQ(Entries(), entries);  // a dry run records nothing
+  EXPECT_EQ(RecordsOf(subject).size(), 3u);
+
+  // A real sweep never runs ahead of the clock.
+  SweepOptions ahead_of_clock;
+  ahead_of_clock.as_of = TokyoMidnight(2026, 10, 2);
+  EXPECT_EQ(engine_->SweepRetention("system:retention", ahead_of_clock).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Sweep().deidentified, 0);
+
+  clock_.Set(TokyoMidnight(2026, 10, 2));
+  SweepSummary swept = Sweep();
+  EXPECT_FALSE(swept.dry_run);
+  EXPECT_EQ(swept.deidentified, 1);
+  EXPECT_EQ(swept.erased, 0);
+  EXPECT_EQ(swept.keys_destroyed, 1);
+  EXPECT_EQ(swept.subjects_erased, 0);
+  std::vector<store::RecordRow> after = RecordsOf(subject);
+  EXPECT_EQ(after.size(), 2u);
+  EXPECT_EQ(RecordOf(after, "pd:CallLog"), nullptr);
+  EXPECT_FALSE(ValueOf(dir_->store().keys().GetDataKey(call_key)).has_value());
+  EXPECT_EQ(ValueOf(dir_->store().retention().CountDeidentified()), 1);
+
+  // The ledger: one entry for the destroyed key and one for the sweep, ids
+  // and counts only.
+  std::vector<json> erasures = ErasureEntries();
+  ASSERT_EQ(erasures.size(), 1u);
+  EXPECT_EQ(erasures[0]["subject"], subject);
+  EXPECT_EQ(erasures[0]["category"], "pd:CallLog");
+  EXPECT_EQ(erasures[0]["bucket"], "2026-04");
+  EXPECT_EQ(erasures[0]["mode"], "deidentify");
+  EXPECT_EQ(erasures[0]["records"], 1);
+  EXPECT_EQ(erasures[0]["key_destroyed"], true);
+  EXPECT_EQ(LastEntry()["change"], "retention.sweep");
+  EXPECT_EQ(LastEntry()["deidentified"], 1);
+  ExpectNoPersonalValuesInLedger();
+  for (const std::string& e : EntryBytes()) EXPECT_EQ(e.find(kCalledNumber), std::string::npos);
+
+  // A second sweep finds nothing more.
+  EXPECT_EQ(Sweep().deidentified, 0);
+  EXPECT_TRUE(Verify().ok);
+}
+
+TEST_F(RetentionEngineTest, TheDeidentifiedRemainderKeepsNoPartyNumberOrTime) {
+  const std::string subject = AddCaller();
+  clock_.Set(TokyoMidnight(2026, 10, 2));
+  ASSERT_EQ(Sweep().deidentified, 1);
+  std::vector<store::DeidentifiedRow> rows =
+      ValueOf(dir_->store().retention().ListDeidentified(10));
+  ASSERT_EQ(rows.size(), 1u);
+  const store::DeidentifiedRow& row = rows[0];
+  EXPECT_TRUE(common::IsValidId(row.id, common::IdKind::kDeidentified));
+  EXPECT_EQ(row.category, "pd:CallLog");
+  EXPECT_EQ(row.service, "mobile");
+  EXPECT_EQ(row.month, "2026-04");
+  // Sealed under the operator's key (the subject's keys are gone), bound to
+  // its id.
+  EXPECT_EQ(row.sealed_remainder.find("duration"), std::string::npos);
+  const std::string opened = ValueOf(dir_->vault().OpenDeidentified(row.id, row.sealed_remainder));
+  EXPECT_EQ(json::parse(opened), json::parse(R"({"category": "pd:CallLog", "service": "mobile",
+                                                  "month": "2026-04", "duration_seconds": 184})"));
+  EXPECT_FALSE(dir_->vault().OpenDeidentified("dei_other", row.sealed_remainder).ok());
+  EXPECT_EQ(opened.find(kCalledNumber), std::string::npos);
+  EXPECT_EQ(opened.find(subject), std::string::npos);
+}
+
+TEST_F(RetentionEngineTest, ACopyOfTheRecordsTakenBeforeTheSweepCannotBeDecryptedAfterIt) {
+  const std::string subject = AddCaller();
+  const store::RecordRow call = *RecordOf(RecordsOf(subject), "pd:CallLog");
+  const store::DataKeyId call_key{subject, "pd:CallLog", call.key_bucket};
+  const std::string wrapped = *ValueOf(dir_->store().keys().GetDataKey(call_key));
+  // Before: the sealed value opens.
+  EXPECT_EQ(ValueOf(dir_->vault().OpenValue(call_key, call.id, call.sealed_value)), kCallRecord);
+
+  clock_.Set(TokyoMidnight(2026, 10, 2));
+  ASSERT_EQ(Sweep().keys_destroyed, 1);
+  // The copy's ciphertext no longer opens: its key is gone from the key
+  // store, and from the key store's files (secure_delete, checkpointed).
+  EXPECT_FALSE(dir_->vault().OpenValue(call_key, call.id, call.sealed_value).ok());
+  EXPECT_FALSE(ValueOf(dir_->store().keys().GetDataKey(call_key)).has_value());
+  for (const char* file : {"keys.db", "keys.db-wal"}) {
+    const std::string path = data_dir_ + "/" + file;
+    if (!std::filesystem::exists(path)) continue;
+    EXPECT_EQ(common::testing::ReadFileBytes(path).find(wrapped), std::string::npos) << file;
+  }
+}
+
+TEST_F(RetentionEngineTest, ContractEndStartsTheClockForContractBoundPurposes) {
+  const std::string subject = AddCaller();
+  clock_.Set(TokyoMidnight(2026, 10, 2));
+  ASSERT_EQ(Sweep().deidentified, 1);
+  // Without a contract end the device id is kept, however late.
+  EXPECT_EQ(DryRun(TokyoMidnight(2040, 1, 1)).erased, 0);
+
+  EXPECT_EQ(engine_->RecordContractEnd(kAdmin, subject, "nope", clock_.Now()).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->RecordContractEnd(kAdmin, subject, "mobile", clock_.Now() + absl::Hours(1))
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      engine_->RecordContractEnd(kAdmin, "sub_unknown", "mobile", clock_.Now()).status().code(),
+      absl::StatusCode::kNotFound);
+  store::ContractEndRow end =
+      ValueOf(engine_->RecordContractEnd(kAdmin, subject, "mobile", TokyoMidnight(2026, 10, 1)));
+  EXPECT_EQ(end.service, "mobile");
+  EXPECT_EQ(LastEntry()["change"], "contract.end");
+
+  // Device id: service provision keeps it one year after the end (through
+  // 30 Sep 2027... the end was at the start of 1 Oct, so through 1 Oct).
+  EXPECT_EQ(DryRun(TokyoMidnight(2027, 10, 1)).erased, 0);
+  SweepSummary year_later = DryRun(TokyoMidnight(2027, 10, 2));
+  EXPECT_EQ(year_later.erased, 1);  // the device id; the name is kept for billing (7 years)
+  clock_.Set(TokyoMidnight(2027, 10, 2));
+  SweepSummary swept = Sweep();
+  EXPECT_EQ(swept.erased, 1);
+  EXPECT_EQ(swept.keys_destroyed, 1);
+  std::vector<store::RecordRow> left = RecordsOf(subject);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].category, "pd:Name");
+
+  // Seven years on, the name goes too, and with it the whole subject: no
+  // index finds them and no key of theirs is left.
+  clock_.Set(TokyoMidnight(2033, 10, 2));
+  SweepSummary last = Sweep();
+  EXPECT_EQ(last.erased, 1);
+  EXPECT_EQ(last.subjects_erased, 1);
+  EXPECT_TRUE(RecordsOf(subject).empty());
+  EXPECT_THAT(ValueOf(dir_->vault().FindSubjects(IdentifierKind::kPhone, kPhone)), IsEmpty());
+  EXPECT_FALSE(ValueOf(dir_->store().keys().GetSubjectKey(subject)).has_value());
+  EXPECT_EQ(LastEntry()["change"], "retention.sweep");
+  ExpectNoPersonalValuesInLedger();
+  EXPECT_TRUE(Verify().ok);
+}
+
+TEST_F(RetentionEngineTest, LegalHoldKeepsDueRecordsUntilReleased) {
+  const std::string subject = AddCaller();
+  // Refusals change nothing.
+  const std::string state = State();
+  EXPECT_EQ(engine_->AddHold(kAdmin, {subject, std::nullopt, "  ", clock_.Now() + absl::Hours(1)})
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      engine_->AddHold(kAdmin, {subject, std::nullopt, "Case 1", clock_.Now()}).status().code(),
+      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->AddHold(kAdmin, {subject, "pd:Nope", "Case 1", clock_.Now() + absl::Hours(1)})
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      engine_
+          ->AddHold(kAdmin, {"sub_unknown", std::nullopt, "Case 1", clock_.Now() + absl::Hours(1)})
+          .status()
+          .code(),
+      absl::StatusCode::kNotFound);
+  EXPECT_EQ(State(), state);
+  EXPECT_THAT(ValueOf(engine_->ListHolds(subject)), IsEmpty());
+
+  store::LegalHoldRow hold = ValueOf(engine_->AddHold(
+      kAdmin, {subject, "pd:CallLog", "東京地裁 令和8年(ワ)第1234号", TokyoMidnight(2027, 1, 1)}));
+  EXPECT_TRUE(common::IsValidId(hold.id, common::IdKind::kHold));
+  json added = LastEntry();
+  EXPECT_EQ(added["change"], "hold.add");
+  EXPECT_EQ(added["hold"], hold.id);
+  EXPECT_FALSE(added.contains("basis"));
+  EXPECT_EQ(added["basis_sha256"], ledger::Sha256Hex("東京地裁 令和8年(ワ)第1234号"));
+  ASSERT_EQ(ValueOf(engine_->ListHolds(subject)).size(), 1u);
+  EXPECT_EQ(ValueOf(engine_->ListHolds("")).size(), 1u);
+  EXPECT_EQ(engine_->ListHolds("sub_unknown").status().code(), absl::StatusCode::kNotFound);
+
+  clock_.Set(TokyoMidnight(2026, 10, 2));
+  SweepSummary held = Sweep();
+  EXPECT_EQ(held.held, 1);
+  EXPECT_EQ(held.deidentified, 0);
+  EXPECT_NE(RecordOf(RecordsOf(subject), "pd:CallLog"), nullptr);
+
+  // Released: the next sweep erases it.
+  store::LegalHoldRow released = ValueOf(engine_->ReleaseHold(kAdmin, hold.id));
+  EXPECT_TRUE(released.released_at.has_value());
+  EXPECT_EQ(LastEntry()["change"], "hold.release");
+  EXPECT_EQ(engine_->ReleaseHold(kAdmin, hold.id).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(engine_->ReleaseHold(kAdmin, "hld_unknown").status().code(),
+            absl::StatusCode::kNotFound);
+  SweepSummary swept = Sweep();
+  EXPECT_EQ(swept.held, 0);
+  EXPECT_EQ(swept.deidentified, 1);
+}
+
+TEST_F(RetentionEngineTest, AHoldEndsOnItsDate) {
+  const std::string subject = AddCaller();
+  ValueOf(
+      engine_->AddHold(kAdmin, {subject, std::nullopt, "Tax audit", TokyoMidnight(2026, 12, 1)}));
+  EXPECT_EQ(DryRun(TokyoMidnight(2026, 11, 30)).held, 1);
+  SweepSummary after = DryRun(TokyoMidnight(2026, 12, 1));
+  EXPECT_EQ(after.held, 0);
+  EXPECT_EQ(after.deidentified, 1);
+}
+
+TEST_F(RetentionEngineTest, AllowedReadsBecomeLastUsesAndDeniedOnesDoNot) {
+  ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
+  const std::string subject = AddCustomer();
+  ValueOf(engine_->Read(Use(kAgent, "dpv:CustomerCare", subject, {"pd:Name"})));
+  clock_.Advance(absl::Hours(1));
+  const absl::Time second_read = clock_.Now();
+  ValueOf(engine_->Read(Use(kAgent, "dpv:CustomerCare", subject, {"pd:Name"})));
+  // Denied: the agent's role does not cover marketing.
+  ValueOf(engine_->Read(Use(kAgent, "dpv:Marketing", subject, {"pd:EmailAddress"})));
+  Sweep();
+  std::vector<store::LastUseRow> uses = ValueOf(dir_->store().retention().ListLastUses());
+  ASSERT_EQ(uses.size(), 1u);
+  EXPECT_EQ(uses[0].subject_id, subject);
+  EXPECT_EQ(uses[0].purpose, "dpv:CustomerCare");
+  EXPECT_EQ(absl::ToUnixSeconds(uses[0].used_at), absl::ToUnixSeconds(second_read));
+  // Read once: the cursor moved past them.
+  Sweep();
+  EXPECT_EQ(ValueOf(dir_->store().retention().ListLastUses()).size(), 1u);
+}
+
+TEST_F(RetentionEngineTest, ReadsAfterTheSweepFindNothingOfTheErasedRecords) {
+  ASSERT_NO_FATAL_FAILURE(
+      AddStaff(kAnalyst, {"fraud-analyst"}, {"privacy-annual", "secrecy-annual"}));
+  const std::string subject = AddCaller();
+  UseResult before = ValueOf(
+      engine_->Read(Use(kAnalyst, "dpv:FraudPreventionAndDetection", subject, {"pd:CallLog"})));
+  ASSERT_EQ(before.decision.outcome, Outcome::kAllow) << before.decision.reason_code;
+  ASSERT_EQ(before.values["pd:CallLog"].size(), 1u);
+  clock_.Set(TokyoMidnight(2026, 10, 2));
+  // Training stays valid for the read after the sweep.
+  ASSERT_TRUE(
+      engine_->RecordTraining(kAdmin, kAnalyst, "privacy-annual", clock_.Now() - absl::Hours(1))
+          .ok());
+  ASSERT_TRUE(
+      engine_->RecordTraining(kAdmin, kAnalyst, "secrecy-annual", clock_.Now() - absl::Hours(1))
+          .ok());
+  ASSERT_EQ(Sweep().deidentified, 1);
+  UseResult after = ValueOf(
+      engine_->Read(Use(kAnalyst, "dpv:FraudPreventionAndDetection", subject, {"pd:CallLog"})));
+  EXPECT_TRUE(after.values["pd:CallLog"].empty());
+}
+
+TEST_F(RetentionEngineTest, SmallJobsEraseEverythingAcrossManyCommits) {
+  std::vector<std::string> subjects;
+  for (int i = 0; i < 25; ++i) subjects.push_back(AddCaller());
+  clock_.Set(TokyoMidnight(2026, 10, 2));
+  SweepOptions options;
+  options.records_per_job = 3;
+  int64_t progress_calls = 0;
+  options.progress = [&](int64_t scanned, int64_t total) {
+    ++progress_calls;
+    EXPECT_LE(scanned, total);
+  };
+  SweepSummary swept = Sweep(std::move(options));
+  EXPECT_EQ(swept.scanned, 75);
+  EXPECT_EQ(swept.deidentified, 25);
+  EXPECT_EQ(swept.keys_destroyed, 25);
+  EXPECT_GE(progress_calls, 1);
+  EXPECT_EQ(ErasureEntries().size(), 25u);
+  EXPECT_TRUE(Verify().ok);
 }
 
 }  // namespace

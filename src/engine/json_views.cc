@@ -43,4 +43,33 @@ json StopOrderJson(const store::StopOrderRow& o) {
           {"created_at", common::FormatTimestamp(o.created_at)}};
 }
 
+json HoldJson(const store::LegalHoldRow& h) {
+  return {{"hold", h.id},
+          {"subject", h.subject_id},
+          {"category", h.category ? json(*h.category) : json()},
+          {"basis", h.basis},
+          {"until", common::FormatTimestamp(h.until)},
+          {"created_at", common::FormatTimestamp(h.created_at)},
+          {"created_by", h.created_by},
+          {"released_at", h.released_at ? json(common::FormatTimestamp(*h.released_at)) : json()}};
+}
+
+json ContractEndJson(const store::ContractEndRow& e) {
+  return {{"subject", e.subject_id},
+          {"service", e.service.empty() ? json() : json(e.service)},
+          {"ended_at", common::FormatTimestamp(e.ended_at)},
+          {"recorded_at", common::FormatTimestamp(e.recorded_at)}};
+}
+
+json SweepSummaryJson(const SweepSummary& s) {
+  return {{"erased", s.erased},
+          {"deidentified", s.deidentified},
+          {"held", s.held},
+          {"dry_run", s.dry_run},
+          {"as_of", common::FormatTimestamp(s.as_of)},
+          {"scanned", s.scanned},
+          {"keys_destroyed", s.keys_destroyed},
+          {"subjects_erased", s.subjects_erased}};
+}
+
 }  // namespace mamori::engine

@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/strings.h"
+#include "policy/internal/decision_rules.h"
 #include "policy/internal/policy_index.h"
 
 namespace mamori::policy {
@@ -50,7 +51,7 @@ constexpr std::array<ReasonInfo, 18> kReasons = {{
     {"allowed", "", Outcome::kAllow},
 }};
 
-constexpr std::array<RuleInfo, 14> kRules = {{
+constexpr std::array<RuleInfo, 21> kRules = {{
     {kRulePurposeSpecified, "APPI Art. 17(1)", "", "",
      "purposes and their categories are specified as concretely as possible"},
     {kRuleWithinPurpose, "APPI Art. 18(1)", "", "",
@@ -68,14 +69,32 @@ constexpr std::array<RuleInfo, 14> kRules = {{
      "security measures: least-privilege access by role"},
     {kRuleTraining, "APPI Art. 24", "", "",
      "supervision of employees: no access without current training"},
+    {"appi.25", "APPI Art. 25", "", "",
+     "supervision of trustees: no provision to a trustee whose audit is overdue "
+     "(DecideProvision)"},
     {"appi.27.1", "APPI Art. 27(1)", "guideline.15.1", "Guideline Art. 15(1)",
-     "third-party provision needs prior consent unless an Art. 27(1) ground applies "
-     "(decided by the provision service)"},
+     "third-party provision needs prior consent unless an Art. 27(1) ground applies, recorded "
+     "with a written reason (DecideProvision)"},
+    {"appi.27.2", "APPI Art. 27(2)", "", "",
+     "opt-out provision only after a filing with the regulator; never special-care data nor "
+     "data itself received by opt-out (DecideProvision)"},
     {"appi.27.5", "APPI Art. 27(5)", "guideline.15.4", "Guideline Art. 15(4)",
      "not a third party: trustee within the entrusted purpose, successor, announced joint use "
-     "(decided by the provision service)"},
+     "(DecideProvision)"},
+    {"appi.27.6", "APPI Art. 27(6)", "", "",
+     "joint use: the responsible party or the purposes change only after prior notice; the "
+     "items and the joint users are not widened for data already held (CheckJointUseChange)"},
+    {"appi.28", "APPI Art. 28", "", "",
+     "provision abroad needs consent given after the person was told the country, its system "
+     "and the recipient's measures, unless the recipient keeps equivalent measures "
+     "(DecideProvision)"},
+    {"appi.29", "APPI Art. 29", "", "",
+     "the provider's record of consent-based and opt-out provision, kept 3 years (1 year from "
+     "the last provision where a contract stands in for it)"},
     {kRuleStopUse, "APPI Art. 35(1)", "", "",
      "a cessation-of-use order stops the use of the person's data"},
+    {"appi.35.3", "APPI Art. 35(3)", "", "",
+     "a cessation-of-provision order stops provision of the person's data (DecideProvision)"},
     {kRuleSecrecy, "TBA Art. 4", "", "",
      "communication secrecy: only with consent, a legitimate business act, a warrant or "
      "imminent danger; APPI grounds alone do not lift it"},
@@ -83,6 +102,9 @@ constexpr std::array<RuleInfo, 14> kRules = {{
      "location: only with explicit, specific consent, a warrant or imminent danger"},
     {kRuleMyNumber, "My Number Act Art. 9", "", "",
      "My Number is used only for statutory purposes, whatever the consent or ground"},
+    {"mna.19", "My Number Act Art. 19", "", "",
+     "My Number is provided only as the Act allows: to a trustee entrusted with a statutory "
+     "purpose (DecideProvision)"},
 }};
 
 bool Contains(const std::vector<std::string>& v, std::string_view s) {
@@ -239,6 +261,19 @@ std::optional<Decision> CheckActor(const PolicyLookups& lookups, const ActorFact
 }
 
 }  // namespace
+
+namespace internal {
+
+std::optional<Decision> CheckActorRules(const Policy& policy, const ActorFacts& actor,
+                                        const Purpose& purpose,
+                                        std::span<const Category* const> categories,
+                                        const UseRequest& request) {
+  const PolicyLookups lookups(policy);
+  const Categories resolved(categories.begin(), categories.end());
+  return CheckActor(lookups, actor, purpose, resolved, request);
+}
+
+}  // namespace internal
 
 std::string_view GroundName(Ground g) {
   switch (g) {

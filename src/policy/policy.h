@@ -23,6 +23,8 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/time/civil_time.h"
+
 namespace mamori::policy {
 
 // The legal class of a data category (LEGAL.md). Decides which rules apply.
@@ -102,6 +104,14 @@ struct Purpose {
   bool legitimate_business_act = false;  // may use communication-secrecy data
   bool statutory_my_number = false;      // a use the My Number Act allows
   std::string retention;                 // retention rule id
+  // The operator declares that this version's purpose (its text, its
+  // categories, or the purpose itself where a service newly announces it)
+  // stays reasonably related to the former one (Art. 17(2)); once announced
+  // (Art. 21(3)), records collected before may be used for it. Without the
+  // declaration they keep their former purposes and the new use needs
+  // consent. It speaks of the change this version makes: review it in the
+  // next one.
+  bool change_reasonably_related = false;
 };
 
 struct RetentionRule {
@@ -137,6 +147,11 @@ struct Trustee {
   std::vector<std::string> categories;
   int audit_interval_days = 365;
   bool equivalent_measures = false;  // Art. 28: foreign recipient keeps equivalent measures
+  // The entrustment contract's first and last day, in the operator's time
+  // zone. Data goes to the trustee only while the contract is in force; the
+  // first audit is due one audit interval after the start.
+  std::optional<absl::CivilDay> contract_start;
+  std::optional<absl::CivilDay> contract_end;  // nullopt: open-ended
 };
 
 struct Recipient {
@@ -146,6 +161,12 @@ struct Recipient {
   std::vector<std::string> purposes;
   std::vector<std::string> categories;
   bool equivalent_measures = false;
+  // Reference of the opt-out filing with the regulator (Art. 27(2)); only a
+  // recipient with one may receive data by opt-out.
+  std::optional<std::string> opt_out_filing;
+  // A contract with the recipient stands in for the Art. 29 record, which
+  // is then kept 1 year from the last provision instead of 3 years.
+  bool contract_stands_in_for_record = false;
 };
 
 struct ResponsibleParty {
@@ -160,6 +181,19 @@ struct JointUse {
   std::vector<std::string> users;  // group company ids
   std::vector<std::string> purposes;
   ResponsibleParty responsible;
+  // When the latest prior notice of a change of the responsible party or the
+  // purposes was given (Art. 27(6)); see CheckJointUseChange.
+  std::optional<absl::CivilDay> notice_date;
+};
+
+// What public notices state that the elements above do not (Art. 32(1)):
+// the fee for a request and the security measures taken. Each text comes in
+// Japanese and English; empty when the policy file does not give it.
+struct NoticeTexts {
+  std::string request_fee_ja;
+  std::string request_fee_en;
+  std::vector<std::string> security_measures_ja;
+  std::vector<std::string> security_measures_en;
 };
 
 namespace internal {
@@ -200,6 +234,7 @@ struct Policy {
   std::vector<Trustee> trustees;
   std::vector<Recipient> recipients;
   std::vector<JointUse> joint_uses;
+  NoticeTexts notice;
 
   // Look-ups by id; nullptr when absent. With several elements of one id
   // (only a hand-built policy can have them), the first. Hash look-ups when

@@ -1,6 +1,8 @@
 #include "policy/policy_diff.h"
 
+#include <algorithm>
 #include <map>
+#include <set>
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
@@ -42,6 +44,49 @@ json DiffList(const json& before, const json& after) {
   return {{"added", added}, {"removed", removed}, {"changed", changed}};
 }
 
+// Some element of `after` is not in `before`.
+bool Widens(const std::vector<std::string>& before, const std::vector<std::string>& after) {
+  return std::any_of(after.begin(), after.end(), [&](const std::string& s) {
+    return std::find(before.begin(), before.end(), s) == before.end();
+  });
+}
+
+bool SameParty(const ResponsibleParty& a, const ResponsibleParty& b) {
+  return a.name == b.name && a.address == b.address && a.representative == b.representative;
+}
+
+// Problems of one kept joint-use declaration (CheckJointUseChange).
+void CheckKeptJointUse(const JointUse& old, const JointUse& next,
+                       std::vector<std::string>& problems) {
+  const std::string label = absl::StrCat("joint use \"", next.id, "\": ");
+  if (Widens(old.items, next.items)) {
+    problems.push_back(
+        absl::StrCat(label, "items cannot be widened for data already held (APPI Art. 27(6))"));
+  }
+  if (Widens(old.users, next.users)) {
+    problems.push_back(
+        absl::StrCat(label, "users cannot be widened for data already held (APPI Art. 27(6))"));
+  }
+  std::vector<std::string> changed;
+  if (!SameParty(old.responsible, next.responsible)) changed.push_back("responsible party");
+  const std::set<std::string> old_purposes(old.purposes.begin(), old.purposes.end());
+  const std::set<std::string> next_purposes(next.purposes.begin(), next.purposes.end());
+  if (old_purposes != next_purposes) changed.push_back("purposes");
+  if (changed.empty()) return;
+  const std::string what = absl::StrCat(absl::StrJoin(changed, " and "), " changed");
+  if (!next.notice_date) {
+    problems.push_back(absl::StrCat(label, what,
+                                    "; needs notice_date, the date of the prior notice of the "
+                                    "change (APPI Art. 27(6))"));
+  } else if (old.notice_date && *next.notice_date <= *old.notice_date) {
+    problems.push_back(absl::StrCat(label, what,
+                                    "; needs notice_date later than the previous version's ",
+                                    absl::FormatCivilTime(*old.notice_date),
+                                    ", the date of the prior notice of this change "
+                                    "(APPI Art. 27(6))"));
+  }
+}
+
 }  // namespace
 
 nlohmann::json DiffPolicies(const Policy& before, const Policy& after) {
@@ -55,6 +100,18 @@ nlohmann::json DiffPolicies(const Policy& before, const Policy& after) {
     if (!kind_diff.is_null()) diff[key] = std::move(kind_diff);
   }
   return diff;
+}
+
+absl::Status CheckJointUseChange(const Policy& old, const Policy& next) {
+  std::map<std::string_view, const JointUse*> old_by_id;
+  for (const JointUse& j : old.joint_uses) old_by_id.emplace(j.id, &j);
+  std::vector<std::string> problems;
+  for (const JointUse& j : next.joint_uses) {
+    auto it = old_by_id.find(j.id);
+    if (it != old_by_id.end()) CheckKeptJointUse(*it->second, j, problems);
+  }
+  if (problems.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrJoin(problems, "\n"));
 }
 
 std::string DiffSummary(const nlohmann::json& diff) {

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "absl/status/status.h"
 #include "policy/policy.h"
 
 namespace mamori::policy {
@@ -29,5 +30,18 @@ nlohmann::json DiffPolicies(const Policy& before, const Policy& after);
 // or "no changes". A kind shows "+added -removed" when something was added
 // or removed and "~changed" when something changed.
 std::string DiffSummary(const nlohmann::json& diff);
+
+// Whether `next` may replace `old` as far as joint use goes (APPI Art. 27(6);
+// LEGAL.md "Joint use"). For each declaration kept (same id):
+//   - its items and its users are not widened, since they cannot change for
+//     data already held (narrowing is allowed);
+//   - a change of its responsible party or its purposes (as a set) comes with
+//     a `notice_date`, later than the old version's, recording the prior
+//     notice of the change.
+// Adding or removing a declaration is allowed. OK, or InvalidArgument with one
+// line per problem, in the new policy's order, e.g.
+//   joint use "group-fraud-prevention": items cannot be widened for data
+//   already held (APPI Art. 27(6))
+absl::Status CheckJointUseChange(const Policy& old, const Policy& next);
 
 }  // namespace mamori::policy

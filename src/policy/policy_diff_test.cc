@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "policy/policy_test_util.h"
 
 namespace mamori::policy {
@@ -82,6 +84,119 @@ TEST_F(PolicyDiffTest, ReorderingIsNotAChange) {
   Policy after = before_;
   std::swap(after.categories[0], after.categories[1]);
   EXPECT_EQ(DiffSummary(DiffPolicies(before_, after)), "no changes");
+}
+
+// --- Joint-use changes (Art. 27(6)) ------------------------------------------
+
+class JointUseChangeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    before_ = testing::LoadExample();
+    ASSERT_FALSE(before_.joint_uses.empty());
+    before_.joint_uses[0].notice_date = absl::CivilDay(2025, 3, 1);
+  }
+  JointUse& Declaration(Policy& p) { return p.joint_uses[0]; }
+  Policy before_;
+};
+
+TEST_F(JointUseChangeTest, SamePolicyIsAccepted) {
+  EXPECT_TRUE(CheckJointUseChange(before_, before_).ok());
+}
+
+TEST_F(JointUseChangeTest, WideningItemsIsRefused) {
+  Policy after = before_;
+  Declaration(after).items.push_back("pd:EmailAddress");
+  absl::Status s = CheckJointUseChange(before_, after);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(),
+            "joint use \"group-fraud-prevention\": items cannot be widened for data already held "
+            "(APPI Art. 27(6))");
+}
+
+TEST_F(JointUseChangeTest, WideningUsersIsRefused) {
+  Policy narrow = before_;
+  Declaration(narrow).users.pop_back();
+  absl::Status s = CheckJointUseChange(narrow, before_);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(),
+            "joint use \"group-fraud-prevention\": users cannot be widened for data already held "
+            "(APPI Art. 27(6))");
+}
+
+TEST_F(JointUseChangeTest, NarrowingItemsAndUsersIsAccepted) {
+  Policy after = before_;
+  Declaration(after).items.pop_back();
+  Declaration(after).users.pop_back();
+  EXPECT_TRUE(CheckJointUseChange(before_, after).ok());
+}
+
+TEST_F(JointUseChangeTest, ReorderingIsNoChange) {
+  Policy two_purposes = before_;
+  Declaration(two_purposes).purposes.push_back("dpv:CustomerCare");
+  Policy reordered = two_purposes;
+  std::reverse(Declaration(reordered).items.begin(), Declaration(reordered).items.end());
+  std::reverse(Declaration(reordered).users.begin(), Declaration(reordered).users.end());
+  std::reverse(Declaration(reordered).purposes.begin(), Declaration(reordered).purposes.end());
+  EXPECT_TRUE(CheckJointUseChange(two_purposes, reordered).ok());
+}
+
+TEST_F(JointUseChangeTest, ResponsiblePartyChangeNeedsANoticeDate) {
+  Policy after = before_;
+  Declaration(after).responsible.representative = "代表取締役社長 山本 三郎";
+  Declaration(after).notice_date.reset();
+  absl::Status s = CheckJointUseChange(before_, after);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(),
+            "joint use \"group-fraud-prevention\": responsible party changed; needs notice_date, "
+            "the date of the prior notice of the change (APPI Art. 27(6))");
+  Declaration(after).notice_date = absl::CivilDay(2025, 5, 1);
+  EXPECT_TRUE(CheckJointUseChange(before_, after).ok());
+}
+
+TEST_F(JointUseChangeTest, PurposeChangeNeedsANewNoticeDate) {
+  Policy after = before_;
+  Declaration(after).purposes.push_back("dpv:CustomerCare");
+  absl::Status s = CheckJointUseChange(before_, after);  // notice_date unchanged
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(),
+            "joint use \"group-fraud-prevention\": purposes changed; needs notice_date later than "
+            "the previous version's 2025-03-01, the date of the prior notice of this change "
+            "(APPI Art. 27(6))");
+  Declaration(after).notice_date = absl::CivilDay(2025, 2, 1);  // earlier: not a new notice
+  EXPECT_EQ(CheckJointUseChange(before_, after).code(), absl::StatusCode::kInvalidArgument);
+  Declaration(after).notice_date = absl::CivilDay(2025, 4, 1);
+  EXPECT_TRUE(CheckJointUseChange(before_, after).ok());
+
+  // A first notice_date on a declaration that had none.
+  Policy undated = before_;
+  Declaration(undated).notice_date.reset();
+  EXPECT_TRUE(CheckJointUseChange(undated, after).ok());
+}
+
+TEST_F(JointUseChangeTest, EveryProblemIsReported) {
+  Policy after = before_;
+  Declaration(after).items.push_back("pd:EmailAddress");
+  Declaration(after).purposes.clear();
+  Declaration(after).purposes.push_back("dpv:CustomerCare");
+  Declaration(after).responsible.name = "株式会社みらいホールディングス";
+  Declaration(after).notice_date.reset();
+  absl::Status s = CheckJointUseChange(before_, after);
+  EXPECT_EQ(s.message(),
+            "joint use \"group-fraud-prevention\": items cannot be widened for data already held "
+            "(APPI Art. 27(6))\n"
+            "joint use \"group-fraud-prevention\": responsible party and purposes changed; needs "
+            "notice_date, the date of the prior notice of the change (APPI Art. 27(6))");
+}
+
+TEST_F(JointUseChangeTest, AddingAndRemovingDeclarationsIsAccepted) {
+  Policy removed = before_;
+  removed.joint_uses.clear();
+  EXPECT_TRUE(CheckJointUseChange(before_, removed).ok());
+  Policy added = before_;
+  added.joint_uses.push_back(before_.joint_uses[0]);
+  added.joint_uses.back().id = "group-care";
+  added.joint_uses.back().items.push_back("pd:EmailAddress");
+  EXPECT_TRUE(CheckJointUseChange(before_, added).ok());
 }
 
 TEST(DiffSummaryTest, ExampleFromTheSpecification) {

@@ -24,6 +24,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "common/strings.h"
+#include "common/time_format.h"
 
 namespace mamori::policy {
 namespace {
@@ -200,6 +201,30 @@ class TableReader {
     return static_cast<int>(v);
   }
 
+  // An optional calendar date: a TOML local date (2025-04-01) or a string
+  // "2025-04-01".
+  std::optional<absl::CivilDay> Date(std::string_view key) {
+    const toml::node* node = Get(key, false);
+    if (node == nullptr) return std::nullopt;
+    if (const auto* date = node->as_date()) {
+      const toml::date& d = date->get();
+      return absl::CivilDay(d.year, d.month, d.day);
+    }
+    const auto* text = node->as_string();
+    if (text == nullptr) {
+      WrongType(key, *node, "a date such as 2025-04-01");
+      return std::nullopt;
+    }
+    absl::StatusOr<absl::CivilDay> day = common::ParseDate(text->get());
+    if (!day.ok()) {
+      problems_.Add(PosOf(*node),
+                    absl::StrCat("key \"", ToAbsl(key), "\" in ", label_,
+                                 " must be a date such as 2025-04-01, not \"", text->get(), "\""));
+      return std::nullopt;
+    }
+    return *day;
+  }
+
   // An array of strings. Elements of another type are reported and skipped.
   std::optional<std::vector<std::string>> StringList(std::string_view key, bool required) {
     const toml::node* node = Get(key, required);
@@ -334,8 +359,8 @@ constexpr EnumName<RetentionAnchor> kRetentionAnchors[] = {
     {"last_use", RetentionAnchor::kLastUse},
 };
 
-constexpr std::string_view kPermissions[] = {"requests", "complaints", "incidents",
-                                             "audit",    "actors",     "policy"};
+constexpr std::string_view kPermissions[] = {"requests", "complaints", "incidents", "audit",
+                                             "actors",   "policy",     "retention"};
 
 // "a, b, c" from the names of an enum or a list of words.
 template <typename Range>
@@ -436,7 +461,7 @@ class PolicyCompiler {
     TableReader reader(
         problems_, root, "the policy file",
         {"policy", "operator", "group_companies", "services", "categories", "purposes", "retention",
-         "roles", "courses", "trustees", "recipients", "joint_uses"},
+         "roles", "courses", "trustees", "recipients", "joint_uses", "notice"},
         root_source);
     reader.CheckUnknownKeys();
     if (const toml::table* t = reader.Table("policy", true)) ReadPolicyHeader(*t);
@@ -451,6 +476,7 @@ class PolicyCompiler {
     for (const toml::table* t : reader.Tables("trustees")) ReadTrustee(*t);
     for (const toml::table* t : reader.Tables("recipients")) ReadRecipient(*t);
     for (const toml::table* t : reader.Tables("joint_uses")) ReadJointUse(*t);
+    if (const toml::table* t = reader.Table("notice", false)) ReadNotice(*t);
   }
 
   void ReadPolicyHeader(const toml::table& table) {
@@ -565,11 +591,11 @@ class PolicyCompiler {
 
   void ReadPurpose(const toml::table& table) {
     auto [purpose, source] = NewElement(policy_.purposes, purpose_sources_);
-    TableReader reader(
-        problems_, table, "",
-        {"id", "name_ja", "name_en", "announcement_ja", "announcement_en", "categories",
-         "requires_consent", "legitimate_business_act", "statutory_my_number", "retention"},
-        source);
+    TableReader reader(problems_, table, "",
+                       {"id", "name_ja", "name_en", "announcement_ja", "announcement_en",
+                        "categories", "requires_consent", "legitimate_business_act",
+                        "statutory_my_number", "retention", "change_reasonably_related"},
+                       source);
     purpose.id = ReadId(reader, "purpose", policy_.purposes.size(), "dpv");
     reader.CheckUnknownKeys();
     if (auto v = reader.String("name_ja", true)) purpose.name_ja = *v;
@@ -586,6 +612,9 @@ class PolicyCompiler {
     if (auto v = reader.Bool("requires_consent")) purpose.requires_consent = *v;
     if (auto v = reader.Bool("legitimate_business_act")) purpose.legitimate_business_act = *v;
     if (auto v = reader.Bool("statutory_my_number")) purpose.statutory_my_number = *v;
+    if (auto v = reader.Bool("change_reasonably_related")) {
+      purpose.change_reasonably_related = *v;
+    }
     if (auto v = reader.String("retention", true)) purpose.retention = *v;
   }
 
@@ -679,10 +708,11 @@ class PolicyCompiler {
 
   void ReadTrustee(const toml::table& table) {
     auto [trustee, source] = NewElement(policy_.trustees, trustee_sources_);
-    TableReader reader(problems_, table, "",
-                       {"id", "name", "contract", "country", "purposes", "categories",
-                        "audit_interval_days", "equivalent_measures"},
-                       source);
+    TableReader reader(
+        problems_, table, "",
+        {"id", "name", "contract", "country", "purposes", "categories", "audit_interval_days",
+         "equivalent_measures", "contract_start", "contract_end"},
+        source);
     trustee.id = ReadId(reader, "trustee", policy_.trustees.size());
     reader.CheckUnknownKeys();
     if (auto v = reader.String("name", true)) trustee.name = *v;
@@ -694,12 +724,15 @@ class PolicyCompiler {
       trustee.audit_interval_days = *v;
     }
     if (auto v = reader.Bool("equivalent_measures")) trustee.equivalent_measures = *v;
+    trustee.contract_start = reader.Date("contract_start");
+    trustee.contract_end = reader.Date("contract_end");
   }
 
   void ReadRecipient(const toml::table& table) {
     auto [recipient, source] = NewElement(policy_.recipients, recipient_sources_);
     TableReader reader(problems_, table, "",
-                       {"id", "name", "country", "purposes", "categories", "equivalent_measures"},
+                       {"id", "name", "country", "purposes", "categories", "equivalent_measures",
+                        "opt_out_filing", "contract_stands_in_for_record"},
                        source);
     recipient.id = ReadId(reader, "recipient", policy_.recipients.size());
     reader.CheckUnknownKeys();
@@ -708,17 +741,32 @@ class PolicyCompiler {
     recipient.purposes = ReadNonEmptyList(reader, source, "purposes", "purposes");
     recipient.categories = ReadNonEmptyList(reader, source, "categories", "categories");
     if (auto v = reader.Bool("equivalent_measures")) recipient.equivalent_measures = *v;
+    // Present means "filed": an empty reference would claim a filing that
+    // cannot be checked.
+    if (auto v = reader.String("opt_out_filing", false)) {
+      if (v->empty()) {
+        problems_.Add(source.Field("opt_out_filing"),
+                      absl::StrCat("key \"opt_out_filing\" in ", reader.label(),
+                                   " must not be empty; leave it out when there is no filing"));
+      } else {
+        recipient.opt_out_filing = *v;
+      }
+    }
+    if (auto v = reader.Bool("contract_stands_in_for_record")) {
+      recipient.contract_stands_in_for_record = *v;
+    }
   }
 
   void ReadJointUse(const toml::table& table) {
     auto [joint_use, source] = NewElement(policy_.joint_uses, joint_sources_);
-    TableReader reader(problems_, table, "", {"id", "items", "users", "purposes", "responsible"},
-                       source);
+    TableReader reader(problems_, table, "",
+                       {"id", "items", "users", "purposes", "responsible", "notice_date"}, source);
     joint_use.id = ReadId(reader, "joint use", policy_.joint_uses.size());
     reader.CheckUnknownKeys();
     joint_use.items = ReadNonEmptyList(reader, source, "items", "items");
     joint_use.users = ReadNonEmptyList(reader, source, "users", "users");
     joint_use.purposes = ReadNonEmptyList(reader, source, "purposes", "purposes");
+    joint_use.notice_date = reader.Date("notice_date");
     if (const toml::table* responsible = reader.Table("responsible", true)) {
       ElementSource responsible_source;
       TableReader sub(problems_, *responsible,
@@ -730,6 +778,53 @@ class PolicyCompiler {
       if (auto v = sub.String("representative", true)) {
         joint_use.responsible.representative = *v;
       }
+    }
+  }
+
+  // [notice]: what public notices state beyond the elements (Art. 32(1)).
+  // Notices are shown in Japanese and English, so a text given in one
+  // language only is a problem: one of the two notices would lack it.
+  void ReadNotice(const toml::table& table) {
+    ElementSource source;
+    TableReader reader(
+        problems_, table, "[notice]",
+        {"request_fee_ja", "request_fee_en", "security_measures_ja", "security_measures_en"},
+        source);
+    reader.CheckUnknownKeys();
+    NoticeTexts& notice = policy_.notice;
+    for (auto [key, text] : {std::pair{"request_fee_ja", &notice.request_fee_ja},
+                             std::pair{"request_fee_en", &notice.request_fee_en}}) {
+      std::optional<std::string> v = reader.String(key, false);
+      if (v && v->empty()) {
+        problems_.Add(source.Field(key), absl::StrCat("key \"", key,
+                                                      "\" in [notice] must not be empty; leave "
+                                                      "it out when there is no text"));
+      } else if (v) {
+        *text = *v;
+      }
+    }
+    for (auto [key, list] : {std::pair{"security_measures_ja", &notice.security_measures_ja},
+                             std::pair{"security_measures_en", &notice.security_measures_en}}) {
+      std::optional<std::vector<std::string>> v = reader.StringList(key, false);
+      if (!v) continue;
+      for (size_t i = 0; i < v->size(); ++i) {
+        if ((*v)[i].empty()) {
+          problems_.Add(source.Item(key, i), absl::StrCat("element ", i + 1, " of \"", key,
+                                                          "\" in [notice] must not be empty"));
+        } else {
+          list->push_back((*v)[i]);
+        }
+      }
+    }
+    for (std::string_view stem : {"request_fee", "security_measures"}) {
+      const std::string ja = absl::StrCat(ToAbsl(stem), "_ja");
+      const std::string en = absl::StrCat(ToAbsl(stem), "_en");
+      if (table.contains(ja) == table.contains(en)) continue;
+      const std::string& given = table.contains(ja) ? ja : en;
+      const std::string& missing = table.contains(ja) ? en : ja;
+      problems_.Add(source.Field(given),
+                    absl::StrCat("[notice] gives \"", given, "\" but not \"", missing,
+                                 "\"; notices are shown in Japanese and English"));
     }
   }
 
@@ -951,6 +1046,12 @@ class PolicyCompiler {
       if (purposes_known && !t.purposes.empty()) {
         CheckCoveredByPurposes(label, source, "categories", t.categories, t.purposes,
                                "is entrusted");
+      }
+      if (t.contract_start && t.contract_end && *t.contract_end < *t.contract_start) {
+        problems_.Add(source.Field("contract_end"),
+                      absl::StrCat("contract_end ", absl::FormatCivilTime(*t.contract_end), " of ",
+                                   label, " is before its contract_start ",
+                                   absl::FormatCivilTime(*t.contract_start)));
       }
     }
   }

@@ -143,7 +143,12 @@ TEST(PolicyFileTest, ExampleCompilesLegalFacts) {
   EXPECT_TRUE(p.FindTrustee("nimbus-cloud")->equivalent_measures);
   EXPECT_EQ(p.FindTrustee("nimbus-cloud")->country, "US");
   EXPECT_EQ(p.FindTrustee("sakura-contact")->audit_interval_days, 365);
+  EXPECT_EQ(p.FindTrustee("sakura-contact")->contract_start, absl::CivilDay(2024, 4, 1));
+  EXPECT_FALSE(p.FindTrustee("sakura-contact")->contract_end.has_value());
+  EXPECT_EQ(p.FindTrustee("nimbus-cloud")->contract_end, absl::CivilDay(2027, 6, 30));
   EXPECT_EQ(p.FindRecipient("hikari-servicer")->country, "JP");
+  EXPECT_FALSE(p.FindRecipient("hikari-servicer")->opt_out_filing.has_value());
+  EXPECT_EQ(p.joint_uses[0].notice_date, absl::CivilDay(2025, 4, 1));
 }
 
 TEST(PolicyFileTest, DocumentationExampleChecksClean) {
@@ -227,6 +232,8 @@ categories = ["pd:Name"]
   EXPECT_EQ(p->courses[0].valid_days, 30);
   EXPECT_EQ(p->trustees[0].audit_interval_days, 365);
   EXPECT_FALSE(p->trustees[0].equivalent_measures);
+  EXPECT_FALSE(p->trustees[0].contract_start.has_value());
+  EXPECT_FALSE(p->trustees[0].contract_end.has_value());
 }
 
 TEST(PolicyFileTest, InlineResponsibleTableIsAccepted) {

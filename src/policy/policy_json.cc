@@ -11,6 +11,11 @@ json PeriodOrNull(const std::optional<Period>& p) {
   return p ? json(FormatPeriod(*p)) : json(nullptr);
 }
 
+// "2025-04-01", or null.
+json DateOrNull(const std::optional<absl::CivilDay>& d) {
+  return d ? json(absl::FormatCivilTime(*d)) : json(nullptr);
+}
+
 json ToJson(const Operator& o) {
   return {{"name", o.name},
           {"name_en", o.name_en},
@@ -49,7 +54,8 @@ json ToJson(const Purpose& p) {
           {"requires_consent", p.requires_consent},
           {"legitimate_business_act", p.legitimate_business_act},
           {"statutory_my_number", p.statutory_my_number},
-          {"retention", p.retention}};
+          {"retention", p.retention},
+          {"change_reasonably_related", p.change_reasonably_related}};
 }
 
 json ToJson(const RetentionRule& r) {
@@ -83,7 +89,9 @@ json ToJson(const Trustee& t) {
           {"purposes", t.purposes},
           {"categories", t.categories},
           {"audit_interval_days", t.audit_interval_days},
-          {"equivalent_measures", t.equivalent_measures}};
+          {"equivalent_measures", t.equivalent_measures},
+          {"contract_start", DateOrNull(t.contract_start)},
+          {"contract_end", DateOrNull(t.contract_end)}};
 }
 
 json ToJson(const Recipient& r) {
@@ -92,7 +100,9 @@ json ToJson(const Recipient& r) {
           {"country", r.country},
           {"purposes", r.purposes},
           {"categories", r.categories},
-          {"equivalent_measures", r.equivalent_measures}};
+          {"equivalent_measures", r.equivalent_measures},
+          {"opt_out_filing", r.opt_out_filing ? json(*r.opt_out_filing) : json(nullptr)},
+          {"contract_stands_in_for_record", r.contract_stands_in_for_record}};
 }
 
 json ToJson(const JointUse& j) {
@@ -103,7 +113,15 @@ json ToJson(const JointUse& j) {
           {"responsible",
            {{"name", j.responsible.name},
             {"address", j.responsible.address},
-            {"representative", j.responsible.representative}}}};
+            {"representative", j.responsible.representative}}},
+          {"notice_date", DateOrNull(j.notice_date)}};
+}
+
+json ToJson(const NoticeTexts& n) {
+  return {{"request_fee_ja", n.request_fee_ja},
+          {"request_fee_en", n.request_fee_en},
+          {"security_measures_ja", n.security_measures_ja},
+          {"security_measures_en", n.security_measures_en}};
 }
 
 template <typename T>
@@ -127,7 +145,8 @@ nlohmann::json PolicyToJson(const Policy& policy) {
           {"courses", ListToJson(policy.courses)},
           {"trustees", ListToJson(policy.trustees)},
           {"recipients", ListToJson(policy.recipients)},
-          {"joint_uses", ListToJson(policy.joint_uses)}};
+          {"joint_uses", ListToJson(policy.joint_uses)},
+          {"notice", ToJson(policy.notice)}};
 }
 
 }  // namespace mamori::policy

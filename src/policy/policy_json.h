@@ -7,7 +7,8 @@
 // Schema (docs/policy-file.md, "JSON output"): top-level keys `name`,
 // `operator` (an object), and the lists `group_companies`, `services`,
 // `categories`, `purposes`, `retention`, `roles`, `courses`, `trustees`,
-// `recipients`, `joint_uses`, each of objects with an `id`. Enums are their
+// `recipients`, `joint_uses`, each of objects with an `id`, and `notice`
+// (an object: the notice texts, policy.h `NoticeTexts`). Enums are their
 // policy-file names ("special_care"), periods ISO 8601 strings ("P6M"),
 // optional values null when absent. Other tools rely on this schema: add
 // keys, never rename or remove them.

@@ -132,6 +132,14 @@ TEST_F(PolicyJsonTest, TrusteesAndRecipients) {
   for (const json& t : j_["trustees"]) {
     EXPECT_TRUE(t["audit_interval_days"].is_number_integer());
     EXPECT_TRUE(t["contract"].is_string());
+    EXPECT_TRUE(t["contract_start"].is_string() || t["contract_start"].is_null());
+    EXPECT_TRUE(t["contract_end"].is_string() || t["contract_end"].is_null());
+  }
+  EXPECT_EQ(j_["trustees"][0]["contract_start"], "2024-04-01");
+  EXPECT_EQ(j_["trustees"][0]["contract_end"], nullptr);
+  for (const json& r : j_["recipients"]) {
+    EXPECT_TRUE(r["opt_out_filing"].is_string() || r["opt_out_filing"].is_null());
+    EXPECT_TRUE(r["contract_stands_in_for_record"].is_boolean());
   }
 }
 
@@ -144,6 +152,7 @@ TEST_F(PolicyJsonTest, JointUses) {
     for (const char* key : {"name", "address", "representative"}) {
       EXPECT_TRUE(j["responsible"][key].is_string()) << key;
     }
+    EXPECT_TRUE(j["notice_date"].is_string() || j["notice_date"].is_null());
   }
 }
 

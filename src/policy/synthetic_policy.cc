@@ -149,7 +149,9 @@ Policy MakeSyntheticPolicy(const SyntheticPolicyShape& shape) {
                         .purposes = {p.purposes.empty() ? "" : p.purposes[0].id},
                         .categories = {p.categories.empty() ? "" : p.categories[0].id},
                         .audit_interval_days = 365,
-                        .equivalent_measures = false});
+                        .equivalent_measures = false,
+                        .contract_start = absl::CivilDay(2024, 4, 1),
+                        .contract_end = std::nullopt});
   p.BuildIndex();
   return p;
 }

@@ -8,10 +8,17 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/status_mapping.h"
 #include "common/strings.h"
 #include "common/time_format.h"
@@ -19,6 +26,8 @@
 #include "engine/json_views.h"
 #include "ledger/proof.h"
 #include "ledger/verify.h"
+#include "notice/notice.h"
+#include "policy/policy_file.h"
 
 namespace mamori::server {
 namespace {
@@ -217,6 +226,35 @@ std::optional<uint64_t> ParseCount(const std::string& text) {
   return v;
 }
 
+// The language a client prefers among those notices come in, from an
+// Accept-Language header (RFC 9110 12.5.4): the highest q of "ja..." or
+// "en..." ranges, the earlier on a tie; nullopt when it names neither.
+std::optional<notice::Language> PreferredLanguage(std::string_view header) {
+  std::optional<notice::Language> best;
+  double best_q = 0;
+  for (absl::string_view item : absl::StrSplit(common::ToAbsl(header), ',')) {
+    std::vector<absl::string_view> parts = absl::StrSplit(item, ';');
+    const std::string range = absl::AsciiStrToLower(absl::StripAsciiWhitespace(parts[0]));
+    double q = 1;
+    for (size_t i = 1; i < parts.size(); ++i) {
+      absl::string_view param = absl::StripAsciiWhitespace(parts[i]);
+      if (absl::ConsumePrefix(&param, "q=") && !absl::SimpleAtod(param, &q)) q = 0;
+    }
+    std::optional<notice::Language> language;
+    for (notice::Language l : {notice::Language::kJa, notice::Language::kEn}) {
+      const std::string_view code = notice::LanguageCode(l);
+      if (range == code || absl::StartsWith(range, absl::StrCat(common::ToAbsl(code), "-"))) {
+        language = l;
+      }
+    }
+    if (language && q > best_q) {
+      best = language;
+      best_q = q;
+    }
+  }
+  return best;
+}
+
 // Awaits an engine call that reports through a callback on the writer
 // thread: the result is handed back to this coroutine's executor.
 template <typename T>
@@ -263,7 +301,74 @@ Api::Api(engine::Engine& engine, vault::DataDirectory& dir, Metrics& metrics,
       dir_(dir),
       metrics_(metrics),
       blocking_(blocking),
-      in_flight_(std::move(in_flight)) {}
+      in_flight_(std::move(in_flight)) {
+  // A copy starts without an index (policy.h): index it for the look-ups.
+  auto copy = std::make_shared<policy::Policy>(dir.policy());
+  copy->BuildIndex();
+  public_policy_ = std::move(copy);
+  public_policy_version_ = dir.policy_version();
+}
+
+void Api::PublishPolicy(std::string_view toml, int64_t version) {
+  // The engine has just compiled the same text, so this cannot fail; if it
+  // did, the notices would keep showing the former version, and say which.
+  absl::StatusOr<policy::Policy> compiled = policy::ParsePolicyText(toml, "policy");
+  if (!compiled.ok()) {
+    spdlog::error(R"("event":"notice_policy_not_published","version":{})", version);
+    return;
+  }
+  auto published = std::make_shared<const policy::Policy>(*std::move(compiled));
+  std::lock_guard<std::mutex> lock(public_policy_mutex_);
+  // Two loads may finish out of order: keep the newer.
+  if (version <= public_policy_version_) return;
+  public_policy_ = std::move(published);
+  public_policy_version_ = version;
+}
+
+Response Api::PublicNotice(const Call& call, bool html) const {
+  std::optional<notice::Language> language;
+  if (auto it = call.query.find("lang"); it != call.query.end()) {
+    language = notice::ParseLanguage(it->second);
+    if (!language) {
+      return ErrorResponse(
+          {http::status::bad_request, "invalid_argument", "lang: expected ja or en"});
+    }
+  } else if (auto header = call.request.find(http::field::accept_language);
+             header != call.request.end()) {
+    language = PreferredLanguage(std::string_view(header->value().data(), header->value().size()));
+  }
+  std::shared_ptr<const policy::Policy> policy;
+  int64_t version = 0;
+  {
+    std::lock_guard<std::mutex> lock(public_policy_mutex_);
+    policy = public_policy_;
+    version = public_policy_version_;
+  }
+  const notice::Language lang = language.value_or(notice::Language::kJa);
+  const std::string& service = call.segments.back();
+  Response res{http::status::ok, 11};
+  if (html) {
+    absl::StatusOr<std::string> page = notice::NoticeHtml(*policy, version, service, lang);
+    if (!page.ok()) return ErrorResponse(FromStatus(page.status()));
+    res.set(http::field::content_type, "text/html; charset=utf-8");
+    // The page loads nothing and runs nothing; say so to the browser.
+    res.set("Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+            "frame-ancestors 'none'");
+    res.body() = *std::move(page);
+  } else {
+    absl::StatusOr<json> notice = notice::NoticeJson(*policy, version, service, lang);
+    if (!notice.ok()) return ErrorResponse(FromStatus(notice.status()));
+    res.set(http::field::content_type, "application/json");
+    res.body() = notice->dump();
+  }
+  res.set(http::field::content_language, std::string(notice::LanguageCode(lang)));
+  res.set(http::field::vary, "Accept-Language");
+  // A new policy version changes the notice at once.
+  res.set(http::field::cache_control, "no-cache");
+  res.set("X-Content-Type-Options", "nosniff");
+  return res;
+}
 
 Awaitable<Response> Api::Handle(Request request) {
   const absl::Time start = absl::Now();
@@ -320,6 +425,15 @@ Awaitable<Response> Api::Route(Call& call) {
     res.set(http::field::content_type, "application/json");
     res.body() = std::string(OpenApiDocument());
     co_return res;
+  }
+  // The public notices (APPI Art. 21, 32(1)): for anyone, no token.
+  if (is(http::verb::get, {"privacy", "notice", "*"})) {
+    call.route = "GET /privacy/notice/{service}";
+    co_return PublicNotice(call, /*html=*/true);
+  }
+  if (is(http::verb::get, {"v1", "public", "notice", "*"})) {
+    call.route = "GET /v1/public/notice/{service}";
+    co_return PublicNotice(call, /*html=*/false);
   }
   if (s.empty() || s[0] != "v1") {
     co_return ErrorResponse({http::status::not_found, "not_found", "no such endpoint"});
@@ -768,7 +882,9 @@ Awaitable<Response> Api::Route(Call& call) {
     if (auto refused = co_await std::move(permission_check)) co_return *refused;
     std::function<absl::StatusOr<vault::PolicyLoadResult>()> job15 = [this, actor = call.actor,
                                                                       toml, source] {
-      return engine_.LoadPolicy(actor, toml, source);
+      absl::StatusOr<vault::PolicyLoadResult> loaded = engine_.LoadPolicy(actor, toml, source);
+      if (loaded.ok() && !loaded->unchanged) PublishPolicy(toml, loaded->version);
+      return loaded;
     };
     auto pending15 = AwaitBlocking<vault::PolicyLoadResult>(blocking_, std::move(job15));
     absl::StatusOr<vault::PolicyLoadResult> r = co_await std::move(pending15);

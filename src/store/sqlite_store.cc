@@ -18,6 +18,7 @@
 #include "common/status_macros.h"
 #include "store/internal/sqlite_db.h"
 #include "store/internal/sqlite_parts.h"
+#include "store/internal/sqlite_rows.h"
 #include "store/internal/wal_checkpointer.h"
 
 namespace mamori::store {
@@ -149,6 +150,48 @@ CREATE TABLE api_tokens (
     {4, R"sql(
 CREATE INDEX records_by_subject_category ON records(subject_id, category);
 DROP INDEX records_by_subject;
+)sql"},
+    // Retention (docs/retention.md): legal holds, the anchors of retention
+    // rules, how far the sweep has read the ledger, de-identified remainders.
+    // Records are found by data key when one is erased.
+    {5, R"sql(
+CREATE TABLE legal_holds (
+  id           TEXT   PRIMARY KEY,
+  subject_id   TEXT   NOT NULL REFERENCES subjects(id),
+  category     TEXT,
+  basis        TEXT   NOT NULL,
+  until        BIGINT NOT NULL,
+  created_at   BIGINT NOT NULL,
+  created_by   TEXT   NOT NULL,
+  released_at  BIGINT
+);
+CREATE INDEX legal_holds_by_subject ON legal_holds(subject_id);
+CREATE TABLE contract_ends (
+  subject_id   TEXT   NOT NULL REFERENCES subjects(id),
+  service      TEXT   NOT NULL,
+  ended_at     BIGINT NOT NULL,
+  recorded_at  BIGINT NOT NULL,
+  recorded_by  TEXT   NOT NULL,
+  PRIMARY KEY (subject_id, service)
+) WITHOUT ROWID;
+CREATE TABLE last_uses (
+  subject_id  TEXT   NOT NULL,
+  purpose     TEXT   NOT NULL,
+  used_at     BIGINT NOT NULL,
+  PRIMARY KEY (subject_id, purpose)
+) WITHOUT ROWID;
+CREATE TABLE retention_cursors (
+  name      TEXT    PRIMARY KEY,
+  position  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE deidentified_records (
+  id          TEXT   PRIMARY KEY,
+  category    TEXT   NOT NULL,
+  service     TEXT   NOT NULL,
+  month       TEXT   NOT NULL,
+  remainder   BLOB   NOT NULL,
+  created_at  BIGINT NOT NULL
+);
 )sql"},
 };
 
@@ -508,20 +551,7 @@ class SqliteRecordStore final : public RecordStore {
 
   friend class SqliteStoreReader;
 
-  static RecordRow ReadRecord(const SqliteStatement& stmt) {
-    RecordRow row;
-    row.id = stmt.ColumnText(0);
-    row.subject_id = stmt.ColumnText(1);
-    row.category = stmt.ColumnText(2);
-    row.service = stmt.ColumnText(3);
-    std::string purposes = stmt.ColumnText(4);
-    if (!purposes.empty()) row.purposes = absl::StrSplit(purposes, ',');
-    row.policy_version = stmt.ColumnInt(5);
-    row.key_bucket = stmt.ColumnText(6);
-    row.collected_at = FromMicros(stmt.ColumnInt(7));
-    row.sealed_value = stmt.ColumnBlob(8);
-    return row;
-  }
+  static RecordRow ReadRecord(const SqliteStatement& stmt) { return internal::ReadRecordRow(stmt); }
 
   absl::StatusOr<int64_t> Count(std::string_view sql) {
     ASSIGN_OR_RETURN(auto stmt, db_->Prepare(sql));
@@ -697,7 +727,34 @@ class SqliteStoreReader final : public StoreReader {
         reader->db_->Prepare("SELECT id, subject_id, category, service, purposes, policy_version, "
                              "key_bucket, collected_at, sealed_value FROM records "
                              "WHERE subject_id = ? AND category = ? ORDER BY rowid"));
+    ASSIGN_OR_RETURN(
+        reader->scan_terms_,
+        reader->db_->Prepare("SELECT rowid, id, subject_id, category, service, purposes, "
+                             "key_bucket, collected_at FROM records WHERE rowid > ? "
+                             "ORDER BY rowid LIMIT ?"));
     return reader;
+  }
+
+  absl::Status ScanRecordTerms(int64_t after_position, size_t limit,
+                               std::vector<RecordTermsRow>& out) override {
+    out.clear();
+    StatementScope scope(*scan_terms_);
+    scan_terms_->BindInt(1, after_position).BindInt(2, static_cast<int64_t>(limit));
+    while (true) {
+      ASSIGN_OR_RETURN(StepResult r, scan_terms_->Step());
+      if (r == StepResult::kDone) break;
+      RecordTermsRow& row = out.emplace_back();
+      row.position = scan_terms_->ColumnInt(0);
+      row.id = scan_terms_->ColumnText(1);
+      row.subject_id = scan_terms_->ColumnText(2);
+      row.category = scan_terms_->ColumnText(3);
+      row.service = scan_terms_->ColumnText(4);
+      std::string purposes = scan_terms_->ColumnText(5);
+      if (!purposes.empty()) row.purposes = absl::StrSplit(purposes, ',');
+      row.key_bucket = scan_terms_->ColumnText(6);
+      row.collected_at = FromMicros(scan_terms_->ColumnInt(7));
+    }
+    return absl::OkStatus();
   }
 
   absl::StatusOr<bool> SubjectExists(std::string_view id) override {
@@ -749,16 +806,18 @@ class SqliteStoreReader final : public StoreReader {
 
   std::unique_ptr<SqliteDatabase> db_;
   std::unique_ptr<SqliteKeyStore> keys_;
-  std::unique_ptr<SqliteStatement> subject_exists_, list_records_;
+  std::unique_ptr<SqliteStatement> subject_exists_, list_records_, scan_terms_;
 };
 
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::unique_ptr<SqliteRecordStore> records, std::unique_ptr<FactStore> facts,
-              std::unique_ptr<LedgerStore> ledger, std::unique_ptr<SqliteKeyStore> keys)
+              std::unique_ptr<LedgerStore> ledger, std::unique_ptr<RetentionStore> retention,
+              std::unique_ptr<SqliteKeyStore> keys)
       : records_(std::move(records)),
         facts_(std::move(facts)),
         ledger_(std::move(ledger)),
+        retention_(std::move(retention)),
         keys_(std::move(keys)) {}
   absl::StatusOr<std::unique_ptr<StoreReader>> OpenReader() override {
     ASSIGN_OR_RETURN(auto reader,
@@ -769,10 +828,12 @@ class SqliteStore final : public Store {
     // The parts hold statements on the records connection: finalize them first.
     facts_.reset();
     ledger_.reset();
+    retention_.reset();
   }
   RecordStore& records() override { return *records_; }
   FactStore& facts() override { return *facts_; }
   LedgerStore& ledger() override { return *ledger_; }
+  RetentionStore& retention() override { return *retention_; }
   KeyStore& keys() override { return *keys_; }
   std::string_view engine() const override { return "sqlite"; }
 
@@ -780,6 +841,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<SqliteRecordStore> records_;
   std::unique_ptr<FactStore> facts_;
   std::unique_ptr<LedgerStore> ledger_;
+  std::unique_ptr<RetentionStore> retention_;
   std::unique_ptr<SqliteKeyStore> keys_;
 };
 
@@ -802,8 +864,9 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& direct
                    SqliteRecordStore::Open((dir / kRecordsFileName).string(), options.create));
   ASSIGN_OR_RETURN(auto facts, internal::NewSqliteFactStore(records->database()));
   ASSIGN_OR_RETURN(auto ledger, internal::NewSqliteLedgerStore(records->database()));
+  ASSIGN_OR_RETURN(auto retention, internal::NewSqliteRetentionStore(records->database()));
   return std::make_unique<SqliteStore>(std::move(records), std::move(facts), std::move(ledger),
-                                       std::move(keys));
+                                       std::move(retention), std::move(keys));
 }
 
 }  // namespace mamori::store

@@ -41,9 +41,54 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndSchemaVersion) {
   }
   auto store = OpenSqliteStore(dir_.string(), {.create = false});
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ((*store)->records().SchemaVersion().value(), 4);
+  EXPECT_EQ((*store)->records().SchemaVersion().value(), 5);
   EXPECT_TRUE((*store)->records().GetPolicyVersion(1).value().has_value());
   EXPECT_EQ((*store)->engine(), "sqlite");
+}
+
+// A file at schema 4 (before retention) gains the retention tables when
+// opened, and keeps its records.
+TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema5) {
+  {
+    auto store = OpenSqliteStore(dir_.string(), {.create = true});
+    ASSERT_TRUE(store.ok()) << store.status();
+    RecordStore& rs = (*store)->records();
+    ASSERT_TRUE(rs.InsertSubject({"sub_1", absl::FromUnixSeconds(1'700'000'000), 1}).ok());
+    RecordRow record{"rec_1",   "sub_1", "pd:Name", "mobile",
+                     {"dpv:A"}, 1,       "open",    absl::FromUnixSeconds(1'700'000'100),
+                     "sealed"};
+    ASSERT_TRUE(rs.InsertRecord(record).ok());
+  }
+  // Back to schema 4: without migration 5's tables and its row.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / kRecordsFileName).c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DROP TABLE legal_holds; DROP TABLE contract_ends; DROP TABLE last_uses; "
+                         "DROP TABLE retention_cursors; DROP TABLE deidentified_records; "
+                         "DELETE FROM schema_migrations WHERE version = 5;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+
+  auto store = OpenSqliteStore(dir_.string(), {.create = false});
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ((*store)->records().SchemaVersion().value(), 5);
+  EXPECT_TRUE((*store)->records().GetRecord("rec_1").value().has_value());
+  RetentionStore& retention = (*store)->retention();
+  EXPECT_EQ(retention.CountRecordsOfSubject("sub_1").value(), 1);
+  EXPECT_TRUE(retention.ListHolds("").value().empty());
+  LegalHoldRow hold{"hld_1",
+                    "sub_1",
+                    std::nullopt,
+                    "litigation",
+                    absl::FromUnixSeconds(1'800'000'000),
+                    absl::FromUnixSeconds(1'700'000'200),
+                    "emp:legal",
+                    std::nullopt};
+  EXPECT_TRUE(retention.InsertHold(hold).ok());
+  EXPECT_EQ(retention.ListHolds("sub_1").value().size(), 1u);
+  EXPECT_EQ(retention.GetCursor("last_uses").value(), 0);
 }
 
 TEST_F(SqliteStoreTest, RefusesNewerSchema) {

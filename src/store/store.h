@@ -144,6 +144,64 @@ struct TokenRow {
   std::optional<absl::Time> revoked_at;
 };
 
+// --- Retention (retention/retention.h; docs/retention.md) ---
+
+// A legal hold: keeps a subject's records (of one category, or all) past
+// their retention deadline until `until` or until released.
+struct LegalHoldRow {
+  std::string id;  // hld_...
+  std::string subject_id;
+  std::optional<std::string> category;  // nullopt = every category
+  std::string basis;                    // the law or proceeding that requires keeping
+  absl::Time until;
+  absl::Time created_at;
+  std::string created_by;
+  std::optional<absl::Time> released_at;
+};
+
+// The end of a subject's contract for one service ("" = every service):
+// the anchor of retention rules counted from the contract's end.
+struct ContractEndRow {
+  std::string subject_id;
+  std::string service;
+  absl::Time ended_at;
+  absl::Time recorded_at;
+  std::string recorded_by;
+};
+
+// The last allowed use of a subject's data for a purpose: the anchor of
+// rules counted from the last use.
+struct LastUseRow {
+  std::string subject_id;
+  std::string purpose;
+  absl::Time used_at;
+};
+
+// A record's retention terms: everything but its value, with its position
+// in the store for paging through all records.
+struct RecordTermsRow {
+  int64_t position = 0;
+  std::string id;
+  std::string subject_id;
+  std::string category;
+  std::string service;
+  std::vector<std::string> purposes;
+  std::string key_bucket;
+  absl::Time collected_at;
+};
+
+// What is left of an erased record of a `deidentify` category: no subject,
+// the collection month only, the remainder sealed under the operator's
+// de-identification key.
+struct DeidentifiedRow {
+  std::string id;  // dei_...
+  std::string category;
+  std::string service;
+  std::string month;  // "YYYY-MM" in the operator's time zone
+  std::string sealed_remainder;
+  absl::Time created_at;
+};
+
 // --- The ledger (ledger/ledger.h; docs/ledger-format.md) ---
 
 // One ledger entry as stored. Entries are numbered from 0 without gaps.
@@ -284,6 +342,51 @@ class LedgerStore {
   virtual absl::StatusOr<std::optional<std::string>> GetNote(int64_t seq) = 0;
 };
 
+// Legal holds, retention anchors and erasure. In the records file, so
+// changes commit with their ledger entries.
+class RetentionStore {
+ public:
+  virtual ~RetentionStore() = default;
+
+  // NotFound when the subject does not exist; AlreadyExists for a taken id.
+  virtual absl::Status InsertHold(const LegalHoldRow& hold) = 0;
+  virtual absl::StatusOr<std::optional<LegalHoldRow>> GetHold(std::string_view id) = 0;
+  // NotFound for an unknown id; FailedPrecondition when already released.
+  virtual absl::Status ReleaseHold(std::string_view id, absl::Time at) = 0;
+  // In creation order, released ones included; an empty `subject_id` lists all.
+  virtual absl::StatusOr<std::vector<LegalHoldRow>> ListHolds(std::string_view subject_id) = 0;
+
+  // Records or corrects the end of a contract. NotFound for an unknown subject.
+  virtual absl::Status PutContractEnd(const ContractEndRow& row) = 0;
+  // By subject, then service; an empty `subject_id` lists all.
+  virtual absl::StatusOr<std::vector<ContractEndRow>> ListContractEnds(
+      std::string_view subject_id) = 0;
+
+  // Keeps the latest time per (subject, purpose).
+  virtual absl::Status RecordLastUses(std::span<const LastUseRow> uses) = 0;
+  virtual absl::StatusOr<std::vector<LastUseRow>> ListLastUses() = 0;
+
+  // A named position kept between sweeps (e.g. how far the ledger was read
+  // for last uses); 0 when never set.
+  virtual absl::StatusOr<int64_t> GetCursor(std::string_view name) = 0;
+  virtual absl::Status SetCursor(std::string_view name, int64_t position) = 0;
+
+  // The records under one data key, values included, in insertion order.
+  virtual absl::StatusOr<std::vector<RecordRow>> ListRecordsOfKey(const DataKeyId& key) = 0;
+  virtual absl::StatusOr<int64_t> CountRecordsOfKey(const DataKeyId& key) = 0;
+  virtual absl::StatusOr<int64_t> CountRecordsOfSubject(std::string_view subject_id) = 0;
+  // Deletes records by id; returns how many existed.
+  virtual absl::StatusOr<int64_t> DeleteRecords(std::span<const std::string> ids) = 0;
+  // Removes the subject from the blind indexes (once none of its data is left).
+  virtual absl::StatusOr<int64_t> DeleteBlindIndexes(std::string_view subject_id) = 0;
+
+  // AlreadyExists for a taken id.
+  virtual absl::Status InsertDeidentified(const DeidentifiedRow& row) = 0;
+  virtual absl::StatusOr<int64_t> CountDeidentified() = 0;
+  // Oldest first, at most `limit`.
+  virtual absl::StatusOr<std::vector<DeidentifiedRow>> ListDeidentified(size_t limit) = 0;
+};
+
 class KeyStore {
  public:
   virtual ~KeyStore() = default;
@@ -325,6 +428,11 @@ class StoreReader {
   // in insertion order.
   virtual absl::StatusOr<std::vector<RecordRow>> ListRecords(
       std::string_view subject_id, std::span<const std::string> categories) = 0;
+  // Up to `limit` records' terms after `after_position` (0: from the
+  // start), in store order, into `out` (cleared first). Paging with the last
+  // row's position visits every record once.
+  virtual absl::Status ScanRecordTerms(int64_t after_position, size_t limit,
+                                       std::vector<RecordTermsRow>& out) = 0;
   virtual KeyStore& keys() = 0;
 };
 
@@ -338,6 +446,7 @@ class Store {
   // records()).
   virtual FactStore& facts() = 0;
   virtual LedgerStore& ledger() = 0;
+  virtual RetentionStore& retention() = 0;
   virtual KeyStore& keys() = 0;
   virtual std::string_view engine() const = 0;  // "sqlite", "postgresql"
 };

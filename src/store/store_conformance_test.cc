@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -653,6 +654,413 @@ TEST_P(FactStoreConformanceTest, NestedTransactionRollsBackOnlyItsOwnChanges) {
   EXPECT_TRUE(facts.GetActor("emp:e").value().has_value());
 }
 
+// --- Retention ---
+
+auto Fields(const LegalHoldRow& r) {
+  return std::tie(r.id, r.subject_id, r.category, r.basis, r.until, r.created_at, r.created_by,
+                  r.released_at);
+}
+auto Fields(const ContractEndRow& r) {
+  return std::tie(r.subject_id, r.service, r.ended_at, r.recorded_at, r.recorded_by);
+}
+auto Fields(const LastUseRow& r) { return std::tie(r.subject_id, r.purpose, r.used_at); }
+auto Fields(const RecordRow& r) {
+  return std::tie(r.id, r.subject_id, r.category, r.service, r.purposes, r.policy_version,
+                  r.key_bucket, r.collected_at, r.sealed_value);
+}
+// A record's terms as a scan should report them (all but the position).
+auto TermsOf(const RecordRow& r) {
+  return std::tie(r.id, r.subject_id, r.category, r.service, r.purposes, r.key_bucket,
+                  r.collected_at);
+}
+auto TermsOf(const RecordTermsRow& r) {
+  return std::tie(r.id, r.subject_id, r.category, r.service, r.purposes, r.key_bucket,
+                  r.collected_at);
+}
+
+std::vector<std::string> ContractKeys(const std::vector<ContractEndRow>& rows) {
+  std::vector<std::string> keys;
+  for (const ContractEndRow& r : rows) keys.push_back(r.subject_id + "/" + r.service);
+  return keys;
+}
+
+// Retention needs data subjects and records to refer to: sub_1 and sub_2
+// exist (FactStoreConformanceTest).
+class RetentionStoreConformanceTest : public FactStoreConformanceTest {
+ protected:
+  static LegalHoldRow Hold(std::string id, std::string subject, absl::Time created_at) {
+    LegalHoldRow h;
+    h.id = std::move(id);
+    h.subject_id = std::move(subject);
+    h.basis = "Companies Act art. 432";
+    h.until = At(100'000);
+    h.created_at = created_at;
+    h.created_by = "emp:legal";
+    return h;
+  }
+
+  // A record under the data key (subject, category, bucket), with a value
+  // and collection time of its own.
+  RecordRow KeyRecord(std::string id, std::string subject, std::string category, std::string bucket,
+                      int64_t collected) {
+    RecordRow r = Record(id, std::move(subject));
+    r.category = std::move(category);
+    r.key_bucket = std::move(bucket);
+    r.collected_at = At(collected);
+    r.sealed_value = std::string("\x00sealed-", 8) + id;
+    return r;
+  }
+
+  static DeidentifiedRow Deidentified(std::string id) {
+    return DeidentifiedRow{
+        std::move(id), "pd:CallLog", "mobile", "2026-04", std::string("\x00\xffremainder", 11),
+        At(7)};
+  }
+};
+
+TEST_P(RetentionStoreConformanceTest, HoldsRoundTripWithOptionalFieldsSetAndUnset) {
+  RetentionStore& retention = store_->retention();
+  LegalHoldRow every = Hold("hld_every", "sub_1", At(10));
+  LegalHoldRow one = Hold("hld_one", "sub_2", At(20));
+  one.category = "pd:CallLog";
+  one.released_at = At(30);
+  ASSERT_TRUE(retention.InsertHold(every).ok());
+  ASSERT_TRUE(retention.InsertHold(one).ok());
+
+  auto got = retention.GetHold("hld_every");
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ(Fields(**got), Fields(every));
+  EXPECT_FALSE((*got)->category.has_value());
+  EXPECT_FALSE((*got)->released_at.has_value());
+  EXPECT_EQ(Fields(retention.GetHold("hld_one").value().value()), Fields(one));
+  EXPECT_FALSE(retention.GetHold("hld_missing").value().has_value());
+  EXPECT_FALSE(retention.GetHold("").value().has_value());
+}
+
+TEST_P(RetentionStoreConformanceTest, HoldErrorsKeepTheFirst) {
+  RetentionStore& retention = store_->retention();
+  ASSERT_TRUE(retention.InsertHold(Hold("hld_1", "sub_1", At(10))).ok());
+  EXPECT_EQ(retention.InsertHold(Hold("hld_1", "sub_2", At(11))).code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(retention.InsertHold(Hold("hld_2", "sub_missing", At(12))).code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(retention.GetHold("hld_1").value()->subject_id, "sub_1");
+  EXPECT_FALSE(retention.GetHold("hld_2").value().has_value());
+  EXPECT_EQ(Ids(retention.ListHolds("").value()), (std::vector<std::string>{"hld_1"}));
+}
+
+TEST_P(RetentionStoreConformanceTest, ReleaseHoldOnceOnly) {
+  RetentionStore& retention = store_->retention();
+  ASSERT_TRUE(retention.InsertHold(Hold("hld_1", "sub_1", At(10))).ok());
+  ASSERT_TRUE(retention.InsertHold(Hold("hld_2", "sub_1", At(11))).ok());
+  LegalHoldRow released = Hold("hld_3", "sub_1", At(12));
+  released.released_at = At(13);
+  ASSERT_TRUE(retention.InsertHold(released).ok());
+
+  ASSERT_TRUE(retention.ReleaseHold("hld_1", At(20)).ok());
+  EXPECT_EQ(retention.GetHold("hld_1").value()->released_at, At(20));
+  EXPECT_FALSE(retention.GetHold("hld_2").value()->released_at.has_value());
+
+  EXPECT_EQ(retention.ReleaseHold("hld_1", At(30)).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(retention.GetHold("hld_1").value()->released_at, At(20));  // the first stands
+  EXPECT_EQ(retention.ReleaseHold("hld_3", At(30)).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(retention.GetHold("hld_3").value()->released_at, At(13));
+  EXPECT_EQ(retention.ReleaseHold("hld_missing", At(30)).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(retention.ReleaseHold("", At(30)).code(), absl::StatusCode::kNotFound);
+}
+
+TEST_P(RetentionStoreConformanceTest, HoldsInCreationOrderReleasedIncluded) {
+  RetentionStore& retention = store_->retention();
+  ASSERT_TRUE(retention.InsertHold(Hold("hld_c", "sub_1", At(30))).ok());
+  ASSERT_TRUE(retention.InsertHold(Hold("hld_a", "sub_2", At(10))).ok());
+  ASSERT_TRUE(retention.InsertHold(Hold("hld_b", "sub_1", At(20))).ok());
+  ASSERT_TRUE(retention.ReleaseHold("hld_b", At(40)).ok());
+
+  auto sub1 = retention.ListHolds("sub_1");
+  ASSERT_TRUE(sub1.ok()) << sub1.status();
+  EXPECT_EQ(Ids(*sub1), (std::vector<std::string>{"hld_b", "hld_c"}));
+  EXPECT_EQ((*sub1)[0].released_at, At(40));
+  EXPECT_EQ(Fields((*sub1)[1]), Fields(Hold("hld_c", "sub_1", At(30))));
+  EXPECT_EQ(Ids(retention.ListHolds("").value()),
+            (std::vector<std::string>{"hld_a", "hld_b", "hld_c"}));
+  EXPECT_TRUE(retention.ListHolds("sub_missing").value().empty());
+}
+
+TEST_P(RetentionStoreConformanceTest, ContractEndsAreCorrectedInPlace) {
+  RetentionStore& retention = store_->retention();
+  ContractEndRow mobile{"sub_1", "mobile", At(100), At(101), "emp:tanaka"};
+  ASSERT_TRUE(retention.PutContractEnd(mobile).ok());
+  ASSERT_EQ(retention.ListContractEnds("sub_1").value().size(), 1u);
+  EXPECT_EQ(Fields(retention.ListContractEnds("sub_1").value()[0]), Fields(mobile));
+
+  ContractEndRow corrected{"sub_1", "mobile", At(90), At(200), "emp:suzuki"};
+  ASSERT_TRUE(retention.PutContractEnd(corrected).ok());
+  auto list = retention.ListContractEnds("sub_1");
+  ASSERT_TRUE(list.ok()) << list.status();
+  ASSERT_EQ(list->size(), 1u);  // replaced, not added
+  EXPECT_EQ(Fields((*list)[0]), Fields(corrected));
+
+  EXPECT_EQ(retention.PutContractEnd({"sub_missing", "mobile", At(1), At(2), "emp:tanaka"}).code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(retention.ListContractEnds("").value().size(), 1u);
+}
+
+TEST_P(RetentionStoreConformanceTest, ContractEndsBySubjectThenService) {
+  RetentionStore& retention = store_->retention();
+  ASSERT_TRUE(retention.PutContractEnd({"sub_2", "mobile", At(1), At(2), "emp:a"}).ok());
+  ASSERT_TRUE(retention.PutContractEnd({"sub_1", "mobile", At(3), At(4), "emp:a"}).ok());
+  ASSERT_TRUE(retention.PutContractEnd({"sub_1", "", At(5), At(6), "emp:a"}).ok());
+  ASSERT_TRUE(retention.PutContractEnd({"sub_1", "fixed", At(7), At(8), "emp:a"}).ok());
+
+  auto sub1 = retention.ListContractEnds("sub_1");
+  ASSERT_TRUE(sub1.ok()) << sub1.status();
+  EXPECT_EQ(ContractKeys(*sub1),
+            (std::vector<std::string>{"sub_1/", "sub_1/fixed", "sub_1/mobile"}));
+  EXPECT_EQ((*sub1)[0].ended_at, At(5));
+  EXPECT_EQ(ContractKeys(retention.ListContractEnds("").value()),
+            (std::vector<std::string>{"sub_1/", "sub_1/fixed", "sub_1/mobile", "sub_2/mobile"}));
+  EXPECT_TRUE(retention.ListContractEnds("sub_missing").value().empty());
+}
+
+TEST_P(RetentionStoreConformanceTest, LastUsesKeepTheLatestTime) {
+  RetentionStore& retention = store_->retention();
+  EXPECT_TRUE(retention.ListLastUses().value().empty());
+  ASSERT_TRUE(retention.RecordLastUses({}).ok());
+  const std::vector<LastUseRow> first = {
+      {"sub_1", "dpv:A", At(10)}, {"sub_1", "dpv:B", At(20)}, {"sub_2", "dpv:A", At(5)}};
+  ASSERT_TRUE(retention.RecordLastUses(first).ok());
+  const std::vector<LastUseRow> second = {
+      {"sub_1", "dpv:A", At(3)},   // older: does not move it back
+      {"sub_1", "dpv:B", At(25)},  // newer: moves it forward
+      {"sub_2", "dpv:A", At(40)},  // newer, then older in the same call
+      {"sub_2", "dpv:A", At(35)}};
+  ASSERT_TRUE(retention.RecordLastUses(second).ok());
+
+  auto uses = retention.ListLastUses();
+  ASSERT_TRUE(uses.ok()) << uses.status();
+  std::sort(uses->begin(), uses->end(), [](const LastUseRow& a, const LastUseRow& b) {
+    return std::tie(a.subject_id, a.purpose) < std::tie(b.subject_id, b.purpose);
+  });
+  ASSERT_EQ(uses->size(), 3u);
+  EXPECT_EQ(Fields((*uses)[0]), Fields(LastUseRow{"sub_1", "dpv:A", At(10)}));
+  EXPECT_EQ(Fields((*uses)[1]), Fields(LastUseRow{"sub_1", "dpv:B", At(25)}));
+  EXPECT_EQ(Fields((*uses)[2]), Fields(LastUseRow{"sub_2", "dpv:A", At(40)}));
+}
+
+TEST_P(RetentionStoreConformanceTest, CursorsAreZeroUntilSetAndOverwritten) {
+  RetentionStore& retention = store_->retention();
+  EXPECT_EQ(retention.GetCursor("last_uses").value(), 0);
+  ASSERT_TRUE(retention.SetCursor("last_uses", 42).ok());
+  EXPECT_EQ(retention.GetCursor("last_uses").value(), 42);
+  ASSERT_TRUE(retention.SetCursor("last_uses", 7).ok());  // set, not a maximum
+  EXPECT_EQ(retention.GetCursor("last_uses").value(), 7);
+  ASSERT_TRUE(retention.SetCursor("other", int64_t{1} << 40).ok());
+  EXPECT_EQ(retention.GetCursor("other").value(), int64_t{1} << 40);
+  EXPECT_EQ(retention.GetCursor("last_uses").value(), 7);
+  EXPECT_EQ(retention.GetCursor("never").value(), 0);
+}
+
+TEST_P(RetentionStoreConformanceTest, RecordsOfAKeyInInsertionOrderWithValues) {
+  RecordStore& rs = store_->records();
+  RetentionStore& retention = store_->retention();
+  const RecordRow z = KeyRecord("rec_z", "sub_1", "pd:Name", "open", 1);
+  const RecordRow a = KeyRecord("rec_a", "sub_1", "pd:Name", "open", 2);
+  ASSERT_TRUE(rs.InsertRecord(z).ok());
+  ASSERT_TRUE(rs.InsertRecord(KeyRecord("rec_b1", "sub_1", "pd:Name", "2026-04", 3)).ok());
+  ASSERT_TRUE(rs.InsertRecord(KeyRecord("rec_c1", "sub_1", "pd:EmailAddress", "open", 4)).ok());
+  ASSERT_TRUE(rs.InsertRecord(KeyRecord("rec_s2", "sub_2", "pd:Name", "open", 5)).ok());
+  ASSERT_TRUE(rs.InsertRecord(a).ok());
+
+  const DataKeyId key{"sub_1", "pd:Name", "open"};
+  auto list = retention.ListRecordsOfKey(key);
+  ASSERT_TRUE(list.ok()) << list.status();
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ(Fields((*list)[0]), Fields(z));
+  EXPECT_EQ(Fields((*list)[1]), Fields(a));
+  EXPECT_EQ(retention.CountRecordsOfKey(key).value(), 2);
+  EXPECT_EQ(Ids(retention.ListRecordsOfKey({"sub_1", "pd:Name", "2026-04"}).value()),
+            (std::vector<std::string>{"rec_b1"}));
+  EXPECT_EQ(retention.CountRecordsOfKey({"sub_2", "pd:Name", "open"}).value(), 1);
+  EXPECT_TRUE(retention.ListRecordsOfKey({"sub_1", "pd:Name", "2026-05"}).value().empty());
+  EXPECT_EQ(retention.CountRecordsOfKey({"sub_missing", "pd:Name", "open"}).value(), 0);
+
+  EXPECT_EQ(retention.CountRecordsOfSubject("sub_1").value(), 4);
+  EXPECT_EQ(retention.CountRecordsOfSubject("sub_2").value(), 1);
+  EXPECT_EQ(retention.CountRecordsOfSubject("sub_missing").value(), 0);
+}
+
+TEST_P(RetentionStoreConformanceTest, DeleteRecordsCountsThoseThatExisted) {
+  RecordStore& rs = store_->records();
+  RetentionStore& retention = store_->retention();
+  for (const char* id : {"rec_1", "rec_2", "rec_3", "rec_4"}) {
+    ASSERT_TRUE(rs.InsertRecord(Record(id, "sub_1")).ok());
+  }
+  ASSERT_TRUE(rs.InsertRecord(Record("rec_5", "sub_2")).ok());
+
+  const std::vector<std::string> some = {"rec_1", "rec_missing", "rec_3", "rec_5"};
+  EXPECT_EQ(retention.DeleteRecords(some).value(), 3);
+  EXPECT_FALSE(rs.GetRecord("rec_1").value().has_value());
+  EXPECT_FALSE(rs.GetRecord("rec_3").value().has_value());
+  EXPECT_FALSE(rs.GetRecord("rec_5").value().has_value());
+  EXPECT_EQ(Ids(rs.ListRecords("sub_1").value()), (std::vector<std::string>{"rec_2", "rec_4"}));
+  EXPECT_EQ(rs.CountRecords().value(), 2);
+  EXPECT_EQ(retention.CountRecordsOfSubject("sub_1").value(), 2);
+  EXPECT_EQ(retention.CountRecordsOfSubject("sub_2").value(), 0);
+  EXPECT_EQ(retention.CountRecordsOfKey({"sub_1", "pd:Name", "open"}).value(), 2);
+
+  EXPECT_EQ(retention.DeleteRecords(some).value(), 0);  // already gone
+  EXPECT_EQ(retention.DeleteRecords({}).value(), 0);
+  const std::vector<std::string> twice = {"rec_2", "rec_2"};
+  EXPECT_EQ(retention.DeleteRecords(twice).value(), 1);
+  EXPECT_EQ(Ids(rs.ListRecords("sub_1").value()), (std::vector<std::string>{"rec_4"}));
+  EXPECT_TRUE(rs.GetSubject("sub_2").value().has_value());  // the subject stays
+}
+
+TEST_P(RetentionStoreConformanceTest, DeleteBlindIndexesOfOneSubject) {
+  RecordStore& rs = store_->records();
+  RetentionStore& retention = store_->retention();
+  ASSERT_TRUE(rs.InsertBlindIndex("phone", "mac1", "sub_1").ok());
+  ASSERT_TRUE(rs.InsertBlindIndex("email", "mac2", "sub_1").ok());
+  ASSERT_TRUE(rs.InsertBlindIndex("phone", "mac1", "sub_2").ok());
+  ASSERT_TRUE(rs.InsertBlindIndex("email", "mac3", "sub_2").ok());
+
+  EXPECT_EQ(retention.DeleteBlindIndexes("sub_1").value(), 2);
+  EXPECT_EQ(rs.FindSubjectsByIndex("phone", "mac1").value(), (std::vector<std::string>{"sub_2"}));
+  EXPECT_TRUE(rs.FindSubjectsByIndex("email", "mac2").value().empty());
+  EXPECT_EQ(rs.FindSubjectsByIndex("email", "mac3").value(), (std::vector<std::string>{"sub_2"}));
+  EXPECT_EQ(retention.DeleteBlindIndexes("sub_1").value(), 0);
+  EXPECT_EQ(retention.DeleteBlindIndexes("sub_missing").value(), 0);
+  EXPECT_TRUE(rs.GetSubject("sub_1").value().has_value());  // the subject stays
+}
+
+TEST_P(RetentionStoreConformanceTest, DeidentifiedRowsAreInsertedOnce) {
+  RetentionStore& retention = store_->retention();
+  EXPECT_EQ(retention.CountDeidentified().value(), 0);
+  ASSERT_TRUE(retention.InsertDeidentified(Deidentified("dei_1")).ok());
+  EXPECT_EQ(retention.CountDeidentified().value(), 1);
+  absl::Status again = retention.InsertDeidentified(Deidentified("dei_1"));
+  EXPECT_EQ(again.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(std::string(again.message()).find("remainder"), std::string::npos) << again;
+  EXPECT_EQ(retention.CountDeidentified().value(), 1);
+  ASSERT_TRUE(retention.InsertDeidentified(Deidentified("dei_2")).ok());
+  EXPECT_EQ(retention.CountDeidentified().value(), 2);
+}
+
+TEST_P(RetentionStoreConformanceTest, RetentionCommitsAndRollsBackWithTheRecordsTransaction) {
+  RecordStore& rs = store_->records();
+  RetentionStore& retention = store_->retention();
+  ASSERT_TRUE(rs.InsertRecord(Record("rec_1", "sub_1")).ok());
+  ASSERT_TRUE(rs.InsertRecord(Record("rec_2", "sub_1")).ok());
+  ASSERT_TRUE(rs.InsertBlindIndex("phone", "mac1", "sub_1").ok());
+  {
+    auto tx = rs.BeginTransaction();
+    ASSERT_TRUE(tx.ok()) << tx.status();
+    ASSERT_TRUE(retention.InsertHold(Hold("hld_dropped", "sub_1", At(1))).ok());
+    const std::vector<std::string> ids = {"rec_1"};
+    ASSERT_EQ(retention.DeleteRecords(ids).value(), 1);
+    ASSERT_EQ(retention.DeleteBlindIndexes("sub_1").value(), 1);
+    ASSERT_TRUE(retention.PutContractEnd({"sub_1", "mobile", At(2), At(3), "emp:a"}).ok());
+    const std::vector<LastUseRow> uses = {{"sub_1", "dpv:A", At(4)}};
+    ASSERT_TRUE(retention.RecordLastUses(uses).ok());
+    ASSERT_TRUE(retention.SetCursor("last_uses", 9).ok());
+    ASSERT_TRUE(retention.InsertDeidentified(Deidentified("dei_dropped")).ok());
+    EXPECT_FALSE(rs.GetRecord("rec_1").value().has_value());  // seen inside
+  }                                                           // dropped without Commit
+  EXPECT_FALSE(retention.GetHold("hld_dropped").value().has_value());
+  EXPECT_TRUE(rs.GetRecord("rec_1").value().has_value());
+  EXPECT_EQ(Ids(rs.ListRecords("sub_1").value()), (std::vector<std::string>{"rec_1", "rec_2"}));
+  EXPECT_EQ(rs.FindSubjectsByIndex("phone", "mac1").value(), (std::vector<std::string>{"sub_1"}));
+  EXPECT_TRUE(retention.ListContractEnds("").value().empty());
+  EXPECT_TRUE(retention.ListLastUses().value().empty());
+  EXPECT_EQ(retention.GetCursor("last_uses").value(), 0);
+  EXPECT_EQ(retention.CountDeidentified().value(), 0);
+  {
+    auto tx = rs.BeginTransaction();
+    ASSERT_TRUE(tx.ok()) << tx.status();
+    ASSERT_TRUE(retention.InsertHold(Hold("hld_kept", "sub_1", At(1))).ok());
+    const std::vector<std::string> ids = {"rec_2"};
+    ASSERT_EQ(retention.DeleteRecords(ids).value(), 1);
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  EXPECT_TRUE(retention.GetHold("hld_kept").value().has_value());
+  EXPECT_EQ(Ids(rs.ListRecords("sub_1").value()), (std::vector<std::string>{"rec_1"}));
+}
+
+TEST_P(RetentionStoreConformanceTest, ScanRecordTermsPagesThroughEveryRecordOnce) {
+  RecordStore& rs = store_->records();
+  std::vector<RecordRow> inserted = {
+      KeyRecord("rec_e", "sub_1", "pd:Name", "open", 5),
+      KeyRecord("rec_d", "sub_2", "pd:CallLog", "2026-04", 4),
+      KeyRecord("rec_c", "sub_1", "pd:EmailAddress", "open", 3),
+      KeyRecord("rec_b", "sub_2", "pd:Name", "open", 2),
+      KeyRecord("rec_a", "sub_1", "pd:CallLog", "2026-05", 1),
+  };
+  inserted[1].service = "fixed";
+  inserted[1].purposes = {"dpv:Billing"};
+  inserted[2].purposes = {};
+  inserted[3].purposes = {"dpv:A", "dpv:B", "dpv:C"};
+  for (const RecordRow& r : inserted) ASSERT_TRUE(rs.InsertRecord(r).ok());
+
+  absl::StatusOr<std::unique_ptr<StoreReader>> opened = store_->OpenReader();
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  StoreReader& reader = **opened;
+
+  std::vector<RecordTermsRow> page = {RecordTermsRow{}};  // cleared by the scan
+  std::vector<RecordTermsRow> all;
+  std::vector<size_t> sizes;
+  int64_t after = 0;
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(reader.ScanRecordTerms(after, 2, page).ok());
+    if (page.empty()) break;
+    sizes.push_back(page.size());
+    for (const RecordTermsRow& row : page) {
+      EXPECT_GT(row.position, after) << row.id;
+      after = row.position;
+      all.push_back(row);
+    }
+  }
+  EXPECT_EQ(sizes, (std::vector<size_t>{2, 2, 1}));
+  ASSERT_EQ(all.size(), inserted.size());
+  for (size_t i = 0; i < inserted.size(); ++i) {
+    EXPECT_EQ(TermsOf(all[i]), TermsOf(inserted[i])) << i;
+  }
+  EXPECT_TRUE(all[2].purposes.empty());
+  ASSERT_TRUE(reader.ScanRecordTerms(after, 2, page).ok());
+  EXPECT_TRUE(page.empty());  // nothing after the last
+
+  // Uncommitted rows stay invisible to the reader; committed ones follow.
+  {
+    auto tx = rs.BeginTransaction();
+    ASSERT_TRUE(tx.ok()) << tx.status();
+    ASSERT_TRUE(rs.InsertRecord(KeyRecord("rec_new", "sub_2", "pd:Name", "open", 6)).ok());
+    ASSERT_TRUE(reader.ScanRecordTerms(after, 2, page).ok());
+    EXPECT_TRUE(page.empty());
+    ASSERT_TRUE(reader.ScanRecordTerms(0, 10, page).ok());
+    EXPECT_EQ(page.size(), inserted.size());
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  ASSERT_TRUE(reader.ScanRecordTerms(after, 2, page).ok());
+  ASSERT_EQ(page.size(), 1u);
+  EXPECT_EQ(page[0].id, "rec_new");
+  EXPECT_GT(page[0].position, after);
+
+  // A record deleted between pages is skipped; the others are visited once.
+  ASSERT_TRUE(reader.ScanRecordTerms(0, 2, page).ok());
+  ASSERT_EQ(page.size(), 2u);
+  const std::vector<std::string> gone = {"rec_c"};
+  ASSERT_EQ(store_->retention().DeleteRecords(gone).value(), 1);
+  std::vector<std::string> rest;
+  after = page.back().position;
+  while (true) {
+    ASSERT_TRUE(reader.ScanRecordTerms(after, 2, page).ok());
+    if (page.empty()) break;
+    for (const RecordTermsRow& row : page) rest.push_back(row.id);
+    after = page.back().position;
+  }
+  EXPECT_EQ(rest, (std::vector<std::string>{"rec_b", "rec_a", "rec_new"}));
+}
+
 std::vector<EngineFactory> AllEngines() {
   return {EngineFactory{
       "sqlite", [](const std::string& dir) { return OpenSqliteStore(dir, {.create = true}); }}};
@@ -665,6 +1073,8 @@ std::string EngineName(const ::testing::TestParamInfo<EngineFactory>& param) {
 INSTANTIATE_TEST_SUITE_P(Engines, StoreConformanceTest, ::testing::ValuesIn(AllEngines()),
                          EngineName);
 INSTANTIATE_TEST_SUITE_P(Engines, FactStoreConformanceTest, ::testing::ValuesIn(AllEngines()),
+                         EngineName);
+INSTANTIATE_TEST_SUITE_P(Engines, RetentionStoreConformanceTest, ::testing::ValuesIn(AllEngines()),
                          EngineName);
 
 }  // namespace

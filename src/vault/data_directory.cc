@@ -211,6 +211,10 @@ absl::StatusOr<PolicyLoadResult> DataDirectory::LoadPolicy(std::string_view toml
     return absl::FailedPreconditionError("the data directory was opened read-only");
   }
   ASSIGN_OR_RETURN(policy::Policy next, policy::ParsePolicyText(toml_text, source_name));
+  // Data already held was announced under the current joint-use
+  // declarations: the new version may not widen them, and changes it makes
+  // need prior notice (Art. 27(6)).
+  RETURN_IF_ERROR(policy::CheckJointUseChange(*policy_, next));
   ASSIGN_OR_RETURN(std::optional<store::PolicyVersionRow> latest,
                    store_->records().LatestPolicyVersion());
   PolicyLoadResult result;

@@ -132,5 +132,23 @@ TEST_F(DataDirectoryTest, BadPolicyLoadChangesNothing) {
   EXPECT_FALSE(dir_->store().records().GetPolicyVersion(2).value().has_value());
 }
 
+// Art. 27(6): the joint users of data already held cannot be widened.
+TEST_F(DataDirectoryTest, PolicyLoadRefusesWideningAJointUse) {
+  const std::string example = testing::ReadFileBytes(SourcePath("examples/telecom-operator.toml"));
+  const std::string users = R"(users = ["mirai-shop", "mirai-finance"])";
+  ASSERT_NE(example.find(users), std::string::npos);
+  std::string narrow = example;
+  narrow.replace(narrow.find(users), users.size(), R"(users = ["mirai-shop"])");
+  auto v2 = dir_->LoadPolicy(narrow, "v2.toml", "admin:test");
+  ASSERT_TRUE(v2.ok()) << v2.status();
+
+  auto v3 = dir_->LoadPolicy(example, "v3.toml", "admin:test");
+  EXPECT_EQ(v3.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(v3.status().message().find("users cannot be widened"), std::string::npos)
+      << v3.status();
+  EXPECT_EQ(dir_->policy_version(), 2);
+  EXPECT_FALSE(dir_->store().records().GetPolicyVersion(3).value().has_value());
+}
+
 }  // namespace
 }  // namespace mamori::vault

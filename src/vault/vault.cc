@@ -28,6 +28,11 @@ void ValueAad(std::string& out, const store::DataKeyId& key_id, std::string_view
   out.append(key_id.category);
 }
 
+// Associated data of a de-identified remainder: its id, in a domain of its own.
+std::string DeidentifiedAad(std::string_view id) {
+  return std::string("mamori:deidentified:v1|").append(id);
+}
+
 // How far in the future a collection time may be (clock skew between
 // systems), before it is refused as a mistake.
 constexpr absl::Duration kCollectionClockSkew = absl::Minutes(5);
@@ -155,6 +160,23 @@ absl::Status Vault::OpenValueInto(const store::DataKeyId& key_id, std::string_vi
   ASSIGN_OR_RETURN(const crypto::SecretKey* key, key_ring_.DataKey(key_id, /*create=*/false));
   ValueAad(aad_scratch_, key_id, record_id);
   return crypto::OpenInto(*key, sealed, aad_scratch_, value);
+}
+
+absl::StatusOr<std::string> Vault::SealDeidentified(std::string_view id,
+                                                    std::string_view remainder) {
+  if (!deidentification_key_) {
+    ASSIGN_OR_RETURN(deidentification_key_,
+                     key_ring_.OperatorKey(kDeidentificationKeyName, /*create=*/false));
+  }
+  return crypto::Seal(*deidentification_key_, remainder, DeidentifiedAad(id), random_);
+}
+
+absl::StatusOr<std::string> Vault::OpenDeidentified(std::string_view id, std::string_view sealed) {
+  if (!deidentification_key_) {
+    ASSIGN_OR_RETURN(deidentification_key_,
+                     key_ring_.OperatorKey(kDeidentificationKeyName, /*create=*/false));
+  }
+  return crypto::Open(*deidentification_key_, sealed, DeidentifiedAad(id));
 }
 
 absl::Status Vault::OpenValueWithKey(const crypto::SecretKey& key, const store::DataKeyId& key_id,

@@ -155,6 +155,12 @@ class Vault {
                                        std::string_view record_id, std::string_view sealed,
                                        std::string& value);
 
+  // A de-identified remainder (retention, erasure mode `deidentify`) sealed
+  // under the operator's de-identification key, not the subject's: it
+  // outlives the subject's keys. `id` is the remainder's id (bound as AAD).
+  absl::StatusOr<std::string> SealDeidentified(std::string_view id, std::string_view remainder);
+  absl::StatusOr<std::string> OpenDeidentified(std::string_view id, std::string_view sealed);
+
   // The data key bucket for a record collected at `collected_at` under
   // `purposes`: the collection month (in the operator's time zone) when
   // every purpose's retention counts from collection, else "open".
@@ -235,7 +241,8 @@ class Vault {
   absl::TimeZone operator_zone_;
   // Keyed by "service\x1f" "category"; only pairs with announced purposes.
   absl::flat_hash_map<std::string, CollectionRule> collection_rules_;
-  std::string aad_scratch_;  // reused by SealValue / OpenValue
+  std::string aad_scratch_;                                // reused by SealValue / OpenValue
+  std::optional<crypto::SecretKey> deidentification_key_;  // unwrapped on first use
   VaultObserver* observer_ = nullptr;
 };
 

@@ -115,7 +115,7 @@ expect_code 0 "subject show"
 expect_json '(.records | length == 2) and (.records[0].purposes | index("dpv:ServiceProvision") != null) and (.records[0] | has("value") | not)' "subject show lists metadata, never values"
 
 # --- policy versions -----------------------------------------------------
-sed 's/^name = "\(.*\)"$/name = "\1 (rev 2)"/' "$POLICY" >"$WORK/v2.toml"
+sed '0,/^name = "\(.*\)"$/s//name = "\1 (rev 2)"/' "$POLICY" >"$WORK/v2.toml"
 run policy load --data "$DATA" "$POLICY"
 expect_json '.unchanged == true and .version == 1' "loading the same policy adds no version"
 run policy load --data "$DATA" "$WORK/v2.toml"

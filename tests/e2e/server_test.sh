@@ -240,6 +240,48 @@ if exec 3<>"/dev/tcp/127.0.0.1/$PORT"; then
   fi
 fi
 
+# --- the public notices, without a token (docs/notices.md) ------------------------
+call GET /privacy/notice/mobile
+expect 200 "GET /privacy/notice/{service} without a token"
+if [[ "$CTYPE" == text/html* ]] && grep -qF '<html lang="ja">' "$RESP" &&
+  ! grep -qi '<script' "$RESP"; then
+  pass "the notice is an HTML page, in Japanese by default"
+else
+  fail "the notice is an HTML page, in Japanese by default ($CTYPE)"
+fi
+call GET "/privacy/notice/site-leasing?lang=en"
+expect 200 "GET /privacy/notice/{service}?lang=en"
+if cmp -s "$RESP" "$MAMORI_SOURCE_DIR/src/notice/testdata/site-leasing.en.html"; then
+  pass "the page is the snapshot golden's, byte for byte"
+else
+  fail "the page is the snapshot golden's"
+fi
+curl -s -D "$WORK/notice.headers" -o "$WORK/notice.html" \
+  -H 'Accept-Language: en-GB,en;q=0.9,ja;q=0.8' "$URL/privacy/notice/mobile"
+if grep -qF '<html lang="en">' "$WORK/notice.html" &&
+  grep -qi '^content-language: en' "$WORK/notice.headers" &&
+  grep -qi "^content-security-policy: default-src 'none'" "$WORK/notice.headers"; then
+  pass "Accept-Language chooses the language; the page may load nothing"
+else
+  fail "Accept-Language chooses the language; the page may load nothing"
+fi
+call GET /v1/public/notice/mobile
+expect 200 "GET /v1/public/notice/{service} without a token"
+expect_json '.language == "ja" and .service.id == "mobile" and .policy.version == 1 and (.purposes | length) == 9 and (.joint_use.list | length) == 1 and .trustees.foreign[0].country == "US"' \
+  "the JSON notice of the version in force"
+call GET "/v1/public/notice/site-leasing?lang=en"
+expect 200 "GET /v1/public/notice/{service}?lang=en"
+expect_json '.operator.name == "Mirai Telecom Co., Ltd." and .purposes[0].retention.text == "7 years from the end of the contract"' \
+  "in English"
+call GET /privacy/notice/satellite
+expect 404 not_found "the page of an unknown service is 404 not_found"
+call GET /v1/public/notice/satellite
+expect 404 not_found "the notice of an unknown service is 404 not_found"
+call GET "/privacy/notice/mobile?lang=fr"
+expect 400 invalid_argument "a page in a language other than ja and en is 400"
+call GET "/v1/public/notice/mobile?lang=de"
+expect 400 invalid_argument "a notice in a language other than ja and en is 400"
+
 # --- 401 on every /v1/ route ------------------------------------------------------
 ROUTES=(
   "POST /v1/decide" "POST /v1/read" "POST /v1/find" "POST /v1/subjects"
@@ -590,6 +632,18 @@ call POST /v1/policy "$(jq -n --arg t "${POLICY_TEXT/個人情報保護方針 20
   '{toml: $t, source: "telecom-operator-2026.toml"}')" "$OFFICER"
 expect 201 "POST /v1/policy with a new version"
 expect_json '.version == 2 and (.unchanged | not) and .changes.name_changed' "version 2, with its changes"
+call GET "/v1/public/notice/mobile?lang=en"
+expect 200 "the notice after a policy load"
+expect_json '.policy.version == 2 and (.policy.name | contains("2026年1月版"))' \
+  "shows the version just loaded, without a restart"
+# The command line reads the same version from the store while the server
+# holds the directory, and prints the same notice.
+"$MAMORI_BIN" notice show --data "$DATA" --service mobile --lang en >"$WORK/notice.cli.json"
+if jq -e --slurpfile cli "$WORK/notice.cli.json" '. == $cli[0]' >/dev/null <"$RESP"; then
+  pass "mamori notice show prints what the server serves"
+else
+  fail "mamori notice show prints what the server serves"
+fi
 call POST /v1/policy '{"toml":"[policy\nname = 1"}' "$OFFICER"
 expect 400 invalid_argument "a policy that does not parse"
 call POST /v1/policy '{"toml":5}' "$OFFICER"

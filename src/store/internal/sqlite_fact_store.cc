@@ -18,6 +18,7 @@
 #include "common/status_macros.h"
 #include "store/internal/sqlite_db.h"
 #include "store/internal/sqlite_parts.h"
+#include "store/internal/sqlite_rows.h"
 
 namespace mamori::store::internal {
 namespace {
@@ -38,28 +39,6 @@ constexpr std::string_view kStopOrderColumns =
 constexpr std::string_view kTokenColumns =
     "SELECT id, token_sha256, actor_id, created_at, created_by, expires_at, revoked_at "
     "FROM api_tokens ";
-
-// SQLite binds a null data pointer as NULL; a default std::string_view is
-// meant as the empty text.
-std::string_view NonNull(std::string_view text) { return text.data() != nullptr ? text : ""; }
-
-// nullopt leaves the parameter unbound, which is NULL: a prepared statement
-// starts with NULL parameters and Reset() (also done by Run()) clears them.
-void BindOptionalText(SqliteStatement& stmt, int index, const std::optional<std::string>& text) {
-  if (text) stmt.BindText(index, *text);
-}
-void BindOptionalTime(SqliteStatement& stmt, int index, const std::optional<absl::Time>& time) {
-  if (time) stmt.BindInt(index, ToMicros(*time));
-}
-
-std::optional<std::string> ColumnOptionalText(const SqliteStatement& stmt, int index) {
-  if (stmt.ColumnIsNull(index)) return std::nullopt;
-  return stmt.ColumnText(index);
-}
-std::optional<absl::Time> ColumnOptionalTime(const SqliteStatement& stmt, int index) {
-  if (stmt.ColumnIsNull(index)) return std::nullopt;
-  return FromMicros(stmt.ColumnInt(index));
-}
 
 ActorRow ReadActor(const SqliteStatement& stmt) {
   ActorRow row;
@@ -112,55 +91,6 @@ TokenRow ReadToken(const SqliteStatement& stmt) {
                   stmt.ColumnText(2),         FromMicros(stmt.ColumnInt(3)),
                   stmt.ColumnText(4),         ColumnOptionalTime(stmt, 5),
                   ColumnOptionalTime(stmt, 6)};
-}
-
-// The row `stmt` (bound to `id`) finds, if any.
-template <typename Row>
-absl::StatusOr<std::optional<Row>> GetOne(SqliteStatement& stmt, std::string_view id,
-                                          Row (*read)(const SqliteStatement&)) {
-  StatementScope scope(stmt);
-  stmt.BindText(1, NonNull(id));
-  ASSIGN_OR_RETURN(StepResult r, stmt.Step());
-  if (r == StepResult::kDone) return std::nullopt;
-  return read(stmt);
-}
-
-// Every row `stmt` (already bound) yields.
-template <typename Row>
-absl::StatusOr<std::vector<Row>> ReadAll(SqliteStatement& stmt,
-                                         Row (*read)(const SqliteStatement&)) {
-  StatementScope scope(stmt);
-  std::vector<Row> rows;
-  while (true) {
-    ASSIGN_OR_RETURN(StepResult r, stmt.Step());
-    if (r == StepResult::kDone) break;
-    rows.push_back(read(stmt));
-  }
-  return rows;
-}
-
-// Every row of `all` when `key` is empty, else those of `by_key` bound to it.
-template <typename Row>
-absl::StatusOr<std::vector<Row>> ListBy(SqliteStatement& all, SqliteStatement& by_key,
-                                        std::string_view key, Row (*read)(const SqliteStatement&)) {
-  if (key.empty()) return ReadAll(all, read);
-  by_key.BindText(1, key);
-  return ReadAll(by_key, read);
-}
-
-// Names the row an insert was about in the constraint errors Run() maps:
-// AlreadyExists for a taken id, NotFound for a missing subject.
-absl::Status DescribeInsert(absl::Status s, std::string_view what, std::string_view id,
-                            std::string_view subject_id) {
-  switch (s.code()) {
-    case absl::StatusCode::kAlreadyExists:
-      return absl::AlreadyExistsError(fmt::format("{} {} already exists", what, id));
-    case absl::StatusCode::kNotFound:
-      return absl::NotFoundError(
-          fmt::format("{} {}: subject {} does not exist", what, id, subject_id));
-    default:
-      return s;
-  }
 }
 
 class SqliteFactStore final : public FactStore {
@@ -330,22 +260,6 @@ class SqliteFactStore final : public FactStore {
 
  private:
   // After an UPDATE ... WHERE id = ? AND <state> IS NULL changed nothing:
-  // NotFound when there is no such row, FailedPrecondition when it already
-  // is in that state. `stmt` selects whether the state is set, by id.
-  static absl::Status WhyUnchanged(SqliteStatement& stmt, std::string_view what,
-                                   std::string_view id, std::string_view state) {
-    StatementScope scope(stmt);
-    stmt.BindText(1, NonNull(id));
-    ASSIGN_OR_RETURN(StepResult r, stmt.Step());
-    if (r == StepResult::kDone) {
-      return absl::NotFoundError(fmt::format("{} {} does not exist", what, id));
-    }
-    if (stmt.ColumnInt(0) != 0) {
-      return absl::FailedPreconditionError(fmt::format("{} {} is already {}", what, id, state));
-    }
-    return absl::InternalError(fmt::format("{} {} was not {}", what, id, state));
-  }
-
   absl::Status InsertToken(const TokenRow& token) override {
     SqliteStatement& stmt = *insert_token_;
     stmt.BindText(1, NonNull(token.id))

@@ -19,5 +19,7 @@ inline absl::Time FromMicros(int64_t us) { return absl::FromUnixMicros(us); }
 // `db` must outlive the returned object and already hold schema version 2.
 absl::StatusOr<std::unique_ptr<FactStore>> NewSqliteFactStore(SqliteDatabase& db);
 absl::StatusOr<std::unique_ptr<LedgerStore>> NewSqliteLedgerStore(SqliteDatabase& db);
+// `db` must hold schema version 5.
+absl::StatusOr<std::unique_ptr<RetentionStore>> NewSqliteRetentionStore(SqliteDatabase& db);
 
 }  // namespace mamori::store::internal

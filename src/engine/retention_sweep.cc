@@ -1,0 +1,490 @@
+// The engine's retention work (docs/retention.md): legal holds, contract
+// ends and the sweep that erases what no live purpose keeps.
+//
+// A sweep runs in steps so that it never holds the writer for long:
+//   1. writer jobs fold the ledger's allowed reads since the last sweep into
+//      the last-use table (the anchor of rules counted from the last use);
+//   2. one writer job copies the facts the fates depend on (policy, holds,
+//      contract ends, last uses);
+//   3. the caller's thread scans every record's terms on a read-only
+//      connection and plans, per data key, the records that are due;
+//   4. writer jobs of bounded size erase them: de-identify where the policy
+//      says so, delete the rows, and destroy the data key once no row uses
+//      it (crypto-shredding), each key with its ledger entry.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "common/ids.h"
+#include "common/status_macros.h"
+#include "common/strings.h"
+#include "common/time_format.h"
+#include "engine/engine.h"
+#include "engine/engine_internal.h"
+#include "engine/engine_submit.h"
+#include "retention/retention.h"
+
+namespace mamori::engine {
+
+using internal::ChangeEntry;
+using internal::Invalid;
+using nlohmann::json;
+
+namespace {
+
+// The retention cursor naming how far the ledger was read for last uses.
+constexpr char kLastUseCursor[] = "ledger.last_use";
+// Ledger entries read per writer job when folding last uses.
+constexpr int64_t kLastUseEntriesPerJob = 20000;
+// Records' terms read per page of the scan.
+constexpr size_t kScanPage = 8192;
+
+bool HoldCovers(const store::LegalHoldRow& hold, std::string_view category, absl::Time at) {
+  return !hold.released_at && at < hold.until && (!hold.category || *hold.category == category);
+}
+
+// What survives of a record of a `deidentify` category: where and in which
+// month it was collected and, for communication records written as
+// "... duration <N>s", the duration. Parties, numbers, times and content
+// are dropped (LEGAL.md: secret parts deleted, the rest de-identified).
+std::string DeidentifiedRemainder(const store::RecordRow& record, std::string_view month,
+                                  std::string_view value) {
+  json remainder = {{"category", record.category}, {"service", record.service}, {"month", month}};
+  const size_t at = value.find("duration ");
+  if (at != std::string_view::npos) {
+    size_t end = at + 9;
+    int64_t seconds = 0;
+    bool digits = false;
+    while (end < value.size() && value[end] >= '0' && value[end] <= '9' && seconds < 1'000'000) {
+      seconds = seconds * 10 + (value[end] - '0');
+      digits = true;
+      ++end;
+    }
+    if (digits && end < value.size() && value[end] == 's') remainder["duration_seconds"] = seconds;
+  }
+  return remainder.dump();
+}
+
+}  // namespace
+
+struct Engine::SweepFacts {
+  policy::Policy policy;  // a copy: the plan is made off the writer thread
+  absl::TimeZone zone;
+  absl::flat_hash_map<std::string, retention::SubjectRetentionFacts> subjects;
+  absl::Time now;
+  int64_t total_records = 0;  // for progress; 0 when not asked
+};
+
+struct Engine::SweepPlan {
+  struct KeyWork {
+    store::DataKeyId key;
+    policy::ErasureMode mode = policy::ErasureMode::kDelete;
+    std::vector<std::string> record_ids;
+  };
+  std::vector<KeyWork> keys;
+  int64_t scanned = 0;
+  int64_t due_delete = 0;
+  int64_t due_deidentify = 0;
+  int64_t held = 0;
+};
+
+// --- Holds and contract ends ---
+
+absl::StatusOr<store::LegalHoldRow> Engine::AddHold(std::string by, HoldSpec spec) {
+  return Submit<store::LegalHoldRow>(
+      JobKind::kRecords, [&]() -> absl::StatusOr<store::LegalHoldRow> {
+        if (absl::StripAsciiWhitespace(common::ToAbsl(spec.basis)).empty()) {
+          return Invalid("basis: required (the law or proceeding that requires keeping the data)");
+        }
+        if (spec.category && dir_.policy().FindCategory(*spec.category) == nullptr) {
+          return Invalid(
+              fmt::format("category: \"{}\" is not a category of the policy", *spec.category));
+        }
+        const absl::Time now = clock_.Now();
+        if (spec.until_day) spec.until = absl::FromCivil(*spec.until_day + 1, OperatorZone());
+        if (spec.until <= now) return Invalid("until: must be in the future");
+        ASSIGN_OR_RETURN(std::optional<store::SubjectRow> subject,
+                         dir_.store().records().GetSubject(spec.subject));
+        if (!subject) return absl::NotFoundError(fmt::format("subject {} not found", spec.subject));
+        store::LegalHoldRow row{common::NewId(common::IdKind::kHold, random_, now),
+                                spec.subject,
+                                spec.category,
+                                spec.basis,
+                                spec.until,
+                                now,
+                                by,
+                                std::nullopt};
+        RETURN_IF_ERROR(dir_.store().retention().InsertHold(row));
+        // The basis may name a proceeding: the entry holds its SHA-256.
+        json entry = ChangeEntry("hold.add", by);
+        entry["subject"] = row.subject_id;
+        entry["hold"] = row.id;
+        entry["category"] = row.category ? json(*row.category) : json();
+        entry["until"] = common::FormatTimestamp(row.until);
+        entry["basis_sha256"] = ledger::Sha256Hex(row.basis);
+        RETURN_IF_ERROR(ledger_->Append(std::move(entry)).status());
+        return row;
+      });
+}
+
+absl::StatusOr<store::LegalHoldRow> Engine::ReleaseHold(std::string by, std::string hold_id) {
+  return Submit<store::LegalHoldRow>(
+      JobKind::kRecords, [&]() -> absl::StatusOr<store::LegalHoldRow> {
+        const absl::Time now = clock_.Now();
+        RETURN_IF_ERROR(dir_.store().retention().ReleaseHold(hold_id, now));
+        ASSIGN_OR_RETURN(std::optional<store::LegalHoldRow> row,
+                         dir_.store().retention().GetHold(hold_id));
+        if (!row) return absl::NotFoundError(fmt::format("legal hold {} not found", hold_id));
+        json entry = ChangeEntry("hold.release", by);
+        entry["subject"] = row->subject_id;
+        entry["hold"] = row->id;
+        RETURN_IF_ERROR(ledger_->Append(std::move(entry)).status());
+        return *row;
+      });
+}
+
+absl::StatusOr<std::vector<store::LegalHoldRow>> Engine::ListHolds(std::string subject_id) {
+  return Submit<std::vector<store::LegalHoldRow>>(
+      JobKind::kRecords, [&]() -> absl::StatusOr<std::vector<store::LegalHoldRow>> {
+        if (!subject_id.empty()) {
+          ASSIGN_OR_RETURN(std::optional<store::SubjectRow> subject,
+                           dir_.store().records().GetSubject(subject_id));
+          if (!subject) return absl::NotFoundError(fmt::format("subject {} not found", subject_id));
+        }
+        return dir_.store().retention().ListHolds(subject_id);
+      });
+}
+
+absl::TimeZone Engine::OperatorZone() const {
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(common::ToAbsl(dir_.policy().operator_info.time_zone), &zone)) {
+    return absl::UTCTimeZone();  // the policy check refuses unknown zones
+  }
+  return zone;
+}
+
+absl::StatusOr<store::ContractEndRow> Engine::RecordContractEnd(std::string by,
+                                                                std::string subject_id,
+                                                                std::string service,
+                                                                absl::Time ended_at) {
+  return Submit<store::ContractEndRow>(JobKind::kRecords,
+                                       [&]() -> absl::StatusOr<store::ContractEndRow> {
+                                         return PutContractEnd(by, subject_id, service, ended_at);
+                                       });
+}
+
+absl::StatusOr<store::ContractEndRow> Engine::RecordContractEndOn(std::string by,
+                                                                  std::string subject_id,
+                                                                  std::string service,
+                                                                  absl::CivilDay day) {
+  return Submit<store::ContractEndRow>(
+      JobKind::kRecords, [&]() -> absl::StatusOr<store::ContractEndRow> {
+        return PutContractEnd(by, subject_id, service, absl::FromCivil(day, OperatorZone()));
+      });
+}
+
+absl::StatusOr<store::ContractEndRow> Engine::PutContractEnd(const std::string& by,
+                                                             const std::string& subject_id,
+                                                             const std::string& service,
+                                                             absl::Time ended_at) {
+  if (!service.empty() && dir_.policy().FindService(service) == nullptr) {
+    return Invalid(fmt::format("service: \"{}\" is not a service of the policy", service));
+  }
+  const absl::Time now = clock_.Now();
+  if (ended_at > now) return Invalid("ended_at: must not be in the future");
+  ASSIGN_OR_RETURN(std::optional<store::SubjectRow> subject,
+                   dir_.store().records().GetSubject(subject_id));
+  if (!subject) return absl::NotFoundError(fmt::format("subject {} not found", subject_id));
+  store::ContractEndRow row{subject_id, service, ended_at, now, by};
+  RETURN_IF_ERROR(dir_.store().retention().PutContractEnd(row));
+  json entry = ChangeEntry("contract.end", by);
+  entry["subject"] = subject_id;
+  entry["service"] = service.empty() ? json() : json(service);
+  entry["ended_at"] = common::FormatTimestamp(ended_at);
+  RETURN_IF_ERROR(ledger_->Append(std::move(entry)).status());
+  return row;
+}
+
+// --- The sweep ---
+
+absl::Status Engine::UpdateLastUses() {
+  store::RetentionStore& retention = dir_.store().retention();
+  bool caught_up = false;
+  while (!caught_up) {
+    // One bounded job at a time: foreground work runs in between.
+    absl::StatusOr<bool> done = Submit<bool>(JobKind::kRecords, [&]() -> absl::StatusOr<bool> {
+      ASSIGN_OR_RETURN(int64_t first, retention.GetCursor(kLastUseCursor));
+      ASSIGN_OR_RETURN(int64_t size, dir_.store().ledger().CountEntries());
+      const int64_t end = std::min(size, first + kLastUseEntriesPerJob);
+      absl::flat_hash_map<std::pair<std::string, std::string>, absl::Time> latest;
+      RETURN_IF_ERROR(dir_.store().ledger().ScanEntries(
+          first, end, [&](const store::LedgerEntryRow& row) -> absl::Status {
+            // Only allowed reads count as uses; skip the rest unparsed.
+            if (row.entry.find("\"read\"") == std::string::npos) return absl::OkStatus();
+            json entry = json::parse(row.entry, nullptr, /*allow_exceptions=*/false);
+            if (!entry.is_object() || entry.value("kind", "") != "decision" ||
+                entry.value("action", "") != "read" || entry.value("outcome", "") != "allow" ||
+                !entry.contains("subject") || !entry.contains("at")) {
+              return absl::OkStatus();
+            }
+            absl::StatusOr<absl::Time> at = common::ParseTimestamp(entry["at"].get<std::string>());
+            if (!at.ok()) return absl::OkStatus();
+            absl::Time& slot = latest[{entry["subject"].get<std::string>(),
+                                       entry.value("purpose", std::string())}];
+            slot = std::max(slot, *at);
+            return absl::OkStatus();
+          }));
+      std::vector<store::LastUseRow> uses;
+      uses.reserve(latest.size());
+      for (auto& [key, at] : latest) uses.push_back({key.first, key.second, at});
+      RETURN_IF_ERROR(retention.RecordLastUses(uses));
+      RETURN_IF_ERROR(retention.SetCursor(kLastUseCursor, end));
+      return end >= size;
+    });
+    if (!done.ok()) return done.status();
+    caught_up = *done;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Engine::SweepFacts> Engine::LoadSweepFacts(bool count_records) {
+  return Submit<SweepFacts>(JobKind::kRecords, [&]() -> absl::StatusOr<SweepFacts> {
+    SweepFacts facts;
+    facts.policy = dir_.policy();
+    facts.policy.BuildIndex();
+    if (!absl::LoadTimeZone(common::ToAbsl(facts.policy.operator_info.time_zone), &facts.zone)) {
+      return absl::FailedPreconditionError(fmt::format("the policy's time zone \"{}\" is unknown",
+                                                       facts.policy.operator_info.time_zone));
+    }
+    facts.now = clock_.Now();
+    store::RetentionStore& retention = dir_.store().retention();
+    ASSIGN_OR_RETURN(std::vector<store::LegalHoldRow> holds, retention.ListHolds(""));
+    for (store::LegalHoldRow& hold : holds) {
+      if (hold.released_at) continue;
+      facts.subjects[hold.subject_id].holds.push_back(
+          {std::move(hold.id), std::move(hold.category), hold.until});
+    }
+    ASSIGN_OR_RETURN(std::vector<store::ContractEndRow> ends, retention.ListContractEnds(""));
+    for (store::ContractEndRow& end : ends) {
+      facts.subjects[end.subject_id].contract_ends[end.service] = end.ended_at;
+    }
+    ASSIGN_OR_RETURN(std::vector<store::LastUseRow> uses, retention.ListLastUses());
+    for (store::LastUseRow& use : uses) {
+      facts.subjects[use.subject_id].last_uses[use.purpose] = use.used_at;
+    }
+    if (count_records) {
+      ASSIGN_OR_RETURN(facts.total_records, dir_.store().records().CountRecords());
+    }
+    return facts;
+  });
+}
+
+absl::StatusOr<Engine::SweepPlan> Engine::PlanSweep(const SweepFacts& facts, absl::Time as_of,
+                                                    const SweepOptions& options) {
+  ASSIGN_OR_RETURN(std::unique_ptr<store::StoreReader> reader, dir_.store().OpenReader());
+  SweepPlan plan;
+  // Due records gathered by data key: "subject \x1f category \x1f bucket".
+  absl::flat_hash_map<std::string, size_t> key_index;
+  std::string key_name;
+  static const retention::SubjectRetentionFacts kNoFacts;
+  std::vector<store::RecordTermsRow> page;
+  int64_t after = 0;
+  while (true) {
+    RETURN_IF_ERROR(reader->ScanRecordTerms(after, kScanPage, page));
+    if (page.empty()) break;
+    for (store::RecordTermsRow& row : page) {
+      auto it = facts.subjects.find(row.subject_id);
+      const retention::SubjectRetentionFacts& subject =
+          it != facts.subjects.end() ? it->second : kNoFacts;
+      const retention::RecordFate fate =
+          retention::FateOf(facts.policy, facts.zone, subject,
+                            {row.category, row.service, &row.purposes, row.collected_at}, as_of);
+      if (fate.state == retention::FateState::kHeld) {
+        ++plan.held;
+        continue;
+      }
+      if (fate.state != retention::FateState::kDue) continue;
+      const policy::Category* category = facts.policy.FindCategory(row.category);
+      const policy::ErasureMode mode =
+          category != nullptr ? category->erasure : policy::ErasureMode::kDelete;
+      (mode == policy::ErasureMode::kDeidentify ? plan.due_deidentify : plan.due_delete)++;
+      key_name.assign(row.subject_id).append("\x1f").append(row.category).append("\x1f");
+      key_name.append(row.key_bucket);
+      auto [slot, inserted] = key_index.try_emplace(key_name, plan.keys.size());
+      if (inserted) {
+        plan.keys.push_back({{row.subject_id, row.category, row.key_bucket}, mode, {}});
+      }
+      plan.keys[slot->second].record_ids.push_back(std::move(row.id));
+    }
+    plan.scanned += static_cast<int64_t>(page.size());
+    after = page.back().position;
+    if (options.progress) options.progress(plan.scanned, facts.total_records);
+  }
+  return plan;
+}
+
+absl::StatusOr<SweepSummary> Engine::EraseKeys(const std::string& by, SweepPlan& plan, size_t first,
+                                               size_t end) {
+  store::Store& store = dir_.store();
+  store::RetentionStore& retention = store.retention();
+  vault::Vault& vault = dir_.vault();
+  SweepSummary tally;
+  const absl::Time now = clock_.Now();
+  const absl::TimeZone zone = OperatorZone();
+  std::vector<std::string> touched;
+  absl::flat_hash_map<std::string, std::vector<store::LegalHoldRow>> holds_by_subject;
+  bool destroyed_any = false;
+  for (size_t k = first; k < end; ++k) {
+    SweepPlan::KeyWork& work = plan.keys[k];
+    const store::DataKeyId& key = work.key;
+    // A hold placed since the scan keeps the records after all.
+    auto holds = holds_by_subject.find(key.subject_id);
+    if (holds == holds_by_subject.end()) {
+      ASSIGN_OR_RETURN(std::vector<store::LegalHoldRow> rows, retention.ListHolds(key.subject_id));
+      holds = holds_by_subject.emplace(key.subject_id, std::move(rows)).first;
+    }
+    if (std::any_of(holds->second.begin(), holds->second.end(), [&](const store::LegalHoldRow& h) {
+          return HoldCovers(h, key.category, now);
+        })) {
+      tally.held += static_cast<int64_t>(work.record_ids.size());
+      continue;
+    }
+    int64_t deidentified = 0;
+    if (work.mode == policy::ErasureMode::kDeidentify) {
+      const absl::flat_hash_set<std::string> due(work.record_ids.begin(), work.record_ids.end());
+      ASSIGN_OR_RETURN(std::vector<store::RecordRow> records, retention.ListRecordsOfKey(key));
+      std::string value;
+      for (const store::RecordRow& record : records) {
+        if (!due.contains(record.id)) continue;
+        // A key already destroyed (a crash between the two stores' commits)
+        // leaves nothing to de-identify: the row is only deleted.
+        if (!vault.OpenValueInto(key, record.id, record.sealed_value, value).ok()) continue;
+        const std::string month = absl::FormatTime("%Y-%m", record.collected_at, zone);
+        store::DeidentifiedRow row{common::NewId(common::IdKind::kDeidentified, random_, now),
+                                   record.category,
+                                   record.service,
+                                   month,
+                                   "",
+                                   now};
+        ASSIGN_OR_RETURN(
+            row.sealed_remainder,
+            vault.SealDeidentified(row.id, DeidentifiedRemainder(record, month, value)));
+        RETURN_IF_ERROR(retention.InsertDeidentified(row));
+        ++deidentified;
+      }
+    }
+    ASSIGN_OR_RETURN(int64_t deleted, retention.DeleteRecords(work.record_ids));
+    ASSIGN_OR_RETURN(int64_t remaining, retention.CountRecordsOfKey(key));
+    bool key_destroyed = false;
+    if (remaining == 0) {
+      ASSIGN_OR_RETURN(int64_t destroyed, store.keys().DestroyDataKey(key));
+      key_destroyed = destroyed > 0;
+      destroyed_any = destroyed_any || key_destroyed;
+    }
+    tally.deidentified += deidentified;
+    tally.erased += deleted - deidentified;
+    if (key_destroyed) ++tally.keys_destroyed;
+    json entry = ChangeEntry("retention.erase", by);
+    entry["subject"] = key.subject_id;
+    entry["category"] = key.category;
+    entry["bucket"] = key.bucket;
+    entry["mode"] = policy::ErasureModeName(work.mode);
+    entry["records"] = deleted;
+    entry["deidentified"] = deidentified;
+    entry["key_destroyed"] = key_destroyed;
+    entry["records_left"] = remaining;
+    ledger_->Stage(std::move(entry));
+    if (touched.empty() || touched.back() != key.subject_id) touched.push_back(key.subject_id);
+  }
+  std::sort(touched.begin(), touched.end());
+  touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+  for (const std::string& subject : touched) {
+    changed_subjects_.push_back(subject);
+    ASSIGN_OR_RETURN(int64_t left, retention.CountRecordsOfSubject(subject));
+    if (left != 0) continue;
+    // Nothing of the person is left: nor may they be found, and every key
+    // of theirs goes (texts sealed beside facts, such as consent evidence,
+    // with them).
+    ASSIGN_OR_RETURN(int64_t indexes, retention.DeleteBlindIndexes(subject));
+    ASSIGN_OR_RETURN(int64_t keys, store.keys().DestroySubjectKeys(subject));
+    destroyed_any = destroyed_any || keys > 0;
+    ++tally.subjects_erased;
+    json entry = ChangeEntry("retention.subject_erased", by);
+    entry["subject"] = subject;
+    entry["blind_indexes"] = indexes;
+    entry["keys_destroyed"] = keys;
+    ledger_->Stage(std::move(entry));
+  }
+  if (destroyed_any) {
+    // Readers and the vault drop cached keys; the key store is checkpointed
+    // once the batch commits.
+    vault.ForgetCachedKeys();
+    readers_->ForgetKeys();
+    checkpoint_keys_ = true;
+  }
+  return tally;
+}
+
+absl::StatusOr<SweepSummary> Engine::SweepRetention(std::string by, SweepOptions options) {
+  if (!options.dry_run && options.as_of) {
+    return Invalid("as_of: only a dry run may look at another date; a real sweep runs now");
+  }
+  if (options.records_per_job == 0) options.records_per_job = 1;
+  RETURN_IF_ERROR(UpdateLastUses());
+  ASSIGN_OR_RETURN(SweepFacts facts, LoadSweepFacts(options.progress != nullptr));
+  SweepSummary summary;
+  summary.dry_run = options.dry_run;
+  summary.as_of = options.as_of.value_or(facts.now);
+  ASSIGN_OR_RETURN(SweepPlan plan, PlanSweep(facts, summary.as_of, options));
+  summary.scanned = plan.scanned;
+  summary.held = plan.held;
+  if (options.dry_run) {
+    summary.erased = plan.due_delete;
+    summary.deidentified = plan.due_deidentify;
+    return summary;
+  }
+  size_t first = 0;
+  while (first < plan.keys.size()) {
+    size_t end = first;
+    size_t records = 0;
+    while (end < plan.keys.size() && (end == first || records + plan.keys[end].record_ids.size() <=
+                                                          options.records_per_job)) {
+      records += plan.keys[end].record_ids.size();
+      ++end;
+    }
+    ASSIGN_OR_RETURN(SweepSummary tally,
+                     Submit<SweepSummary>(JobKind::kWrites, [&]() -> absl::StatusOr<SweepSummary> {
+                       return EraseKeys(by, plan, first, end);
+                     }));
+    summary.erased += tally.erased;
+    summary.deidentified += tally.deidentified;
+    summary.held += tally.held;
+    summary.keys_destroyed += tally.keys_destroyed;
+    summary.subjects_erased += tally.subjects_erased;
+    // The ids are no longer needed: give the memory back as we go.
+    for (size_t k = first; k < end; ++k) std::vector<std::string>().swap(plan.keys[k].record_ids);
+    first = end;
+  }
+  absl::StatusOr<bool> recorded = Submit<bool>(JobKind::kRecords, [&]() -> absl::StatusOr<bool> {
+    json entry = ChangeEntry("retention.sweep", by);
+    entry["as_of"] = common::FormatTimestamp(summary.as_of);
+    entry["scanned"] = summary.scanned;
+    entry["erased"] = summary.erased;
+    entry["deidentified"] = summary.deidentified;
+    entry["held"] = summary.held;
+    entry["keys_destroyed"] = summary.keys_destroyed;
+    entry["subjects_erased"] = summary.subjects_erased;
+    RETURN_IF_ERROR(ledger_->Append(std::move(entry)).status());
+    return true;
+  });
+  RETURN_IF_ERROR(recorded.status());
+  return summary;
+}
+
+}  // namespace mamori::engine

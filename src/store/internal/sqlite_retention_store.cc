@@ -1,0 +1,281 @@
+// The SQLite RetentionStore: legal holds, retention anchors (contract ends,
+// last uses), sweep cursors, record deletion and de-identified remainders,
+// in the records file and on its connection (sqlite_parts.h), so erasures
+// commit with their ledger entries.
+//
+// Error messages name the row and the field, never a stored value.
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status_macros.h"
+#include "store/internal/sqlite_db.h"
+#include "store/internal/sqlite_parts.h"
+#include "store/internal/sqlite_rows.h"
+
+namespace mamori::store::internal {
+namespace {
+
+using StepResult = SqliteStatement::StepResult;
+
+constexpr std::string_view kHoldColumns =
+    "SELECT id, subject_id, category, basis, until, created_at, created_by, released_at "
+    "FROM legal_holds ";
+constexpr std::string_view kContractEndColumns =
+    "SELECT subject_id, service, ended_at, recorded_at, recorded_by FROM contract_ends ";
+
+LegalHoldRow ReadHold(const SqliteStatement& stmt) {
+  LegalHoldRow row;
+  row.id = stmt.ColumnText(0);
+  row.subject_id = stmt.ColumnText(1);
+  row.category = ColumnOptionalText(stmt, 2);
+  row.basis = stmt.ColumnText(3);
+  row.until = FromMicros(stmt.ColumnInt(4));
+  row.created_at = FromMicros(stmt.ColumnInt(5));
+  row.created_by = stmt.ColumnText(6);
+  row.released_at = ColumnOptionalTime(stmt, 7);
+  return row;
+}
+
+ContractEndRow ReadContractEnd(const SqliteStatement& stmt) {
+  return ContractEndRow{stmt.ColumnText(0), stmt.ColumnText(1), FromMicros(stmt.ColumnInt(2)),
+                        FromMicros(stmt.ColumnInt(3)), stmt.ColumnText(4)};
+}
+
+LastUseRow ReadLastUse(const SqliteStatement& stmt) {
+  return LastUseRow{stmt.ColumnText(0), stmt.ColumnText(1), FromMicros(stmt.ColumnInt(2))};
+}
+
+DeidentifiedRow ReadDeidentified(const SqliteStatement& stmt) {
+  return DeidentifiedRow{stmt.ColumnText(0), stmt.ColumnText(1), stmt.ColumnText(2),
+                         stmt.ColumnText(3), stmt.ColumnBlob(4), FromMicros(stmt.ColumnInt(5))};
+}
+
+class SqliteRetentionStore final : public RetentionStore {
+ public:
+  explicit SqliteRetentionStore(SqliteDatabase& db) : db_(db) {}
+
+  absl::Status PrepareStatements() {
+    ASSIGN_OR_RETURN(insert_hold_,
+                     db_.Prepare("INSERT INTO legal_holds (id, subject_id, category, basis, until, "
+                                 "created_at, created_by, released_at) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+    ASSIGN_OR_RETURN(get_hold_, db_.Prepare(fmt::format("{}WHERE id = ?", kHoldColumns)));
+    ASSIGN_OR_RETURN(release_hold_, db_.Prepare("UPDATE legal_holds SET released_at = ? "
+                                                "WHERE id = ? AND released_at IS NULL"));
+    ASSIGN_OR_RETURN(hold_released_,
+                     db_.Prepare("SELECT released_at IS NOT NULL FROM legal_holds WHERE id = ?"));
+    ASSIGN_OR_RETURN(list_holds_,
+                     db_.Prepare(fmt::format("{}ORDER BY created_at, rowid", kHoldColumns)));
+    ASSIGN_OR_RETURN(list_holds_by_subject_,
+                     db_.Prepare(fmt::format("{}WHERE subject_id = ? ORDER BY created_at, rowid",
+                                             kHoldColumns)));
+    ASSIGN_OR_RETURN(
+        put_contract_end_,
+        db_.Prepare("INSERT INTO contract_ends (subject_id, service, ended_at, "
+                    "recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT (subject_id, service) DO UPDATE SET "
+                    "ended_at = excluded.ended_at, recorded_at = excluded.recorded_at, "
+                    "recorded_by = excluded.recorded_by"));
+    ASSIGN_OR_RETURN(list_contract_ends_, db_.Prepare(fmt::format("{}ORDER BY subject_id, service",
+                                                                  kContractEndColumns)));
+    ASSIGN_OR_RETURN(
+        list_contract_ends_by_subject_,
+        db_.Prepare(fmt::format("{}WHERE subject_id = ? ORDER BY service", kContractEndColumns)));
+    ASSIGN_OR_RETURN(record_last_use_,
+                     db_.Prepare("INSERT INTO last_uses (subject_id, purpose, used_at) "
+                                 "VALUES (?, ?, ?) ON CONFLICT (subject_id, purpose) DO UPDATE "
+                                 "SET used_at = max(used_at, excluded.used_at)"));
+    ASSIGN_OR_RETURN(list_last_uses_,
+                     db_.Prepare("SELECT subject_id, purpose, used_at FROM last_uses"));
+    ASSIGN_OR_RETURN(get_cursor_,
+                     db_.Prepare("SELECT position FROM retention_cursors WHERE name = ?"));
+    ASSIGN_OR_RETURN(set_cursor_,
+                     db_.Prepare("INSERT INTO retention_cursors (name, position) VALUES (?, ?) "
+                                 "ON CONFLICT (name) DO UPDATE SET position = excluded.position"));
+    constexpr std::string_view kKeyFilter =
+        "WHERE subject_id = ? AND category = ? AND key_bucket = ?";
+    ASSIGN_OR_RETURN(
+        list_key_records_,
+        db_.Prepare(fmt::format("SELECT id, subject_id, category, service, purposes, "
+                                "policy_version, key_bucket, collected_at, sealed_value "
+                                "FROM records {} ORDER BY rowid",
+                                kKeyFilter)));
+    ASSIGN_OR_RETURN(count_key_records_,
+                     db_.Prepare(fmt::format("SELECT COUNT(*) FROM records {}", kKeyFilter)));
+    ASSIGN_OR_RETURN(count_subject_records_,
+                     db_.Prepare("SELECT COUNT(*) FROM records WHERE subject_id = ?"));
+    ASSIGN_OR_RETURN(delete_record_, db_.Prepare("DELETE FROM records WHERE id = ?"));
+    ASSIGN_OR_RETURN(delete_indexes_,
+                     db_.Prepare("DELETE FROM blind_indexes WHERE subject_id = ?"));
+    ASSIGN_OR_RETURN(insert_deidentified_,
+                     db_.Prepare("INSERT INTO deidentified_records (id, category, service, "
+                                 "month, remainder, created_at) VALUES (?, ?, ?, ?, ?, ?)"));
+    ASSIGN_OR_RETURN(list_deidentified_,
+                     db_.Prepare("SELECT id, category, service, month, remainder, created_at "
+                                 "FROM deidentified_records ORDER BY rowid LIMIT ?"));
+    ASSIGN_OR_RETURN(count_deidentified_, db_.Prepare("SELECT COUNT(*) FROM deidentified_records"));
+    return absl::OkStatus();
+  }
+
+  absl::Status InsertHold(const LegalHoldRow& hold) override {
+    SqliteStatement& stmt = *insert_hold_;
+    stmt.BindText(1, NonNull(hold.id))
+        .BindText(2, NonNull(hold.subject_id))
+        .BindText(4, NonNull(hold.basis))
+        .BindInt(5, ToMicros(hold.until))
+        .BindInt(6, ToMicros(hold.created_at))
+        .BindText(7, NonNull(hold.created_by));
+    BindOptionalText(stmt, 3, hold.category);
+    BindOptionalTime(stmt, 8, hold.released_at);
+    return DescribeInsert(stmt.Run(), "legal hold", hold.id, hold.subject_id);
+  }
+
+  absl::StatusOr<std::optional<LegalHoldRow>> GetHold(std::string_view id) override {
+    return GetOne(*get_hold_, id, &ReadHold);
+  }
+
+  absl::Status ReleaseHold(std::string_view id, absl::Time at) override {
+    RETURN_IF_ERROR(release_hold_->BindInt(1, ToMicros(at)).BindText(2, NonNull(id)).Run());
+    if (sqlite3_changes(db_.handle()) > 0) return absl::OkStatus();
+    return WhyUnchanged(*hold_released_, "legal hold", id, "released");
+  }
+
+  absl::StatusOr<std::vector<LegalHoldRow>> ListHolds(std::string_view subject_id) override {
+    return ListBy(*list_holds_, *list_holds_by_subject_, subject_id, &ReadHold);
+  }
+
+  absl::Status PutContractEnd(const ContractEndRow& row) override {
+    absl::Status s = put_contract_end_->BindText(1, NonNull(row.subject_id))
+                         .BindText(2, NonNull(row.service))
+                         .BindInt(3, ToMicros(row.ended_at))
+                         .BindInt(4, ToMicros(row.recorded_at))
+                         .BindText(5, NonNull(row.recorded_by))
+                         .Run();
+    if (s.code() == absl::StatusCode::kNotFound) {
+      return absl::NotFoundError(
+          fmt::format("contract end: subject {} does not exist", row.subject_id));
+    }
+    return s;
+  }
+
+  absl::StatusOr<std::vector<ContractEndRow>> ListContractEnds(
+      std::string_view subject_id) override {
+    return ListBy(*list_contract_ends_, *list_contract_ends_by_subject_, subject_id,
+                  &ReadContractEnd);
+  }
+
+  absl::Status RecordLastUses(std::span<const LastUseRow> uses) override {
+    for (const LastUseRow& use : uses) {
+      RETURN_IF_ERROR(record_last_use_->BindText(1, NonNull(use.subject_id))
+                          .BindText(2, NonNull(use.purpose))
+                          .BindInt(3, ToMicros(use.used_at))
+                          .Run());
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<LastUseRow>> ListLastUses() override {
+    return ReadAll(*list_last_uses_, &ReadLastUse);
+  }
+
+  absl::StatusOr<int64_t> GetCursor(std::string_view name) override {
+    StatementScope scope(*get_cursor_);
+    get_cursor_->BindText(1, NonNull(name));
+    ASSIGN_OR_RETURN(StepResult r, get_cursor_->Step());
+    if (r == StepResult::kDone) return 0;
+    return get_cursor_->ColumnInt(0);
+  }
+
+  absl::Status SetCursor(std::string_view name, int64_t position) override {
+    return set_cursor_->BindText(1, NonNull(name)).BindInt(2, position).Run();
+  }
+
+  absl::StatusOr<std::vector<RecordRow>> ListRecordsOfKey(const DataKeyId& key) override {
+    BindKey(*list_key_records_, key);
+    return ReadAll(*list_key_records_, &ReadRecordRow);
+  }
+
+  absl::StatusOr<int64_t> CountRecordsOfKey(const DataKeyId& key) override {
+    BindKey(*count_key_records_, key);
+    return CountWith(*count_key_records_);
+  }
+
+  absl::StatusOr<int64_t> CountRecordsOfSubject(std::string_view subject_id) override {
+    count_subject_records_->BindText(1, NonNull(subject_id));
+    return CountWith(*count_subject_records_);
+  }
+
+  absl::StatusOr<int64_t> DeleteRecords(std::span<const std::string> ids) override {
+    int64_t deleted = 0;
+    for (const std::string& id : ids) {
+      RETURN_IF_ERROR(delete_record_->BindText(1, id).Run());
+      deleted += sqlite3_changes(db_.handle());
+    }
+    return deleted;
+  }
+
+  absl::StatusOr<int64_t> DeleteBlindIndexes(std::string_view subject_id) override {
+    RETURN_IF_ERROR(delete_indexes_->BindText(1, NonNull(subject_id)).Run());
+    return sqlite3_changes(db_.handle());
+  }
+
+  absl::Status InsertDeidentified(const DeidentifiedRow& row) override {
+    absl::Status s = insert_deidentified_->BindText(1, NonNull(row.id))
+                         .BindText(2, NonNull(row.category))
+                         .BindText(3, NonNull(row.service))
+                         .BindText(4, NonNull(row.month))
+                         .BindBlob(5, row.sealed_remainder)
+                         .BindInt(6, ToMicros(row.created_at))
+                         .Run();
+    if (s.code() == absl::StatusCode::kAlreadyExists) {
+      return absl::AlreadyExistsError(
+          fmt::format("de-identified record {} already exists", row.id));
+    }
+    return s;
+  }
+
+  absl::StatusOr<int64_t> CountDeidentified() override { return CountWith(*count_deidentified_); }
+
+  absl::StatusOr<std::vector<DeidentifiedRow>> ListDeidentified(size_t limit) override {
+    list_deidentified_->BindInt(1, static_cast<int64_t>(limit));
+    return ReadAll(*list_deidentified_, &ReadDeidentified);
+  }
+
+ private:
+  static void BindKey(SqliteStatement& stmt, const DataKeyId& key) {
+    stmt.BindText(1, NonNull(key.subject_id))
+        .BindText(2, NonNull(key.category))
+        .BindText(3, NonNull(key.bucket));
+  }
+
+  // The single integer a bound COUNT statement yields.
+  static absl::StatusOr<int64_t> CountWith(SqliteStatement& stmt) {
+    StatementScope scope(stmt);
+    ASSIGN_OR_RETURN(StepResult r, stmt.Step());
+    (void)r;
+    return stmt.ColumnInt(0);
+  }
+
+  SqliteDatabase& db_;
+  std::unique_ptr<SqliteStatement> insert_hold_, get_hold_, release_hold_, hold_released_,
+      list_holds_, list_holds_by_subject_, put_contract_end_, list_contract_ends_,
+      list_contract_ends_by_subject_, record_last_use_, list_last_uses_, get_cursor_, set_cursor_,
+      list_key_records_, count_key_records_, count_subject_records_, delete_record_,
+      delete_indexes_, insert_deidentified_, count_deidentified_, list_deidentified_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RetentionStore>> NewSqliteRetentionStore(SqliteDatabase& db) {
+  auto store = std::make_unique<SqliteRetentionStore>(db);
+  RETURN_IF_ERROR(store->PrepareStatements());
+  return store;
+}
+
+}  // namespace mamori::store::internal
