@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "cli/notice_command.h"
+#include "cli/provision_commands.h"
 #include "cli/remote.h"
 #include "common/clock.h"
 #include "common/random.h"
@@ -38,6 +39,7 @@
 #include "server/api.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
+#include "server/sweep_schedule.h"
 #include "store/sqlite_store.h"
 #include "vault/data_directory.h"
 
@@ -209,6 +211,7 @@ class CommandLine {
     AddToken(app);
     AddServe(app);
     AddStatus(app);
+    AddProvisionCommands(app, host_);
     try {
       app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -1095,18 +1098,15 @@ class CommandLine {
   // --- Retention (docs/retention.md) ---
 
   // A date (YYYY-MM-DD: a day in the operator's time zone) or an RFC 3339
-  // time.
-  struct DayOrTime {
-    std::optional<absl::CivilDay> day;
-    absl::Time time;
-  };
-  static absl::StatusOr<DayOrTime> DayOrTimeArgument(std::string_view flag,
-                                                     const std::string& text) {
-    if (absl::StatusOr<absl::CivilDay> day = common::ParseDate(text); day.ok()) {
-      return DayOrTime{*day, absl::InfinitePast()};
+  // time, for the flag named `flag`.
+  static absl::StatusOr<common::DayOrTime> DayOrTimeArgument(std::string_view flag,
+                                                             const std::string& text) {
+    absl::StatusOr<common::DayOrTime> r = common::ParseDayOrTime(text);
+    if (!r.ok()) {
+      return absl::InvalidArgumentError(
+          fmt::format("{}: {}", flag, common::FromAbsl(r.status().message())));
     }
-    ASSIGN_OR_RETURN(absl::Time t, TimeArgument(flag, text));
-    return DayOrTime{std::nullopt, t};
+    return *r;
   }
 
   void AddHold(CLI::App& app) {
@@ -1123,7 +1123,7 @@ class CommandLine {
         ->required();
     AddServerOptions(add);
     Action(add, [this]() -> absl::StatusOr<json> {
-      ASSIGN_OR_RETURN(DayOrTime until, DayOrTimeArgument("--until", until_));
+      ASSIGN_OR_RETURN(common::DayOrTime until, DayOrTimeArgument("--until", until_));
       if (UsesServer()) {
         json body = {{"subject", subject_}, {"basis", basis_}, {"until", until_}};
         if (optional_category_) body["category"] = *optional_category_;
@@ -1184,7 +1184,7 @@ class CommandLine {
         ->required();
     AddServerOptions(end);
     Action(end, [this]() -> absl::StatusOr<json> {
-      ASSIGN_OR_RETURN(DayOrTime at, DayOrTimeArgument("--at", ended_at_));
+      ASSIGN_OR_RETURN(common::DayOrTime at, DayOrTimeArgument("--at", ended_at_));
       if (UsesServer()) {
         json body = {{"ended_at", ended_at_}};
         if (!service_.empty()) body["service"] = service_;
@@ -1220,17 +1220,16 @@ class CommandLine {
         if (!as_of_.empty()) body["as_of"] = as_of_;
         return OnServer(Post("/v1/retention/sweep", std::move(body)));
       }
-      return WithEngine([&](DataDirectory& dir, engine::Engine& eng) -> absl::StatusOr<json> {
+      return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
         engine::SweepOptions options;
         options.dry_run = dry_run_;
         if (!as_of_.empty()) {
-          ASSIGN_OR_RETURN(DayOrTime at, DayOrTimeArgument("--as-of", as_of_));
-          absl::TimeZone zone;
-          if (at.day &&
-              !absl::LoadTimeZone(common::ToAbsl(dir.policy().operator_info.time_zone), &zone)) {
-            zone = absl::UTCTimeZone();
+          ASSIGN_OR_RETURN(common::DayOrTime at, DayOrTimeArgument("--as-of", as_of_));
+          if (at.day) {
+            options.as_of_day = at.day;
+          } else {
+            options.as_of = at.time;
           }
-          options.as_of = at.day ? absl::FromCivil(*at.day, zone) : at.time;
         }
         ProgressBar bar(err_, /*total=*/1, "sweeping", "records");
         options.progress = [&bar](int64_t scanned, int64_t total) {
@@ -1458,6 +1457,10 @@ class CommandLine {
     serve->add_option("--tls-cert", tls_cert_, "TLS certificate chain (PEM)");
     serve->add_option("--tls-key", tls_key_, "TLS private key (PEM)");
     serve->add_option("--port-file", port_file_, "Write the bound port to this file");
+    serve
+        ->add_option("--sweep-every", sweep_every_,
+                     "Run the retention sweep this often, e.g. 1h, 30m (0: never)")
+        ->default_val("1h");
     Action(serve, [this]() -> absl::StatusOr<json> {
       const size_t colon = listen_.rfind(':');
       std::optional<uint64_t> port;
@@ -1470,6 +1473,10 @@ class CommandLine {
         }
       }
       if (!port) return absl::InvalidArgumentError("--listen: expected HOST:PORT");
+      absl::Duration sweep_every;
+      if (!absl::ParseDuration(sweep_every_, &sweep_every) || sweep_every < absl::ZeroDuration()) {
+        return absl::InvalidArgumentError("--sweep-every: expected a duration such as 1h or 30m");
+      }
       server::HttpServerOptions options;
       options.host = listen_.substr(0, colon);
       options.port = static_cast<uint16_t>(*port);
@@ -1495,6 +1502,7 @@ class CommandLine {
       http = std::make_unique<server::HttpServer>(
           options, [&api](server::Request r) { return api.Handle(std::move(r)); });
       RETURN_IF_ERROR(http->Start());
+      server::SweepSchedule sweeps(*eng, sweep_every);
       const std::string url =
           fmt::format("{}://{}:{}", http->tls() ? "https" : "http", options.host, http->port());
       const std::filesystem::path server_file =
@@ -1512,7 +1520,9 @@ class CommandLine {
       err_ << "mamori serving " << url << " (Ctrl-C or SIGTERM stops it)\n";
       http->WaitForSignal();
       spdlog::info(R"("event":"stopping","in_flight":{})", http->in_flight());
-      // Finish what was accepted, then seal the ledger with a signed head.
+      // A sweep in progress stops after its current job; finish what was
+      // accepted, then seal the ledger with a signed head.
+      sweeps.Stop();
       http->Shutdown();
       blocking.join();
       absl::Status stopped = eng->Stop();
@@ -1545,8 +1555,34 @@ class CommandLine {
     });
   }
 
+  // The command line as the commands of other files see it
+  // (provision_commands.h).
+  class Host final : public CommandHost {
+   public:
+    explicit Host(CommandLine& cli) : cli_(cli) {}
+    void Action(CLI::App* command, std::function<absl::StatusOr<json>()> body) override {
+      cli_.Action(command, std::move(body));
+    }
+    void AddDataOptions(CLI::App* command) override {
+      cli_.AddLocation(command);
+      cli_.AddServerOptions(command);
+    }
+    bool UsesServer() const override { return cli_.UsesServer(); }
+    absl::StatusOr<const RemoteServer*> Server() override { return cli_.Server(); }
+    absl::StatusOr<json> WithEngine(
+        const std::function<absl::StatusOr<json>(engine::Engine&)>& fn) override {
+      return cli_.WithEngine([&](DataDirectory&, engine::Engine& eng) { return fn(eng); });
+    }
+    void ReportDenial(const json& decision) override { cli_.ReportDenial(decision); }
+    std::string AdminActor() const override { return cli::AdminActor(); }
+
+   private:
+    CommandLine& cli_;
+  };
+
   std::ostream& out_;
   std::ostream& err_;
+  Host host_{*this};
   Outcome outcome_;
   int exit_code_ = 0;
   Location loc_;
@@ -1559,7 +1595,7 @@ class CommandLine {
   std::optional<std::string> recipient_, evidence_, optional_purpose_;
   std::string channel_, given_at_, consent_id_, stop_kind_, request_id_;
   std::optional<std::string> optional_category_;
-  std::string basis_, until_, hold_id_, ended_at_, as_of_;
+  std::string basis_, until_, hold_id_, ended_at_, as_of_, sweep_every_;
   bool dry_run_ = false;
   bool explicit_location_ = false, cross_border_informed_ = false;
   // Ledger.

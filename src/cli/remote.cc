@@ -236,6 +236,12 @@ absl::StatusOr<RemoteReply> RemoteServer::Send(bool post, std::string_view targe
       answer["decision"].is_object()) {
     return RemoteReply{status, std::move(answer["decision"]), true};
   }
+  // A provision denied for every subject carries each subject's decision.
+  if (status == 403 && answer.is_object() && answer.contains("decisions") &&
+      answer["decisions"].is_array()) {
+    answer.erase("error");
+    return RemoteReply{status, std::move(answer), true};
+  }
   return ErrorAnswer(status, answer);
 }
 

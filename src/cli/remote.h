@@ -38,7 +38,9 @@ struct RemoteOptions {
 // value, not an error (STYLE.md, "Errors").
 struct RemoteReply {
   int http_status = 0;
-  nlohmann::json body;  // the answer; for a denial, the decision alone
+  // The answer; for a denial, the decision alone (or, for a provision, the
+  // answer without its error: the decisions of every subject).
+  nlohmann::json body;
   bool denied = false;
 };
 

@@ -33,6 +33,14 @@ std::string_view IdPrefix(IdKind kind) {
       return "stp_";
     case IdKind::kDeidentified:
       return "dei_";
+    case IdKind::kProvision:
+      return "prv_";
+    case IdKind::kReceipt:
+      return "rcv_";
+    case IdKind::kTrusteeAudit:
+      return "aud_";
+    case IdKind::kReentrustment:
+      return "ree_";
   }
   return "";
 }

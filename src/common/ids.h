@@ -14,16 +14,20 @@
 namespace mamori::common {
 
 enum class IdKind {
-  kSubject,       // sub_
-  kRecord,        // rec_
-  kRequest,       // req_
-  kConsent,       // con_
-  kComplaint,     // cmp_
-  kIncident,      // inc_
-  kHold,          // hld_
-  kToken,         // tok_
-  kStopOrder,     // stp_
-  kDeidentified,  // dei_
+  kSubject,        // sub_
+  kRecord,         // rec_
+  kRequest,        // req_
+  kConsent,        // con_
+  kComplaint,      // cmp_
+  kIncident,       // inc_
+  kHold,           // hld_
+  kToken,          // tok_
+  kStopOrder,      // stp_
+  kDeidentified,   // dei_
+  kProvision,      // prv_: a provider's record of a provision (APPI Art. 29)
+  kReceipt,        // rcv_: a recipient's record of data received (Art. 30)
+  kTrusteeAudit,   // aud_
+  kReentrustment,  // ree_: an approval of re-entrustment to a subcontractor
 };
 
 std::string_view IdPrefix(IdKind kind);

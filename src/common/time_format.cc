@@ -23,6 +23,17 @@ absl::StatusOr<absl::CivilDay> ParseDate(std::string_view text) {
   return day;
 }
 
+absl::StatusOr<DayOrTime> ParseDayOrTime(std::string_view text) {
+  if (text.size() == 10) {
+    absl::StatusOr<absl::CivilDay> day = ParseDate(text);
+    if (!day.ok()) return day.status();
+    return DayOrTime{*day, absl::InfinitePast()};
+  }
+  absl::StatusOr<absl::Time> t = ParseTimestamp(text);
+  if (!t.ok()) return t.status();
+  return DayOrTime{std::nullopt, *t};
+}
+
 absl::StatusOr<absl::Time> ParseTimestamp(std::string_view text) {
   if (text.size() == 10) {
     absl::StatusOr<absl::CivilDay> day = ParseDate(text);

@@ -5,10 +5,12 @@
 //   absl::StatusOr<absl::Time> t = ParseTimestamp("2026-04-01");  // midnight UTC
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 
 namespace mamori::common {
@@ -24,5 +26,14 @@ absl::StatusOr<absl::Time> ParseTimestamp(std::string_view text);
 
 // Accepts only a calendar date "YYYY-MM-DD".
 absl::StatusOr<absl::CivilDay> ParseDate(std::string_view text);
+
+// A calendar date, whose time zone the caller chooses (usually the
+// operator's), or an exact time.
+struct DayOrTime {
+  std::optional<absl::CivilDay> day;  // set for "YYYY-MM-DD"
+  absl::Time time;                    // set otherwise
+};
+// Accepts "YYYY-MM-DD" or RFC 3339 with a zone offset.
+absl::StatusOr<DayOrTime> ParseDayOrTime(std::string_view text);
 
 }  // namespace mamori::common

@@ -15,6 +15,8 @@
 #include "common/time_format.h"
 #include "engine/engine_internal.h"
 #include "engine/engine_submit.h"
+#include "policy/policy_diff.h"
+#include "policy/policy_file.h"
 #include "vault/import_line.h"
 
 namespace mamori::engine {
@@ -304,7 +306,10 @@ void Engine::RunBatch(std::vector<Job>& batch, bool sign_head) {
       ledger_->RollbackTo(mark);
       if (job.kind == JobKind::kWrites) {
         dir_.vault().ForgetCachedKeys();
-        if (dir_.policy_version() != policy_version) (void)dir_.Reload();
+        if (dir_.policy_version() != policy_version) {
+          (void)dir_.Reload();
+          purposes_lost_since_.clear();
+        }
       }
     }
   }
@@ -350,6 +355,7 @@ void Engine::RunBatch(std::vector<Job>& batch, bool sign_head) {
 
 void Engine::ReloadAfterFailure() {
   dir_.vault().ForgetCachedKeys();
+  purposes_lost_since_.clear();
   (void)dir_.Reload();
   if (absl::StatusOr<crypto::SigningKey> key = dir_.LedgerSigningKey(); key.ok()) {
     absl::StatusOr<std::unique_ptr<ledger::Ledger>> reopened =
@@ -528,6 +534,13 @@ absl::StatusOr<UseResult> Engine::DecideUse(const UseRequest& request, bool read
       std::erase_if(use.collection_purposes, [&](const std::string& p) {
         return std::find(r->purposes.begin(), r->purposes.end(), p) == r->purposes.end();
       });
+      // A purpose whose meaning changed since, without being declared
+      // reasonably related, is not one this record was collected for.
+      if (r->policy_version < dir_.policy_version() && !use.collection_purposes.empty()) {
+        ASSIGN_OR_RETURN(const std::set<std::string>* lost, PurposesLostSince(r->policy_version));
+        std::erase_if(use.collection_purposes,
+                      [&](const std::string& p) { return lost->contains(p); });
+      }
     }
   }
 
@@ -1079,6 +1092,27 @@ absl::StatusOr<vault::ImportSummary> Engine::Import(std::string by, std::istream
   });
 }
 
+absl::StatusOr<const std::set<std::string>*> Engine::PurposesLostSince(int64_t version) {
+  if (auto it = purposes_lost_since_.find(version); it != purposes_lost_since_.end()) {
+    return &it->second;
+  }
+  // Each later version's step counts: a change declared related in one
+  // version does not excuse an unrelated change in another.
+  std::set<std::string> lost;
+  std::optional<policy::Policy> before;
+  for (int64_t v = version; v <= dir_.policy_version(); ++v) {
+    ASSIGN_OR_RETURN(std::optional<store::PolicyVersionRow> row,
+                     dir_.store().records().GetPolicyVersion(v));
+    if (!row) continue;  // versions are never deleted; tolerate a gap
+    ASSIGN_OR_RETURN(policy::Policy after,
+                     policy::ParsePolicyText(row->source, fmt::format("policy version {}", v)));
+    after.BuildIndex();
+    if (before) lost.merge(policy::PurposesChangedWithoutRelation(*before, after));
+    before = std::move(after);
+  }
+  return &purposes_lost_since_.emplace(version, std::move(lost)).first->second;
+}
+
 absl::StatusOr<vault::PolicyLoadResult> Engine::LoadPolicy(std::string by, std::string toml_text,
                                                            std::string source_name) {
   return Submit<vault::PolicyLoadResult>(
@@ -1086,6 +1120,7 @@ absl::StatusOr<vault::PolicyLoadResult> Engine::LoadPolicy(std::string by, std::
         ASSIGN_OR_RETURN(vault::PolicyLoadResult result,
                          dir_.LoadPolicy(toml_text, source_name, by));
         if (result.unchanged) return result;
+        purposes_lost_since_.clear();
         ASSIGN_OR_RETURN(std::optional<store::PolicyVersionRow> row,
                          dir_.store().records().GetPolicyVersion(result.version));
         json entry = ChangeEntry("policy.load", by);

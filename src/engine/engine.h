@@ -29,6 +29,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <thread>
@@ -45,6 +46,7 @@
 #include "ledger/proof.h"
 #include "ledger/verify.h"
 #include "policy/decision.h"
+#include "policy/provision.h"
 #include "vault/data_directory.h"
 #include "vault/vault.h"
 
@@ -135,11 +137,17 @@ struct HoldSpec {
 struct SweepOptions {
   bool dry_run = false;
   std::optional<absl::Time> as_of;  // dry runs only
+  // Dry runs only, instead of `as_of`: midnight at the start of this day in
+  // the operator's time zone.
+  std::optional<absl::CivilDay> as_of_day;
   // Told (records scanned, records in the store) as the scan advances.
   std::function<void(int64_t scanned, int64_t total)> progress;
   // Most due records erased per writer job: foreground work runs between
   // jobs, so a sweep never holds the writer for long.
   size_t records_per_job = 2048;
+  // When set and true, the sweep stops between two jobs (what it erased so
+  // far stays erased and recorded) and returns Cancelled.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct SweepSummary {
@@ -151,6 +159,87 @@ struct SweepSummary {
   int64_t held = 0;             // due records a legal hold keeps
   int64_t keys_destroyed = 0;   // data keys crypto-shredded
   int64_t subjects_erased = 0;  // subjects left with no record: keys and indexes gone
+  // Provision records (Art. 29) and receipt records (Art. 30) past their
+  // keep_until, erased (or, in a dry run, due).
+  int64_t provision_records_erased = 0;
+};
+
+// --- Provision (docs/provision.md; docs/decisions.md, "Provision") ---
+
+// A provision of some subjects' data to one party, as a caller states it.
+struct ProvideRequest {
+  std::string actor;
+  std::string recipient;  // a [[recipients]] or [[trustees]] id, or a joint user
+  std::string purpose;
+  std::vector<std::string> subjects;              // at least one, each once
+  std::vector<std::string> categories;            // at least one
+  policy::Ground ground = policy::Ground::kNone;  // an Art. 27(1) ground
+  std::string reason;  // required with a ground; kept beside each ledger entry
+};
+
+// The decision on one subject of a provision.
+struct SubjectProvision {
+  std::string subject;
+  policy::ProvisionDecision decision;
+  uint64_t entry = 0;  // the ledger entry recording the decision
+  // The provider's record (Art. 29), when the decision required one.
+  std::optional<store::ProvisionRecordRow> record;
+};
+
+struct ProvideResult {
+  std::vector<SubjectProvision> subjects;  // in the order asked
+  absl::Time provided_at;
+  // What goes to the recipient, made only of what was allowed:
+  // {"recipient", "purpose", "provided_at", "subjects": [{"subject",
+  // "values": {"<category>": [values, oldest first]}}]}; null when every
+  // subject was denied.
+  nlohmann::json payload;
+  uint64_t payload_entry = 0;  // the entry holding the payload's SHA-256, when any
+};
+
+// A recipient's record of data received from another operator (Art. 30).
+struct ReceiptSpec {
+  std::string provider_name;
+  std::string provider_address;
+  std::string provider_representative;
+  std::string how_obtained;  // how the provider obtained the data
+  bool by_opt_out = false;   // the provider provided it by opt-out (Art. 27(2))
+  std::optional<std::string> subject;
+  std::vector<std::string> categories;
+  std::optional<absl::Time> received_at;  // default: now
+  // When set, instead of `received_at`: the start of this day in the
+  // operator's time zone.
+  std::optional<absl::CivilDay> received_on = std::nullopt;
+};
+
+// A completed audit of a trustee (Art. 25).
+struct TrusteeAuditSpec {
+  std::string trustee;
+  absl::Time audited_at;
+  // When set, instead of `audited_at`: the start of this day in the
+  // operator's time zone.
+  std::optional<absl::CivilDay> audited_on;
+  std::string result;  // what the audit found; required
+};
+
+// A trustee as the policy declares it, with what the operator knows of its
+// supervision.
+struct TrusteeStatus {
+  policy::Trustee trustee;
+  bool contract_in_force = false;
+  std::optional<store::TrusteeAuditRow> last_audit;  // the latest, not after now
+  // When the next audit is due: the last audit (or, never audited, the
+  // contract's start) plus the audit interval; nullopt when neither is known.
+  std::optional<absl::Time> next_due;
+  bool overdue = false;  // provision to it is denied (trustee_audit_overdue)
+  std::vector<store::ReentrustmentRow> subcontractors;
+};
+
+// Provision and receipt records of one subject, or the provision records of
+// one recipient.
+struct ProvisionRecords {
+  std::vector<store::ProvisionRecordRow> records;
+  std::vector<store::ReceiptRow> receipts;  // by subject only
 };
 
 struct EngineOptions {
@@ -272,6 +361,32 @@ class Engine {
   // bounded size; every erasure is in the ledger, one entry per data key.
   absl::StatusOr<SweepSummary> SweepRetention(std::string by, SweepOptions options = {});
 
+  // --- Provision (docs/provision.md) ---
+  // Decides the provision for each subject (allowed and denied ones alike
+  // are recorded, one ledger entry each), makes the Art. 29 record where the
+  // decision requires one, and returns the payload of what was allowed.
+  // InvalidArgument for a malformed request, NotFound for an unknown
+  // subject: then nothing is recorded.
+  absl::StatusOr<ProvideResult> Provide(const ProvideRequest& request);
+  // Exactly one of `subject` and `recipient`. NotFound for a subject that
+  // never existed, or a recipient that the policy does not declare and that
+  // has no records.
+  absl::StatusOr<ProvisionRecords> ListProvisionRecords(std::string subject, std::string recipient);
+  // The Art. 30 record of data received. InvalidArgument for a missing
+  // provider detail, no or an unknown category, a time in the future;
+  // NotFound for an unknown subject.
+  absl::StatusOr<store::ReceiptRow> RecordReceipt(std::string by, ReceiptSpec spec);
+  // NotFound for a trustee the policy does not declare; InvalidArgument for
+  // a blank result or a time in the future.
+  absl::StatusOr<store::TrusteeAuditRow> RecordTrusteeAudit(std::string by, TrusteeAuditSpec spec);
+  // The operator approves that `trustee` re-entrusts handling within `scope`
+  // to `subcontractor`.
+  absl::StatusOr<store::ReentrustmentRow> ApproveReentrustment(std::string by, std::string trustee,
+                                                               std::string subcontractor,
+                                                               std::string scope);
+  // The policy's trustees, in policy order; only the overdue ones when asked.
+  absl::StatusOr<std::vector<TrusteeStatus>> ListTrustees(bool overdue_only);
+
   // --- Reads of facts (not personal values), and the ledger. ---
   absl::StatusOr<std::vector<store::ConsentRow>> ListConsents(std::string subject_id);
   absl::StatusOr<std::optional<store::ConsentRow>> GetConsent(std::string consent_id);
@@ -385,6 +500,14 @@ class Engine {
   // The operator's time zone (writer thread: the policy may be reloaded).
   absl::TimeZone OperatorZone() const;
   // On the writer: erases the planned keys [first, end); returns the counts.
+  // Provision (engine/provision.cc): erases (or, in a dry run, counts) the
+  // provision and receipt records kept until `as_of` or before.
+  absl::StatusOr<int64_t> EraseProvisionRecords(const std::string& by, absl::Time as_of,
+                                                bool dry_run);
+  // On the writer: one subject's provision decision, its entry and record.
+  absl::StatusOr<SubjectProvision> ProvideOne(const ProvideRequest& request,
+                                              const std::string& subject, absl::Time now,
+                                              nlohmann::json& values);
   absl::StatusOr<SweepSummary> EraseKeys(const std::string& by, SweepPlan& plan, size_t first,
                                          size_t end);
 
@@ -404,6 +527,13 @@ class Engine {
   // Subjects whose records the current batch changed: forgotten by the
   // record cache once the batch commits (writer thread only).
   std::vector<std::string> changed_subjects_;
+  // Purposes whose meaning changed without being declared reasonably
+  // related since a policy version (policy::PurposesChangedWithoutRelation
+  // over every later version): records collected under that version lost
+  // them (APPI Art. 17(2)). By version; cleared when a policy is loaded
+  // (writer thread only).
+  absl::flat_hash_map<int64_t, std::set<std::string>> purposes_lost_since_;
+  absl::StatusOr<const std::set<std::string>*> PurposesLostSince(int64_t version);
   // Set by a job that destroyed keys: the key store is checkpointed after
   // the batch commits, so destroyed key bytes leave the disk (writer only).
   bool checkpoint_keys_ = false;

@@ -1642,6 +1642,65 @@ TEST_F(EngineTest, ConsentReceiptHasTheKantaraFieldsAndNoEvidenceText) {
             json::array({{{"category", "pd:Disability"}, {"legal_class", "special_care"}}}));
 }
 
+// --- A changed purpose (APPI Art. 17(2), 21(3)) ---
+
+// The example policy with the customer-care purpose announced anew, the
+// change declared reasonably related or not.
+std::string PolicyWithCustomerCareChanged(bool reasonably_related, std::string_view label) {
+  std::string text = SecondPolicyText();
+  const std::string from =
+      "announcement_ja = \"お問い合わせ、ご相談及び故障のお申出に対応し、その記録を管理するため\"";
+  size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos);
+  std::string to = fmt::format(
+      "announcement_ja = \"お問い合わせへの対応及び新サービスのご案内のため（{}）\"", label);
+  if (reasonably_related) to += "\nchange_reasonably_related = true";
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+TEST_F(EngineTest, DataCollectedBeforeAnUnrelatedPurposeChangeNeedsConsentForIt) {
+  ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
+  const std::string before = AddCustomer();
+  EXPECT_DECISION(DecideAndCheckEntry(Use(kAgent, "dpv:CustomerCare", before, {"pd:Name"})), kAllow,
+                  "allowed", "appi.18.1");
+  ASSERT_TRUE(
+      engine_->LoadPolicy(kAdmin, PolicyWithCustomerCareChanged(false, "v2"), "v2.toml").ok());
+  // Collected under the former text: the changed purpose is not the one it
+  // was collected for.
+  policy::Decision d = DecideAndCheckEntry(Use(kAgent, "dpv:CustomerCare", before, {"pd:Name"}));
+  EXPECT_EQ(d.outcome, Outcome::kDeny) << d.reason_code;
+  // Collected under the new text: announced in advance, so allowed.
+  const std::string after = AddCustomer();
+  EXPECT_DECISION(DecideAndCheckEntry(Use(kAgent, "dpv:CustomerCare", after, {"pd:Name"})), kAllow,
+                  "allowed", "appi.18.1");
+  // A later version declared reasonably related does not excuse the
+  // unrelated step before it.
+  ASSERT_TRUE(
+      engine_->LoadPolicy(kAdmin, PolicyWithCustomerCareChanged(true, "v3"), "v3.toml").ok());
+  EXPECT_EQ(DecideAndCheckEntry(Use(kAgent, "dpv:CustomerCare", before, {"pd:Name"})).outcome,
+            Outcome::kDeny);
+  EXPECT_EQ(DecideAndCheckEntry(Use(kAgent, "dpv:CustomerCare", after, {"pd:Name"})).outcome,
+            Outcome::kAllow);
+  // Other purposes are untouched.
+  EXPECT_DECISION(DecideAndCheckEntry(Use(kAnalyst, "dpv:FraudPreventionAndDetection", before,
+                                          {"pd:TelephoneNumber"})),
+                  kAllow, "allowed", "appi.18.1");
+}
+
+TEST_F(EngineTest, ARelatedAnnouncedPurposeChangeAppliesToDataHeldBefore) {
+  ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
+  const std::string before = AddCustomer();
+  ASSERT_TRUE(
+      engine_->LoadPolicy(kAdmin, PolicyWithCustomerCareChanged(true, "v2"), "v2.toml").ok());
+  EXPECT_DECISION(DecideAndCheckEntry(Use(kAgent, "dpv:CustomerCare", before, {"pd:Name"})), kAllow,
+                  "allowed", "appi.18.1");
+  // And after a restart (the versions are read back from the store).
+  ASSERT_NO_FATAL_FAILURE(Restart());
+  EXPECT_DECISION(DecideAndCheckEntry(Use(kAgent, "dpv:CustomerCare", before, {"pd:Name"})), kAllow,
+                  "allowed", "appi.18.1");
+}
+
 // --- Retention (docs/retention.md) ---
 
 constexpr char kCallRecord[] = "2026-04-01T08:15:00+09:00 to +81312345678 duration 184s";
@@ -1979,6 +2038,501 @@ TEST_F(RetentionEngineTest, SmallJobsEraseEverythingAcrossManyCommits) {
   EXPECT_GE(progress_calls, 1);
   EXPECT_EQ(ErasureEntries().size(), 25u);
   EXPECT_TRUE(Verify().ok);
+}
+
+// --- Provision (docs/provision.md) ---
+
+constexpr char kServicer[] = "hikari-servicer";   // a third party in Japan
+constexpr char kCallCenter[] = "sakura-contact";  // a trustee for customer care
+constexpr char kCloud[] = "nimbus-cloud";         // a trustee abroad, until 2027-06-30
+constexpr char kCollection[] = "dpv:PaymentManagement";
+
+class ProvisionEngineTest : public RetentionEngineTest {
+ protected:
+  void SetUp() override {
+    RetentionEngineTest::SetUp();
+    if (HasFatalFailure()) return;
+    ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
+  }
+
+  ProvideRequest Provision(std::string recipient, std::string purpose,
+                           std::vector<std::string> subjects, std::vector<std::string> categories) {
+    ProvideRequest r;
+    r.actor = kAgent;
+    r.recipient = std::move(recipient);
+    r.purpose = std::move(purpose);
+    r.subjects = std::move(subjects);
+    r.categories = std::move(categories);
+    return r;
+  }
+  // The servicer may receive name and phone for collection.
+  ProvideRequest ToServicer(std::vector<std::string> subjects) {
+    return Provision(kServicer, kCollection, std::move(subjects),
+                     {"pd:Name", "pd:TelephoneNumber"});
+  }
+  store::ConsentRow ConsentToServicer(const std::string& subject) {
+    ConsentGrant grant;
+    grant.subject = subject;
+    grant.purpose = kCollection;
+    grant.recipient = kServicer;
+    grant.evidence = kEvidence;
+    return ValueOf(engine_->GrantConsent(kAdmin, grant));
+  }
+  ProvideResult Provide(const ProvideRequest& request) {
+    return ValueOf(engine_->Provide(request));
+  }
+  // Provides, and checks that only the decision was recorded.
+  SubjectProvision Denied(const ProvideRequest& request) {
+    const int64_t before = Entries();
+    ProvideResult r = Provide(request);
+    EXPECT_TRUE(r.payload.is_null());
+    EXPECT_EQ(Entries(), before + 1);  // the decision, and no payload entry
+    if (r.subjects.size() != 1) {
+      ADD_FAILURE() << "one subject expected";
+      return {};
+    }
+    EXPECT_EQ(r.subjects[0].decision.decision.outcome, Outcome::kDeny);
+    EXPECT_FALSE(r.subjects[0].record.has_value());
+    json e = Entry(r.subjects[0].entry);
+    EXPECT_EQ(e["action"], "provide");
+    EXPECT_EQ(e["outcome"], "deny");
+    EXPECT_EQ(e["recipient"], request.recipient);
+    EXPECT_FALSE(e.contains("records"));
+    return r.subjects[0];
+  }
+  ProvisionRecords RecordsOfSubject(const std::string& subject) {
+    return ValueOf(engine_->ListProvisionRecords(subject, ""));
+  }
+  ProvisionRecords RecordsTo(const std::string& recipient) {
+    return ValueOf(engine_->ListProvisionRecords("", recipient));
+  }
+  ReceiptSpec Receipt(std::optional<std::string> subject) {
+    ReceiptSpec spec;
+    spec.provider_name = "みらいカード株式会社";
+    spec.provider_address = "東京都港区芝九丁目2番2号";
+    spec.provider_representative = "代表取締役 高橋 次郎";
+    spec.how_obtained = "collected from its card members with their consent";
+    spec.subject = std::move(subject);
+    spec.categories = {"pd:Name"};
+    return spec;
+  }
+};
+
+TEST_F(ProvisionEngineTest, ConsentBasedProvisionLeavesARecordKeptThreeYears) {
+  const std::string subject = AddCustomer();
+  const store::ConsentRow consent = ConsentToServicer(subject);
+  const int64_t before = Entries();
+  ProvideResult r = Provide(ToServicer({subject}));
+  ASSERT_EQ(r.subjects.size(), 1u);
+  const SubjectProvision& p = r.subjects[0];
+  EXPECT_DECISION(p.decision.decision, kAllow, "allowed", "appi.27.1");
+  EXPECT_EQ(p.decision.decision.legal_basis, "consent");
+  EXPECT_EQ(p.decision.recipient_kind, policy::RecipientKind::kThirdParty);
+  EXPECT_EQ(Entries(), before + 2);  // the decision and the payload
+
+  // The Art. 29 record: consent, recipient, subject, items and date, kept
+  // three years (through 1 April 2029 in Tokyo).
+  ASSERT_TRUE(p.record.has_value());
+  const store::ProvisionRecordRow& record = *p.record;
+  EXPECT_TRUE(common::IsValidId(record.id, common::IdKind::kProvision));
+  EXPECT_EQ(record.recipient, kServicer);
+  EXPECT_EQ(record.subject_id, subject);
+  EXPECT_EQ(record.categories, (std::vector<std::string>{"pd:Name", "pd:TelephoneNumber"}));
+  EXPECT_EQ(record.purpose, kCollection);
+  EXPECT_EQ(record.legal_basis, "consent");
+  EXPECT_EQ(record.consent_id, consent.id);
+  EXPECT_EQ(record.provided_at, T0());
+  EXPECT_EQ(record.provided_by, kAgent);
+  EXPECT_EQ(record.keep_until, TokyoMidnight(2029, 4, 2));
+  EXPECT_FALSE(record.kept_from_last_provision);
+  EXPECT_EQ(record.ledger_entry, static_cast<int64_t>(p.entry));
+  std::vector<store::ProvisionRecordRow> stored =
+      ValueOf(dir_->store().provisions().ListRecordsOfSubject(subject));
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].id, record.id);
+
+  // The payload holds exactly the decided categories.
+  EXPECT_EQ(r.payload, json::parse(fmt::format(
+                           R"({{"recipient": "{}", "purpose": "{}",
+                                "provided_at": "2026-04-01T09:00:00Z",
+                                "subjects": [{{"subject": "{}", "values": {{
+                                  "pd:Name": ["{}"], "pd:TelephoneNumber": ["{}"]}}}}]}})",
+                           kServicer, kCollection, subject, kName, kPhone)));
+
+  // The ledger: the decision (ids only) and the payload's digest.
+  json decision = Entry(p.entry);
+  EXPECT_EQ(decision["kind"], "decision");
+  EXPECT_EQ(decision["action"], "provide");
+  EXPECT_EQ(decision["actor"], kAgent);
+  EXPECT_EQ(decision["subject"], subject);
+  EXPECT_EQ(decision["recipient"], kServicer);
+  EXPECT_EQ(decision["recipient_kind"], "third_party");
+  EXPECT_EQ(decision["outcome"], "allow");
+  EXPECT_EQ(decision["legal_basis"], "consent");
+  EXPECT_EQ(decision["provision_record"], record.id);
+  EXPECT_EQ(decision["records"].size(), 2u);
+  json payload_entry = Entry(r.payload_entry);
+  EXPECT_EQ(payload_entry["change"], "provision.payload");
+  EXPECT_EQ(payload_entry["decisions"], json::array({p.entry}));
+  EXPECT_EQ(payload_entry["payload_sha256"], ledger::Sha256Hex(ledger::CanonicalEntry(r.payload)));
+  ExpectNoPersonalValuesInLedger();
+  EXPECT_TRUE(Verify().ok);
+}
+
+TEST_F(ProvisionEngineTest, GroundBasedProvisionLeavesNoRecordAndKeepsTheReasonAside) {
+  const std::string subject = AddCustomer();
+  ProvideRequest request = ToServicer({subject});
+  request.ground = Ground::kLaw;
+  request.reason = kReason;
+  ProvideResult r = Provide(request);
+  ASSERT_EQ(r.subjects.size(), 1u);
+  const SubjectProvision& p = r.subjects[0];
+  EXPECT_DECISION(p.decision.decision, kAllow, "allowed", "appi.27.1");
+  EXPECT_EQ(p.decision.decision.legal_basis, "ground:law");
+  EXPECT_TRUE(p.decision.decision.flagged_for_audit);
+  EXPECT_FALSE(p.record.has_value());
+  EXPECT_TRUE(RecordsOfSubject(subject).records.empty());
+  EXPECT_EQ(r.payload["subjects"][0]["values"]["pd:Name"], json::array({kName}));
+  json e = Entry(p.entry);
+  EXPECT_EQ(e["ground"], "law");
+  EXPECT_EQ(e["note_sha256"], ledger::Sha256Hex(kReason));
+  EXPECT_FALSE(e.contains("provision_record"));
+  std::optional<std::string> note = ValueOf(ledger().GetNote(static_cast<int64_t>(p.entry)));
+  ASSERT_TRUE(note.has_value());
+  EXPECT_EQ(Opened(subject, kUseReasonKey, fmt::format("note-{}", p.entry), *note), kReason);
+  ExpectNoPersonalValuesInLedger();
+}
+
+TEST_F(ProvisionEngineTest, EntrustingAndJointUseLeaveNoRecord) {
+  const std::string subject = AddCustomer();
+  ValueOf(engine_->RecordTrusteeAudit(
+      kAdmin, {kCallCenter, absl::InfinitePast(), absl::CivilDay(2026, 3, 1), "no findings"}));
+  ProvideResult r = Provide(Provision(kCallCenter, "dpv:CustomerCare", {subject}, {"pd:Name"}));
+  ASSERT_EQ(r.subjects.size(), 1u);
+  EXPECT_DECISION(r.subjects[0].decision.decision, kAllow, "allowed", "appi.27.5");
+  EXPECT_EQ(r.subjects[0].decision.decision.legal_basis, "entrusted");
+  EXPECT_FALSE(r.subjects[0].record.has_value());
+  EXPECT_EQ(r.payload["subjects"][0]["values"]["pd:Name"], json::array({kName}));
+  EXPECT_TRUE(RecordsTo(kCallCenter).records.empty());
+
+  ProvideRequest joint =
+      Provision("mirai-shop", "dpv:FraudPreventionAndDetection", {subject}, {"pd:Name"});
+  joint.actor = kAnalyst;
+  ProvideResult shared = Provide(joint);
+  ASSERT_EQ(shared.subjects.size(), 1u);
+  EXPECT_DECISION(shared.subjects[0].decision.decision, kAllow, "allowed", "appi.27.5");
+  EXPECT_EQ(shared.subjects[0].decision.decision.legal_basis, "joint_use");
+  EXPECT_EQ(shared.subjects[0].decision.recipient_kind, policy::RecipientKind::kJointUser);
+  EXPECT_FALSE(shared.subjects[0].record.has_value());
+  EXPECT_TRUE(RecordsTo("mirai-shop").records.empty());
+}
+
+TEST_F(ProvisionEngineTest, DeniedProvisionsReturnNoPayloadAndAreRecorded) {
+  const std::string subject = AddCustomer();
+  // No consent to the third party, and no ground.
+  SubjectProvision none = Denied(ToServicer({subject}));
+  EXPECT_DECISION(none.decision.decision, kDeny, "third_party_consent_required", "appi.27.1");
+  // Beyond what the recipient is declared for.
+  ConsentToServicer(subject);
+  SubjectProvision scope =
+      Denied(Provision(kServicer, kCollection, {subject}, {"pd:EmailAddress"}));
+  EXPECT_DECISION(scope.decision.decision, kDeny, "recipient_scope_exceeded", "appi.27.1");
+  // A stop-provision order to this recipient.
+  ValueOf(engine_->AddStopOrder(kAdmin, {subject, "provision", std::nullopt, kServicer, ""}));
+  SubjectProvision stopped = Denied(ToServicer({subject}));
+  EXPECT_DECISION(stopped.decision.decision, kDeny, "stop_provision_order", "appi.35.3");
+  // A trustee outside its entrusted purposes.
+  SubjectProvision outside =
+      Denied(Provision(kCallCenter, "dpv:Marketing", {subject}, {"pd:Name"}));
+  EXPECT_DECISION(outside.decision.decision, kDeny, "trustee_scope_exceeded", "appi.27.5");
+  EXPECT_EQ(outside.decision.recipient_kind, policy::RecipientKind::kTrustee);
+  // A trustee never audited since its contract began in 2024.
+  SubjectProvision overdue =
+      Denied(Provision(kCallCenter, "dpv:CustomerCare", {subject}, {"pd:Name"}));
+  EXPECT_DECISION(overdue.decision.decision, kDeny, "trustee_audit_overdue", "appi.25");
+  // A trustee after its contract ended, audited or not.
+  ValueOf(engine_->RecordTrusteeAudit(kAdmin, {kCloud, clock_.Now(), std::nullopt, "ok"}));
+  clock_.Set(TokyoMidnight(2027, 7, 1));
+  SubjectProvision ended = Denied(Provision(kCloud, kCollection, {subject}, {"pd:Name"}));
+  EXPECT_DECISION(ended.decision.decision, kDeny, "trustee_contract_ended", "appi.27.5");
+  EXPECT_TRUE(ended.decision.cross_border);
+  // An actor the engine does not know.
+  ProvideRequest stranger = ToServicer({subject});
+  stranger.actor = "emp:stranger";
+  SubjectProvision unknown = Denied(stranger);
+  EXPECT_DECISION(unknown.decision.decision, kDeny, kActorUnknown, "appi.23");
+  // None left a record.
+  EXPECT_TRUE(RecordsOfSubject(subject).records.empty());
+  ExpectNoPersonalValuesInLedger();
+}
+
+TEST_F(ProvisionEngineTest, MalformedRequestsAndUnknownSubjectsRecordNothing) {
+  const std::string subject = AddCustomer();
+  const std::string state = State();
+  auto code = [&](ProvideRequest request) { return engine_->Provide(request).status().code(); };
+  ProvideRequest r = ToServicer({subject});
+  r.actor = "";
+  EXPECT_EQ(code(r), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(code(ToServicer({})), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(code(ToServicer({subject, subject})), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(code(Provision(kServicer, kCollection, {subject}, {})),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(code(Provision("", kCollection, {subject}, {"pd:Name"})),
+            absl::StatusCode::kInvalidArgument);
+  r = ToServicer({subject});
+  r.reason = "no ground";
+  EXPECT_EQ(code(r), absl::StatusCode::kInvalidArgument);
+  // One unknown subject among known ones: none is decided.
+  EXPECT_EQ(code(ToServicer({subject, "sub_AAAAAAAAAAAAAAAAAAAAAA"})), absl::StatusCode::kNotFound);
+  EXPECT_EQ(State(), state);
+}
+
+TEST_F(ProvisionEngineTest, ManySubjectsAtOnceEachDecidedAndOnlyTheAllowedProvided) {
+  const std::string first = AddCustomer();
+  const std::string second = AddCustomer();
+  const std::string third = AddCustomer();
+  ConsentToServicer(first);
+  ConsentToServicer(third);
+  const int64_t before = Entries();
+  ProvideResult r = Provide(ToServicer({first, second, third}));
+  ASSERT_EQ(r.subjects.size(), 3u);
+  EXPECT_EQ(r.subjects[0].subject, first);
+  EXPECT_EQ(r.subjects[0].decision.decision.outcome, Outcome::kAllow);
+  EXPECT_EQ(r.subjects[1].subject, second);
+  EXPECT_DECISION(r.subjects[1].decision.decision, kDeny, "third_party_consent_required",
+                  "appi.27.1");
+  EXPECT_FALSE(r.subjects[1].record.has_value());
+  EXPECT_EQ(r.subjects[2].decision.decision.outcome, Outcome::kAllow);
+  EXPECT_EQ(Entries(), before + 4);  // three decisions and one payload
+  // The payload: the allowed subjects only, each with exactly the decided
+  // categories.
+  ASSERT_EQ(r.payload["subjects"].size(), 2u);
+  EXPECT_EQ(r.payload["subjects"][0]["subject"], first);
+  EXPECT_EQ(r.payload["subjects"][1]["subject"], third);
+  for (const json& s : r.payload["subjects"]) {
+    EXPECT_EQ(s["values"].size(), 2u);
+    EXPECT_EQ(s["values"]["pd:Name"], json::array({kName}));
+    EXPECT_FALSE(s["values"].contains("pd:EmailAddress"));
+  }
+  EXPECT_EQ(Entry(r.payload_entry)["decisions"],
+            json::array({r.subjects[0].entry, r.subjects[2].entry}));
+  EXPECT_EQ(RecordsTo(kServicer).records.size(), 2u);
+  ExpectNoPersonalValuesInLedger();
+}
+
+TEST_F(ProvisionEngineTest, RecordsAndReceiptsAreListedPerSubjectAndPerRecipient) {
+  const std::string first = AddCustomer();
+  const std::string second = AddCustomer();
+  ConsentToServicer(first);
+  ConsentToServicer(second);
+  Provide(ToServicer({first}));
+  clock_.Advance(absl::Hours(24));
+  Provide(ToServicer({second, first}));
+  store::ReceiptRow receipt = ValueOf(engine_->RecordReceipt("emp:clerk", Receipt(first)));
+
+  ProvisionRecords of_first = RecordsOfSubject(first);
+  ASSERT_EQ(of_first.records.size(), 2u);
+  EXPECT_LT(of_first.records[0].provided_at, of_first.records[1].provided_at);
+  ASSERT_EQ(of_first.receipts.size(), 1u);
+  EXPECT_EQ(of_first.receipts[0].id, receipt.id);
+  EXPECT_EQ(RecordsOfSubject(second).records.size(), 1u);
+  EXPECT_TRUE(RecordsOfSubject(second).receipts.empty());
+  ProvisionRecords to_servicer = RecordsTo(kServicer);
+  EXPECT_EQ(to_servicer.records.size(), 3u);
+  EXPECT_TRUE(to_servicer.receipts.empty());
+  // A declared party without records has none; an undeclared one is unknown.
+  EXPECT_TRUE(RecordsTo(kCallCenter).records.empty());
+  EXPECT_EQ(engine_->ListProvisionRecords("", "nobody").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(engine_->ListProvisionRecords("sub_AAAAAAAAAAAAAAAAAAAAAA", "").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(engine_->ListProvisionRecords(first, kServicer).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->ListProvisionRecords("", "").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ProvisionEngineTest, RecordsOutliveTheSubjectsErasureAndGoAfterThreeYears) {
+  // A caller whose only record, a call log, is erased after six months.
+  vault::SubjectIdentifiers ids;
+  ids.phone = kPhone;
+  const std::string subject = ValueOf(engine_->AddSubject(
+      kAdmin, ids, {{.category = "pd:CallLog", .service = "mobile", .value = kCallRecord}}));
+  ConsentToServicer(subject);
+  ProvideResult r = Provide(ToServicer({subject}));
+  ASSERT_TRUE(r.subjects[0].record.has_value());
+  const std::string record = r.subjects[0].record->id;
+  EXPECT_EQ(r.payload["subjects"][0]["values"],
+            json::parse(R"({"pd:Name": [], "pd:TelephoneNumber": []})"));
+
+  clock_.Set(TokyoMidnight(2026, 10, 2));
+  SweepSummary erased = Sweep();
+  EXPECT_EQ(erased.subjects_erased, 1);
+  EXPECT_EQ(erased.provision_records_erased, 0);
+  EXPECT_FALSE(ValueOf(dir_->store().keys().GetSubjectKey(subject)).has_value());
+  // The statutory record stays, by subject and by recipient.
+  ASSERT_EQ(RecordsOfSubject(subject).records.size(), 1u);
+  EXPECT_EQ(RecordsOfSubject(subject).records[0].id, record);
+  EXPECT_EQ(RecordsTo(kServicer).records.size(), 1u);
+
+  // Kept through 1 April 2029 (Tokyo), erased from the 2nd.
+  EXPECT_EQ(DryRun(TokyoMidnight(2029, 4, 1)).provision_records_erased, 0);
+  SweepSummary ahead = DryRun(TokyoMidnight(2029, 4, 2));
+  EXPECT_EQ(ahead.provision_records_erased, 1);
+  EXPECT_EQ(RecordsTo(kServicer).records.size(), 1u);  // a dry run keeps it
+  clock_.Set(TokyoMidnight(2029, 4, 2));
+  SweepSummary swept = Sweep();
+  EXPECT_EQ(swept.provision_records_erased, 1);
+  EXPECT_TRUE(RecordsTo(kServicer).records.empty());
+  EXPECT_EQ(LastEntry()["change"], "retention.sweep");
+  EXPECT_EQ(LastEntry()["provision_records_erased"], 1);
+  bool recorded = false;
+  for (const std::string& bytes : EntryBytes()) {
+    json e = json::parse(bytes);
+    if (e.value("change", "") == "provision.records_erase") {
+      EXPECT_EQ(e["provision_records"], json::array({record}));
+      recorded = true;
+    }
+  }
+  EXPECT_TRUE(recorded);
+  EXPECT_EQ(Sweep().provision_records_erased, 0);
+  ExpectNoPersonalValuesInLedger();
+  EXPECT_TRUE(Verify().ok);
+}
+
+TEST_F(ProvisionEngineTest, AContractStandingInForTheRecordKeepsItAYearFromTheLastProvision) {
+  std::string text = PolicyText();
+  const std::string anchor = "id = \"hikari-servicer\"\n";
+  const size_t at = text.find(anchor);
+  ASSERT_NE(at, std::string::npos);
+  text.insert(at + anchor.size(), "contract_stands_in_for_record = true\n");
+  ValueOf(engine_->LoadPolicy(kAdmin, text, "contract.toml"));
+  const std::string subject = AddCustomer();
+  ConsentToServicer(subject);
+  ProvideResult first = Provide(ToServicer({subject}));
+  ASSERT_TRUE(first.subjects[0].record.has_value());
+  EXPECT_TRUE(first.subjects[0].record->kept_from_last_provision);
+  EXPECT_EQ(first.subjects[0].record->keep_until, TokyoMidnight(2027, 4, 2));
+  // A later provision under the contract keeps the earlier record as long.
+  clock_.Set(TokyoMidnight(2026, 6, 15) + absl::Hours(3));
+  ASSERT_TRUE(engine_->RecordTraining(kAdmin, kAgent, "privacy-annual", clock_.Now()).ok());
+  Provide(ToServicer({subject}));
+  std::vector<store::ProvisionRecordRow> records = RecordsOfSubject(subject).records;
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].keep_until, TokyoMidnight(2027, 6, 16));
+  EXPECT_EQ(records[1].keep_until, TokyoMidnight(2027, 6, 16));
+}
+
+TEST_F(ProvisionEngineTest, ReceiptsKeepTheArt30ChecksAndTheLedgerOnlyTheirDigest) {
+  const std::string subject = AddCustomer();
+  const std::string state = State();
+  ReceiptSpec missing = Receipt(subject);
+  missing.provider_representative = " ";
+  EXPECT_EQ(engine_->RecordReceipt(kAdmin, missing).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  ReceiptSpec no_how = Receipt(subject);
+  no_how.how_obtained = "";
+  EXPECT_EQ(engine_->RecordReceipt(kAdmin, no_how).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  ReceiptSpec unknown_category = Receipt(subject);
+  unknown_category.categories = {"pd:Nope"};
+  EXPECT_EQ(engine_->RecordReceipt(kAdmin, unknown_category).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  ReceiptSpec future = Receipt(subject);
+  future.received_at = clock_.Now() + absl::Hours(1);
+  EXPECT_EQ(engine_->RecordReceipt(kAdmin, future).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->RecordReceipt(kAdmin, Receipt("sub_AAAAAAAAAAAAAAAAAAAAAA")).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(State(), state);
+
+  ReceiptSpec spec = Receipt(subject);
+  spec.by_opt_out = true;
+  spec.received_on = absl::CivilDay(2026, 3, 31);
+  store::ReceiptRow row = ValueOf(engine_->RecordReceipt(kAdmin, spec));
+  EXPECT_TRUE(common::IsValidId(row.id, common::IdKind::kReceipt));
+  EXPECT_EQ(row.received_at, TokyoMidnight(2026, 3, 31));
+  EXPECT_EQ(row.keep_until, TokyoMidnight(2029, 4, 1));
+  EXPECT_TRUE(row.by_opt_out);
+  EXPECT_EQ(row.recorded_by, kAdmin);
+  store::ReceiptRow anonymous = ValueOf(engine_->RecordReceipt(kAdmin, Receipt(std::nullopt)));
+  EXPECT_FALSE(anonymous.subject_id.has_value());
+  json e = LastEntry();
+  EXPECT_EQ(e["change"], "provision.receive");
+  EXPECT_TRUE(e["subject"].is_null());
+  EXPECT_TRUE(e.contains("provider_sha256"));
+  for (const std::string& bytes : EntryBytes()) {
+    EXPECT_EQ(bytes.find("高橋"), std::string::npos);
+    EXPECT_EQ(bytes.find("芝九丁目"), std::string::npos);
+  }
+}
+
+TEST_F(ProvisionEngineTest, TrusteeAuditsDecideOverdueAndApprovalsAreListed) {
+  // At T0 neither trustee was ever audited: both are overdue.
+  std::vector<TrusteeStatus> all = ValueOf(engine_->ListTrustees(false));
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].trustee.id, kCallCenter);
+  EXPECT_TRUE(all[0].contract_in_force);
+  EXPECT_FALSE(all[0].last_audit.has_value());
+  EXPECT_EQ(all[0].next_due, TokyoMidnight(2024, 4, 1) + absl::Hours(24 * 365));
+  EXPECT_TRUE(all[0].overdue);
+  EXPECT_TRUE(all[1].overdue);
+  EXPECT_EQ(ValueOf(engine_->ListTrustees(true)).size(), 2u);
+
+  const std::string state = State();
+  EXPECT_EQ(engine_->RecordTrusteeAudit(kAdmin, {"nobody", clock_.Now(), std::nullopt, "ok"})
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(engine_->RecordTrusteeAudit(kAdmin, {kCallCenter, clock_.Now(), std::nullopt, " "})
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_
+                ->RecordTrusteeAudit(
+                    kAdmin, {kCallCenter, clock_.Now() + absl::Hours(1), std::nullopt, "ok"})
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(State(), state);
+
+  store::TrusteeAuditRow audit = ValueOf(engine_->RecordTrusteeAudit(
+      kAdmin, {kCallCenter, absl::InfinitePast(), absl::CivilDay(2026, 3, 1),
+               "監査: 指摘事項2件、是正済み"}));
+  EXPECT_TRUE(common::IsValidId(audit.id, common::IdKind::kTrusteeAudit));
+  EXPECT_EQ(audit.audited_at, TokyoMidnight(2026, 3, 1));
+  EXPECT_EQ(audit.next_due, TokyoMidnight(2026, 3, 1) + absl::Hours(24 * 365));
+  json e = LastEntry();
+  EXPECT_EQ(e["change"], "trustee.audit");
+  EXPECT_EQ(e["trustee"], kCallCenter);
+  EXPECT_EQ(e["result_sha256"], ledger::Sha256Hex("監査: 指摘事項2件、是正済み"));
+
+  store::ReentrustmentRow approval = ValueOf(
+      engine_->ApproveReentrustment(kAdmin, kCallCenter, "株式会社きたコール", "夜間の入電"));
+  EXPECT_TRUE(common::IsValidId(approval.id, common::IdKind::kReentrustment));
+  EXPECT_EQ(LastEntry()["change"], "trustee.reentrustment");
+  EXPECT_EQ(engine_->ApproveReentrustment(kAdmin, "nobody", "x", "y").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(engine_->ApproveReentrustment(kAdmin, kCallCenter, "", "y").status().code(),
+            absl::StatusCode::kInvalidArgument);
+
+  std::vector<TrusteeStatus> overdue = ValueOf(engine_->ListTrustees(true));
+  ASSERT_EQ(overdue.size(), 1u);
+  EXPECT_EQ(overdue[0].trustee.id, kCloud);
+  all = ValueOf(engine_->ListTrustees(false));
+  ASSERT_TRUE(all[0].last_audit.has_value());
+  EXPECT_EQ(all[0].last_audit->id, audit.id);
+  EXPECT_EQ(all[0].next_due, audit.next_due);
+  EXPECT_FALSE(all[0].overdue);
+  ASSERT_EQ(all[0].subcontractors.size(), 1u);
+  EXPECT_EQ(all[0].subcontractors[0].subcontractor, "株式会社きたコール");
+  // After its contract's last day a trustee is no longer in force.
+  clock_.Set(TokyoMidnight(2027, 7, 1));
+  EXPECT_FALSE(ValueOf(engine_->ListTrustees(false))[1].contract_in_force);
+  for (const std::string& bytes : EntryBytes()) {
+    EXPECT_EQ(bytes.find("指摘事項"), std::string::npos);
+    EXPECT_EQ(bytes.find("きたコール"), std::string::npos);
+  }
 }
 
 }  // namespace

@@ -69,7 +69,129 @@ json SweepSummaryJson(const SweepSummary& s) {
           {"as_of", common::FormatTimestamp(s.as_of)},
           {"scanned", s.scanned},
           {"keys_destroyed", s.keys_destroyed},
-          {"subjects_erased", s.subjects_erased}};
+          {"subjects_erased", s.subjects_erased},
+          {"provision_records_erased", s.provision_records_erased}};
+}
+
+// --- Provision ---
+
+namespace {
+
+json OptionalTime(const std::optional<absl::Time>& t) {
+  return t ? json(common::FormatTimestamp(*t)) : json();
+}
+
+json OptionalDay(const std::optional<absl::CivilDay>& day) {
+  return day ? json(absl::FormatCivilTime(*day)) : json();
+}
+
+}  // namespace
+
+json SubjectProvisionJson(const SubjectProvision& p) {
+  return {{"subject", p.subject},
+          {"decision", DecisionJson(p.decision.decision, p.entry)},
+          {"recipient_kind", policy::RecipientKindName(p.decision.recipient_kind)},
+          {"cross_border", p.decision.cross_border},
+          {"record", p.record ? json(p.record->id) : json()},
+          {"record_keep_until",
+           p.record ? json(common::FormatTimestamp(p.record->keep_until)) : json()}};
+}
+
+json ProvideResultJson(const ProvideRequest& request, const ProvideResult& result) {
+  json decisions = json::array();
+  for (const SubjectProvision& p : result.subjects) decisions.push_back(SubjectProvisionJson(p));
+  const bool provided = !result.payload.is_null();
+  return {{"recipient", request.recipient},
+          {"purpose", request.purpose},
+          {"provided_at", common::FormatTimestamp(result.provided_at)},
+          {"decisions", std::move(decisions)},
+          {"payload", result.payload},
+          {"payload_entry", provided ? json(result.payload_entry) : json()}};
+}
+
+json ProvisionRecordJson(const store::ProvisionRecordRow& r) {
+  return {{"record", r.id},
+          {"recipient", r.recipient},
+          {"subject", r.subject_id},
+          {"categories", r.categories},
+          {"purpose", r.purpose},
+          {"legal_basis", r.legal_basis},
+          {"consent", r.consent_id ? json(*r.consent_id) : json()},
+          {"provided_at", common::FormatTimestamp(r.provided_at)},
+          {"provided_by", r.provided_by},
+          {"keep_until", common::FormatTimestamp(r.keep_until)},
+          {"kept_from_last_provision", r.kept_from_last_provision},
+          {"ledger_entry", r.ledger_entry}};
+}
+
+json ReceiptJson(const store::ReceiptRow& r) {
+  return {{"receipt", r.id},
+          {"provider",
+           {{"name", r.provider_name},
+            {"address", r.provider_address},
+            {"representative", r.provider_representative}}},
+          {"how_obtained", r.how_obtained},
+          {"by_opt_out", r.by_opt_out},
+          {"subject", r.subject_id ? json(*r.subject_id) : json()},
+          {"categories", r.categories},
+          {"received_at", common::FormatTimestamp(r.received_at)},
+          {"recorded_at", common::FormatTimestamp(r.recorded_at)},
+          {"recorded_by", r.recorded_by},
+          {"keep_until", common::FormatTimestamp(r.keep_until)}};
+}
+
+json ProvisionRecordsJson(const ProvisionRecords& records, bool by_subject) {
+  json out = {{"records", json::array()}};
+  for (const store::ProvisionRecordRow& r : records.records) {
+    out["records"].push_back(ProvisionRecordJson(r));
+  }
+  if (by_subject) {
+    out["receipts"] = json::array();
+    for (const store::ReceiptRow& r : records.receipts) out["receipts"].push_back(ReceiptJson(r));
+  }
+  return out;
+}
+
+json TrusteeAuditJson(const store::TrusteeAuditRow& a) {
+  return {{"audit", a.id},
+          {"trustee", a.trustee_id},
+          {"audited_at", common::FormatTimestamp(a.audited_at)},
+          {"result", a.result},
+          {"next_due", common::FormatTimestamp(a.next_due)},
+          {"recorded_at", common::FormatTimestamp(a.recorded_at)},
+          {"recorded_by", a.recorded_by}};
+}
+
+json ReentrustmentJson(const store::ReentrustmentRow& r) {
+  return {{"approval", r.id},
+          {"trustee", r.trustee_id},
+          {"subcontractor", r.subcontractor},
+          {"scope", r.scope},
+          {"approved_at", common::FormatTimestamp(r.approved_at)},
+          {"approved_by", r.approved_by}};
+}
+
+json TrusteeStatusJson(const TrusteeStatus& s) {
+  const policy::Trustee& t = s.trustee;
+  json subcontractors = json::array();
+  for (const store::ReentrustmentRow& r : s.subcontractors) {
+    subcontractors.push_back(ReentrustmentJson(r));
+  }
+  return {{"trustee", t.id},
+          {"name", t.name},
+          {"country", t.country},
+          {"contract", t.contract},
+          {"contract_start", OptionalDay(t.contract_start)},
+          {"contract_end", OptionalDay(t.contract_end)},
+          {"contract_in_force", s.contract_in_force},
+          {"purposes", t.purposes},
+          {"categories", t.categories},
+          {"audit_interval_days", t.audit_interval_days},
+          {"equivalent_measures", t.equivalent_measures},
+          {"last_audit", s.last_audit ? TrusteeAuditJson(*s.last_audit) : json()},
+          {"next_due", OptionalTime(s.next_due)},
+          {"overdue", s.overdue},
+          {"subcontractors", std::move(subcontractors)}};
 }
 
 }  // namespace mamori::engine

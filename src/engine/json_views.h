@@ -1,5 +1,5 @@
-// The JSON forms of a decision, a consent, a stop order and retention facts, as the CLI prints them and the
-// API returns them (docs/api.md), so both speak the same shapes.
+// The JSON forms of a decision, a consent, a stop order and retention facts, as the CLI prints them
+// and the API returns them (docs/api.md), so both speak the same shapes.
 #pragma once
 
 #include <cstdint>
@@ -25,7 +25,38 @@ nlohmann::json HoldJson(const store::LegalHoldRow& hold);
 // {"subject", "service", "ended_at", "recorded_at"}
 nlohmann::json ContractEndJson(const store::ContractEndRow& end);
 // {"erased", "deidentified", "held", "dry_run", "as_of", "scanned",
-//  "keys_destroyed", "subjects_erased"}
+//  "keys_destroyed", "subjects_erased", "provision_records_erased"}
 nlohmann::json SweepSummaryJson(const SweepSummary& summary);
+
+// --- Provision (docs/provision.md) ---
+
+// {"subject", "decision" (DecisionJson), "recipient_kind", "cross_border",
+//  "record", "record_keep_until"}: the record fields are null when none was
+// made.
+nlohmann::json SubjectProvisionJson(const SubjectProvision& provision);
+// {"recipient", "purpose", "provided_at", "decisions": [...], "payload",
+//  "payload_entry"}: payload and payload_entry null when nothing was allowed.
+nlohmann::json ProvideResultJson(const ProvideRequest& request, const ProvideResult& result);
+// {"record", "recipient", "subject", "categories", "purpose", "legal_basis",
+//  "consent", "provided_at", "provided_by", "keep_until",
+//  "kept_from_last_provision", "ledger_entry"}
+nlohmann::json ProvisionRecordJson(const store::ProvisionRecordRow& record);
+// {"receipt", "provider": {"name", "address", "representative"},
+//  "how_obtained", "by_opt_out", "subject", "categories", "received_at",
+//  "recorded_at", "recorded_by", "keep_until"}
+nlohmann::json ReceiptJson(const store::ReceiptRow& receipt);
+// {"records": [...]} and, listed by subject, "receipts": [...].
+nlohmann::json ProvisionRecordsJson(const ProvisionRecords& records, bool by_subject);
+// {"audit", "trustee", "audited_at", "result", "next_due", "recorded_at",
+//  "recorded_by"}
+nlohmann::json TrusteeAuditJson(const store::TrusteeAuditRow& audit);
+// {"approval", "trustee", "subcontractor", "scope", "approved_at",
+//  "approved_by"}
+nlohmann::json ReentrustmentJson(const store::ReentrustmentRow& approval);
+// {"trustee", "name", "country", "contract", "contract_start",
+//  "contract_end", "contract_in_force", "purposes", "categories",
+//  "audit_interval_days", "equivalent_measures", "last_audit", "next_due",
+//  "overdue", "subcontractors"}
+nlohmann::json TrusteeStatusJson(const TrusteeStatus& status);
 
 }  // namespace mamori::engine

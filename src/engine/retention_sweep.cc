@@ -19,7 +19,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "common/ids.h"
 #include "common/status_macros.h"
@@ -296,6 +295,9 @@ absl::StatusOr<Engine::SweepPlan> Engine::PlanSweep(const SweepFacts& facts, abs
   std::vector<store::RecordTermsRow> page;
   int64_t after = 0;
   while (true) {
+    if (options.cancel != nullptr && options.cancel->load()) {
+      return absl::CancelledError("the retention sweep was stopped");
+    }
     RETURN_IF_ERROR(reader->ScanRecordTerms(after, kScanPage, page));
     if (page.empty()) break;
     for (store::RecordTermsRow& row : page) {
@@ -340,6 +342,18 @@ absl::StatusOr<SweepSummary> Engine::EraseKeys(const std::string& by, SweepPlan&
   std::vector<std::string> touched;
   absl::flat_hash_map<std::string, std::vector<store::LegalHoldRow>> holds_by_subject;
   bool destroyed_any = false;
+  // First every key's due records go (de-identified first where the policy
+  // says so), then each key is looked at: counting what is left under a key
+  // walks the rows of its subject and category that remain, so counting
+  // after the whole job's deletions walks fewer of them.
+  struct KeyErased {
+    size_t key;
+    int64_t deleted = 0;
+    int64_t deidentified = 0;
+  };
+  std::vector<KeyErased> erased;
+  erased.reserve(end - first);
+  std::string value;
   for (size_t k = first; k < end; ++k) {
     SweepPlan::KeyWork& work = plan.keys[k];
     const store::DataKeyId& key = work.key;
@@ -355,31 +369,38 @@ absl::StatusOr<SweepSummary> Engine::EraseKeys(const std::string& by, SweepPlan&
       tally.held += static_cast<int64_t>(work.record_ids.size());
       continue;
     }
-    int64_t deidentified = 0;
+    KeyErased& done = erased.emplace_back(KeyErased{k});
     if (work.mode == policy::ErasureMode::kDeidentify) {
-      const absl::flat_hash_set<std::string> due(work.record_ids.begin(), work.record_ids.end());
-      ASSIGN_OR_RETURN(std::vector<store::RecordRow> records, retention.ListRecordsOfKey(key));
-      std::string value;
-      for (const store::RecordRow& record : records) {
-        if (!due.contains(record.id)) continue;
+      // The due records by id (in scan order, which is insertion order):
+      // not the key's other rows.
+      for (const std::string& id : work.record_ids) {
+        ASSIGN_OR_RETURN(std::optional<store::RecordRow> record, store.records().GetRecord(id));
+        if (!record || record->subject_id != key.subject_id || record->category != key.category ||
+            record->key_bucket != key.bucket) {
+          continue;
+        }
         // A key already destroyed (a crash between the two stores' commits)
         // leaves nothing to de-identify: the row is only deleted.
-        if (!vault.OpenValueInto(key, record.id, record.sealed_value, value).ok()) continue;
-        const std::string month = absl::FormatTime("%Y-%m", record.collected_at, zone);
+        if (!vault.OpenValueInto(key, record->id, record->sealed_value, value).ok()) continue;
+        const std::string month = absl::FormatTime("%Y-%m", record->collected_at, zone);
         store::DeidentifiedRow row{common::NewId(common::IdKind::kDeidentified, random_, now),
-                                   record.category,
-                                   record.service,
+                                   record->category,
+                                   record->service,
                                    month,
                                    "",
                                    now};
         ASSIGN_OR_RETURN(
             row.sealed_remainder,
-            vault.SealDeidentified(row.id, DeidentifiedRemainder(record, month, value)));
+            vault.SealDeidentified(row.id, DeidentifiedRemainder(*record, month, value)));
         RETURN_IF_ERROR(retention.InsertDeidentified(row));
-        ++deidentified;
+        ++done.deidentified;
       }
     }
-    ASSIGN_OR_RETURN(int64_t deleted, retention.DeleteRecords(work.record_ids));
+    ASSIGN_OR_RETURN(done.deleted, retention.DeleteRecords(work.record_ids));
+  }
+  for (const KeyErased& done : erased) {
+    const SweepPlan::KeyWork& work = plan.keys[done.key];
+    const store::DataKeyId& key = work.key;
     ASSIGN_OR_RETURN(int64_t remaining, retention.CountRecordsOfKey(key));
     bool key_destroyed = false;
     if (remaining == 0) {
@@ -387,16 +408,16 @@ absl::StatusOr<SweepSummary> Engine::EraseKeys(const std::string& by, SweepPlan&
       key_destroyed = destroyed > 0;
       destroyed_any = destroyed_any || key_destroyed;
     }
-    tally.deidentified += deidentified;
-    tally.erased += deleted - deidentified;
+    tally.deidentified += done.deidentified;
+    tally.erased += done.deleted - done.deidentified;
     if (key_destroyed) ++tally.keys_destroyed;
     json entry = ChangeEntry("retention.erase", by);
     entry["subject"] = key.subject_id;
     entry["category"] = key.category;
     entry["bucket"] = key.bucket;
     entry["mode"] = policy::ErasureModeName(work.mode);
-    entry["records"] = deleted;
-    entry["deidentified"] = deidentified;
+    entry["records"] = done.deleted;
+    entry["deidentified"] = done.deidentified;
     entry["key_destroyed"] = key_destroyed;
     entry["records_left"] = remaining;
     ledger_->Stage(std::move(entry));
@@ -432,7 +453,7 @@ absl::StatusOr<SweepSummary> Engine::EraseKeys(const std::string& by, SweepPlan&
 }
 
 absl::StatusOr<SweepSummary> Engine::SweepRetention(std::string by, SweepOptions options) {
-  if (!options.dry_run && options.as_of) {
+  if (!options.dry_run && (options.as_of || options.as_of_day)) {
     return Invalid("as_of: only a dry run may look at another date; a real sweep runs now");
   }
   if (options.records_per_job == 0) options.records_per_job = 1;
@@ -440,10 +461,15 @@ absl::StatusOr<SweepSummary> Engine::SweepRetention(std::string by, SweepOptions
   ASSIGN_OR_RETURN(SweepFacts facts, LoadSweepFacts(options.progress != nullptr));
   SweepSummary summary;
   summary.dry_run = options.dry_run;
-  summary.as_of = options.as_of.value_or(facts.now);
+  summary.as_of = options.as_of_day ? absl::FromCivil(*options.as_of_day, facts.zone)
+                                    : options.as_of.value_or(facts.now);
   ASSIGN_OR_RETURN(SweepPlan plan, PlanSweep(facts, summary.as_of, options));
   summary.scanned = plan.scanned;
   summary.held = plan.held;
+  // Statutory provision records (Art. 29, 30) go by their own keep_until
+  // (engine/provision.cc), not with the subject's data keys.
+  ASSIGN_OR_RETURN(summary.provision_records_erased,
+                   EraseProvisionRecords(by, summary.as_of, options.dry_run));
   if (options.dry_run) {
     summary.erased = plan.due_delete;
     summary.deidentified = plan.due_deidentify;
@@ -451,6 +477,11 @@ absl::StatusOr<SweepSummary> Engine::SweepRetention(std::string by, SweepOptions
   }
   size_t first = 0;
   while (first < plan.keys.size()) {
+    if (options.cancel != nullptr && options.cancel->load()) {
+      return absl::CancelledError(fmt::format(
+          "the retention sweep was stopped after erasing {} and de-identifying {} records",
+          summary.erased, summary.deidentified));
+    }
     size_t end = first;
     size_t records = 0;
     while (end < plan.keys.size() && (end == first || records + plan.keys[end].record_ids.size() <=
@@ -480,6 +511,7 @@ absl::StatusOr<SweepSummary> Engine::SweepRetention(std::string by, SweepOptions
     entry["held"] = summary.held;
     entry["keys_destroyed"] = summary.keys_destroyed;
     entry["subjects_erased"] = summary.subjects_erased;
+    entry["provision_records_erased"] = summary.provision_records_erased;
     RETURN_IF_ERROR(ledger_->Append(std::move(entry)).status());
     return true;
   });

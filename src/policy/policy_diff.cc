@@ -136,4 +136,25 @@ std::string DiffSummary(const nlohmann::json& diff) {
   return absl::StrJoin(parts, "; ");
 }
 
+bool PurposeMeaningChanged(const Purpose& before, const Purpose& after) {
+  if (before.announcement_ja != after.announcement_ja ||
+      before.announcement_en != after.announcement_en) {
+    return true;
+  }
+  std::set<std::string> a(before.categories.begin(), before.categories.end());
+  std::set<std::string> b(after.categories.begin(), after.categories.end());
+  return a != b;
+}
+
+std::set<std::string> PurposesChangedWithoutRelation(const Policy& before, const Policy& after) {
+  std::set<std::string> changed;
+  for (const Purpose& p : after.purposes) {
+    const Purpose* old = before.FindPurpose(p.id);
+    if (old != nullptr && PurposeMeaningChanged(*old, p) && !p.change_reasonably_related) {
+      changed.insert(p.id);
+    }
+  }
+  return changed;
+}
+
 }  // namespace mamori::policy

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 #include "absl/status/status.h"
@@ -43,5 +44,18 @@ std::string DiffSummary(const nlohmann::json& diff);
 //   joint use "group-fraud-prevention": items cannot be widened for data
 //   already held (APPI Art. 27(6))
 absl::Status CheckJointUseChange(const Policy& old, const Policy& next);
+
+// Whether a purpose's meaning changed: its announced text (either
+// language) or its categories (as a set). Names and retention are not its
+// meaning.
+bool PurposeMeaningChanged(const Purpose& before, const Purpose& after);
+
+// The purposes of `after` whose meaning changed since `before` without the
+// change being declared reasonably related (`change_reasonably_related`):
+// data collected under `before` keeps its former purpose, so a use under
+// the changed one needs the person's consent (APPI Art. 17(2), 18(1),
+// 21(3)). Purposes new in `after` are not listed: data collected before
+// never had them.
+std::set<std::string> PurposesChangedWithoutRelation(const Policy& before, const Policy& after);
 
 }  // namespace mamori::policy

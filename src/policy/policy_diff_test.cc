@@ -40,6 +40,33 @@ TEST_F(PolicyDiffTest, AddedRemovedAndChangedPurposes) {
   EXPECT_EQ(DiffSummary(d), "purposes: +1 -1 ~1");
 }
 
+TEST_F(PolicyDiffTest, PurposesChangedWithoutRelationNeedConsentForDataHeldBefore) {
+  Policy after = before_;
+  after.purposes.push_back(after.purposes[0]);
+  after.purposes.back().id = "x:NewPurpose";  // new: data held before never had it
+  Purpose& service = *std::find_if(after.purposes.begin(), after.purposes.end(),
+                                   [](const Purpose& p) { return p.id == "dpv:ServiceProvision"; });
+  service.announcement_ja += "（変更）";
+  Purpose& care = *std::find_if(after.purposes.begin(), after.purposes.end(),
+                                [](const Purpose& p) { return p.id == "dpv:CustomerCare"; });
+  care.categories.push_back("pd:Location");
+  Purpose& marketing = *std::find_if(after.purposes.begin(), after.purposes.end(),
+                                     [](const Purpose& p) { return p.id == "dpv:Marketing"; });
+  marketing.announcement_en = "Changed, but reasonably related.";
+  marketing.change_reasonably_related = true;
+  Purpose& billing =
+      *std::find_if(after.purposes.begin(), after.purposes.end(),
+                    [](const Purpose& p) { return p.id == "dpv:PaymentManagement"; });
+  billing.name_en = "Billing";  // a new name is not a new meaning
+  std::reverse(billing.categories.begin(), billing.categories.end());  // nor is a new order
+  after.BuildIndex();
+  EXPECT_EQ(PurposesChangedWithoutRelation(before_, after),
+            (std::set<std::string>{"dpv:CustomerCare", "dpv:ServiceProvision"}));
+  EXPECT_TRUE(PurposesChangedWithoutRelation(before_, before_).empty());
+  EXPECT_TRUE(PurposeMeaningChanged(*before_.FindPurpose("dpv:Marketing"), marketing));
+  EXPECT_FALSE(PurposeMeaningChanged(*before_.FindPurpose("dpv:PaymentManagement"), billing));
+}
+
 TEST_F(PolicyDiffTest, ChangedCategoryAndOperator) {
   Policy after = before_;
   after.categories[0].legal_class = LegalClass::kSpecialCare;

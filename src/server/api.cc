@@ -732,6 +732,291 @@ Awaitable<Response> Api::Route(Call& call) {
     co_return JsonResponse(http::status::created, engine::StopOrderJson(*r));
   }
 
+  // --- Retention (docs/retention.md): legal holds, contract ends, sweeps ---
+  if (is(http::verb::post, {"v1", "holds"})) {
+    call.route = "POST /v1/holds";
+    engine::HoldSpec spec;
+    spec.subject = body.RequiredString("subject");
+    spec.category = body.OptionalString("category");
+    spec.basis = body.RequiredString("basis");
+    const std::string until = body.RequiredString("until");
+    if (!until.empty()) {
+      absl::StatusOr<common::DayOrTime> when = common::ParseDayOrTime(until);
+      if (!when.ok()) {
+        body.Fail("invalid_argument", "until: expected a date YYYY-MM-DD or an RFC 3339 time");
+      } else {
+        spec.until = when->time;
+        spec.until_day = when->day;
+      }
+    }
+    if (auto bad = bad_body()) co_return *bad;
+    auto permission_check = require_permission("retention");
+    if (auto refused = co_await std::move(permission_check)) co_return *refused;
+    std::function<absl::StatusOr<store::LegalHoldRow>()> job_hold =
+        [this, actor = call.actor, spec = std::move(spec)] { return engine_.AddHold(actor, spec); };
+    auto pending_hold = AwaitBlocking<store::LegalHoldRow>(blocking_, std::move(job_hold));
+    absl::StatusOr<store::LegalHoldRow> r = co_await std::move(pending_hold);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    co_return JsonResponse(http::status::created, engine::HoldJson(*r));
+  }
+  if (is(http::verb::get, {"v1", "holds"})) {
+    call.route = "GET /v1/holds";
+    std::string subject;
+    if (auto it = call.query.find("subject"); it != call.query.end()) subject = it->second;
+    auto permission_check = require_permission("retention");
+    if (auto refused = co_await std::move(permission_check)) co_return *refused;
+    std::function<absl::StatusOr<std::vector<store::LegalHoldRow>>()> job_holds = [this, subject] {
+      return engine_.ListHolds(subject);
+    };
+    auto pending_holds =
+        AwaitBlocking<std::vector<store::LegalHoldRow>>(blocking_, std::move(job_holds));
+    absl::StatusOr<std::vector<store::LegalHoldRow>> r = co_await std::move(pending_holds);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    json holds = json::array();
+    for (const store::LegalHoldRow& hold : *r) holds.push_back(engine::HoldJson(hold));
+    co_return JsonResponse(http::status::ok, {{"holds", std::move(holds)}});
+  }
+  if (is(http::verb::post, {"v1", "holds", "*", "release"})) {
+    call.route = "POST /v1/holds/{id}/release";
+    if (auto bad = bad_body()) co_return *bad;
+    auto permission_check = require_permission("retention");
+    if (auto refused = co_await std::move(permission_check)) co_return *refused;
+    std::function<absl::StatusOr<store::LegalHoldRow>()> job_release =
+        [this, actor = call.actor, id = s[2]] { return engine_.ReleaseHold(actor, id); };
+    auto pending_release = AwaitBlocking<store::LegalHoldRow>(blocking_, std::move(job_release));
+    absl::StatusOr<store::LegalHoldRow> r = co_await std::move(pending_release);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    co_return JsonResponse(http::status::ok, engine::HoldJson(*r));
+  }
+  if (is(http::verb::post, {"v1", "subjects", "*", "contract-end"})) {
+    call.route = "POST /v1/subjects/{id}/contract-end";
+    const std::string service = body.OptionalString("service").value_or("");
+    const std::string ended = body.RequiredString("ended_at");
+    common::DayOrTime ended_at;
+    if (!ended.empty()) {
+      absl::StatusOr<common::DayOrTime> when = common::ParseDayOrTime(ended);
+      if (!when.ok()) {
+        body.Fail("invalid_argument", "ended_at: expected a date YYYY-MM-DD or an RFC 3339 time");
+      } else {
+        ended_at = *when;
+      }
+    }
+    if (auto bad = bad_body()) co_return *bad;
+    auto permission_check = require_permission("retention");
+    if (auto refused = co_await std::move(permission_check)) co_return *refused;
+    std::function<absl::StatusOr<store::ContractEndRow>()> job_end =
+        [this, actor = call.actor, subject = s[2], service, ended_at] {
+          return ended_at.day ? engine_.RecordContractEndOn(actor, subject, service, *ended_at.day)
+                              : engine_.RecordContractEnd(actor, subject, service, ended_at.time);
+        };
+    auto pending_end = AwaitBlocking<store::ContractEndRow>(blocking_, std::move(job_end));
+    absl::StatusOr<store::ContractEndRow> r = co_await std::move(pending_end);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    co_return JsonResponse(http::status::ok, engine::ContractEndJson(*r));
+  }
+  if (is(http::verb::post, {"v1", "retention", "sweep"})) {
+    call.route = "POST /v1/retention/sweep";
+    engine::SweepOptions options;
+    options.dry_run = body.OptionalBool("dry_run").value_or(false);
+    std::optional<common::DayOrTime> as_of;
+    if (std::optional<std::string> text = body.OptionalString("as_of")) {
+      absl::StatusOr<common::DayOrTime> when = common::ParseDayOrTime(*text);
+      if (!when.ok()) {
+        body.Fail("invalid_argument", "as_of: expected a date YYYY-MM-DD or an RFC 3339 time");
+      } else {
+        as_of = *when;
+      }
+    }
+    if (as_of && !options.dry_run) {
+      body.Fail("invalid_argument", "as_of: only a dry run may look at another date");
+    }
+    if (auto bad = bad_body()) co_return *bad;
+    auto permission_check = require_permission("retention");
+    if (auto refused = co_await std::move(permission_check)) co_return *refused;
+    if (as_of && as_of->day) {
+      options.as_of_day = as_of->day;
+    } else if (as_of) {
+      options.as_of = as_of->time;
+    }
+    std::function<absl::StatusOr<engine::SweepSummary>()> job_sweep =
+        [this, actor = call.actor, options = std::move(options)] {
+          return engine_.SweepRetention(actor, options);
+        };
+    auto pending_sweep = AwaitBlocking<engine::SweepSummary>(blocking_, std::move(job_sweep));
+    absl::StatusOr<engine::SweepSummary> r = co_await std::move(pending_sweep);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    co_return JsonResponse(http::status::ok, engine::SweepSummaryJson(*r));
+  }
+
+  // --- Provision (docs/provision.md) ---
+  if (is(http::verb::post, {"v1", "provisions"})) {
+    call.route = "POST /v1/provisions";
+    engine::ProvideRequest provide;
+    provide.actor = call.actor;
+    provide.recipient = body.RequiredString("recipient");
+    provide.purpose = body.RequiredString("purpose");
+    // One subject, or many at once.
+    std::optional<std::string> one = body.OptionalString("subject");
+    if (one && body_json.contains("subjects") && !body_json["subjects"].is_null()) {
+      body.Fail("invalid_argument", "subjects: give either subject or subjects, not both");
+    }
+    if (one) {
+      provide.subjects = {*one};
+    } else {
+      provide.subjects = body.RequiredStrings("subjects");
+    }
+    provide.categories = body.RequiredStrings("categories");
+    std::optional<std::string> ground = body.OptionalString("ground");
+    provide.reason = body.OptionalString("reason").value_or("");
+    if (ground) {
+      std::optional<policy::Ground> g = policy::ParseGround(*ground);
+      if (!g || *g == policy::Ground::kNone) {
+        body.Fail("invalid_argument", "ground: unknown ground");
+      } else {
+        provide.ground = *g;
+      }
+    }
+    if (auto bad = bad_body()) co_return *bad;
+    std::function<absl::StatusOr<engine::ProvideResult>()> job_provide = [this, provide] {
+      return engine_.Provide(provide);
+    };
+    auto pending_provide = AwaitBlocking<engine::ProvideResult>(blocking_, std::move(job_provide));
+    absl::StatusOr<engine::ProvideResult> r = co_await std::move(pending_provide);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    for (const engine::SubjectProvision& p : r->subjects) {
+      metrics_.ObserveDecision(policy::OutcomeName(p.decision.decision.outcome),
+                               p.decision.decision.reason_code);
+    }
+    json answer = engine::ProvideResultJson(provide, *r);
+    if (r->payload.is_null()) {
+      // Every subject denied: 403 with each decision, as a denied use.
+      const policy::Decision& first = r->subjects.front().decision.decision;
+      co_return ErrorResponse({http::status::forbidden, "denied",
+                               fmt::format("denied for every subject: {} [{}] for the first",
+                                           first.reason_code, first.rule_id)},
+                              std::move(answer));
+    }
+    co_return JsonResponse(http::status::ok, answer);
+  }
+  if (is(http::verb::get, {"v1", "provisions", "records"})) {
+    call.route = "GET /v1/provisions/records";
+    std::string subject, recipient;
+    if (auto it = call.query.find("subject"); it != call.query.end()) subject = it->second;
+    if (auto it = call.query.find("recipient"); it != call.query.end()) recipient = it->second;
+    if (subject.empty() == recipient.empty()) {
+      co_return ErrorResponse({http::status::bad_request, "invalid_argument",
+                               "give either subject or recipient as a query parameter"});
+    }
+    auto permission_check = require_permission("audit");
+    if (auto refused = co_await std::move(permission_check)) co_return *refused;
+    std::function<absl::StatusOr<engine::ProvisionRecords>()> job_records =
+        [this, subject, recipient] { return engine_.ListProvisionRecords(subject, recipient); };
+    auto pending_records =
+        AwaitBlocking<engine::ProvisionRecords>(blocking_, std::move(job_records));
+    absl::StatusOr<engine::ProvisionRecords> r = co_await std::move(pending_records);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    co_return JsonResponse(http::status::ok,
+                           engine::ProvisionRecordsJson(*r, /*by_subject=*/!subject.empty()));
+  }
+  if (is(http::verb::post, {"v1", "provisions", "receipts"})) {
+    call.route = "POST /v1/provisions/receipts";
+    engine::ReceiptSpec spec;
+    spec.provider_name = body.RequiredString("provider_name");
+    spec.provider_address = body.RequiredString("provider_address");
+    spec.provider_representative = body.RequiredString("provider_representative");
+    spec.how_obtained = body.RequiredString("how_obtained");
+    spec.by_opt_out = body.OptionalBool("by_opt_out").value_or(false);
+    spec.subject = body.OptionalString("subject");
+    spec.categories = body.RequiredStrings("categories");
+    if (std::optional<std::string> text = body.OptionalString("received_at")) {
+      absl::StatusOr<common::DayOrTime> when = common::ParseDayOrTime(*text);
+      if (!when.ok()) {
+        body.Fail("invalid_argument",
+                  "received_at: expected a date YYYY-MM-DD or an RFC 3339 time");
+      } else {
+        spec.received_at = when->time;
+        spec.received_on = when->day;
+      }
+    }
+    if (auto bad = bad_body()) co_return *bad;
+    auto permission_check = require_permission("policy");
+    if (auto refused = co_await std::move(permission_check)) co_return *refused;
+    std::function<absl::StatusOr<store::ReceiptRow>()> job_receipt = [this, actor = call.actor,
+                                                                      spec = std::move(spec)] {
+      return engine_.RecordReceipt(actor, spec);
+    };
+    auto pending_receipt = AwaitBlocking<store::ReceiptRow>(blocking_, std::move(job_receipt));
+    absl::StatusOr<store::ReceiptRow> r = co_await std::move(pending_receipt);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    co_return JsonResponse(http::status::created, engine::ReceiptJson(*r));
+  }
+  if (is(http::verb::get, {"v1", "trustees"})) {
+    call.route = "GET /v1/trustees";
+    bool overdue_only = false;
+    if (auto it = call.query.find("overdue"); it != call.query.end()) {
+      if (it->second != "true" && it->second != "false") {
+        co_return ErrorResponse(
+            {http::status::bad_request, "invalid_argument", "overdue: expected true or false"});
+      }
+      overdue_only = it->second == "true";
+    }
+    auto permission_check = require_permission("audit");
+    if (auto refused = co_await std::move(permission_check)) co_return *refused;
+    std::function<absl::StatusOr<std::vector<engine::TrusteeStatus>>()> job_trustees =
+        [this, overdue_only] { return engine_.ListTrustees(overdue_only); };
+    auto pending_trustees =
+        AwaitBlocking<std::vector<engine::TrusteeStatus>>(blocking_, std::move(job_trustees));
+    absl::StatusOr<std::vector<engine::TrusteeStatus>> r = co_await std::move(pending_trustees);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    json trustees = json::array();
+    for (const engine::TrusteeStatus& t : *r) trustees.push_back(engine::TrusteeStatusJson(t));
+    co_return JsonResponse(http::status::ok, {{"trustees", std::move(trustees)}});
+  }
+  if (is(http::verb::post, {"v1", "trustees", "*", "audits"})) {
+    call.route = "POST /v1/trustees/{id}/audits";
+    engine::TrusteeAuditSpec spec;
+    spec.trustee = s[2];
+    const std::string audited = body.RequiredString("audited_at");
+    spec.result = body.RequiredString("result");
+    if (!audited.empty()) {
+      absl::StatusOr<common::DayOrTime> when = common::ParseDayOrTime(audited);
+      if (!when.ok()) {
+        body.Fail("invalid_argument", "audited_at: expected a date YYYY-MM-DD or an RFC 3339 time");
+      } else {
+        spec.audited_at = when->time;
+        spec.audited_on = when->day;
+      }
+    }
+    if (auto bad = bad_body()) co_return *bad;
+    auto permission_check = require_permission("policy");
+    if (auto refused = co_await std::move(permission_check)) co_return *refused;
+    std::function<absl::StatusOr<store::TrusteeAuditRow>()> job_audit = [this, actor = call.actor,
+                                                                         spec = std::move(spec)] {
+      return engine_.RecordTrusteeAudit(actor, spec);
+    };
+    auto pending_audit = AwaitBlocking<store::TrusteeAuditRow>(blocking_, std::move(job_audit));
+    absl::StatusOr<store::TrusteeAuditRow> r = co_await std::move(pending_audit);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    co_return JsonResponse(http::status::created, engine::TrusteeAuditJson(*r));
+  }
+  if (is(http::verb::post, {"v1", "trustees", "*", "subcontractors"})) {
+    call.route = "POST /v1/trustees/{id}/subcontractors";
+    const std::string subcontractor = body.RequiredString("subcontractor");
+    const std::string scope = body.RequiredString("scope");
+    if (auto bad = bad_body()) co_return *bad;
+    auto permission_check = require_permission("policy");
+    if (auto refused = co_await std::move(permission_check)) co_return *refused;
+    std::function<absl::StatusOr<store::ReentrustmentRow>()> job_approve =
+        [this, actor = call.actor, trustee = s[2], subcontractor, scope] {
+          return engine_.ApproveReentrustment(actor, trustee, subcontractor, scope);
+        };
+    auto pending_approve =
+        AwaitBlocking<store::ReentrustmentRow>(blocking_, std::move(job_approve));
+    absl::StatusOr<store::ReentrustmentRow> r = co_await std::move(pending_approve);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    co_return JsonResponse(http::status::created, engine::ReentrustmentJson(*r));
+  }
+
   // --- The ledger ---
   if (is(http::verb::get, {"v1", "ledger", "head"})) {
     call.route = "GET /v1/ledger/head";

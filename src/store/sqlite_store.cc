@@ -193,6 +193,63 @@ CREATE TABLE deidentified_records (
   created_at  BIGINT NOT NULL
 );
 )sql"},
+    // Provision (docs/decisions.md, "Provision"): the provider's records
+    // (Art. 29), the recipient's records (Art. 30), trustee audits and
+    // re-entrustment approvals. No foreign keys to subjects: these records
+    // outlive the subject's erasure. Category lists are joined by ','.
+    {6, R"sql(
+CREATE TABLE provision_records (
+  id                        TEXT    PRIMARY KEY,
+  recipient                 TEXT    NOT NULL,
+  subject_id                TEXT    NOT NULL,
+  categories                TEXT    NOT NULL,
+  purpose                   TEXT    NOT NULL,
+  legal_basis               TEXT    NOT NULL,
+  consent_id                TEXT,
+  provided_at               BIGINT  NOT NULL,
+  provided_by               TEXT    NOT NULL,
+  keep_until                BIGINT  NOT NULL,
+  kept_from_last_provision  INTEGER NOT NULL,
+  ledger_entry              INTEGER NOT NULL
+);
+CREATE INDEX provision_records_by_subject ON provision_records(subject_id);
+CREATE INDEX provision_records_by_recipient ON provision_records(recipient);
+CREATE INDEX provision_records_by_keep_until ON provision_records(keep_until);
+CREATE TABLE provision_receipts (
+  id                       TEXT    PRIMARY KEY,
+  provider_name            TEXT    NOT NULL,
+  provider_address         TEXT    NOT NULL,
+  provider_representative  TEXT    NOT NULL,
+  how_obtained             TEXT    NOT NULL,
+  by_opt_out               INTEGER NOT NULL,
+  subject_id               TEXT,
+  categories               TEXT    NOT NULL,
+  received_at              BIGINT  NOT NULL,
+  recorded_at              BIGINT  NOT NULL,
+  recorded_by              TEXT    NOT NULL,
+  keep_until               BIGINT  NOT NULL
+);
+CREATE INDEX provision_receipts_by_subject ON provision_receipts(subject_id);
+CREATE INDEX provision_receipts_by_keep_until ON provision_receipts(keep_until);
+CREATE TABLE trustee_audits (
+  id           TEXT   PRIMARY KEY,
+  trustee_id   TEXT   NOT NULL,
+  audited_at   BIGINT NOT NULL,
+  result       TEXT   NOT NULL,
+  next_due     BIGINT NOT NULL,
+  recorded_at  BIGINT NOT NULL,
+  recorded_by  TEXT   NOT NULL
+);
+CREATE INDEX trustee_audits_by_trustee ON trustee_audits(trustee_id, audited_at);
+CREATE TABLE reentrustments (
+  id             TEXT   PRIMARY KEY,
+  trustee_id     TEXT   NOT NULL,
+  subcontractor  TEXT   NOT NULL,
+  scope          TEXT   NOT NULL,
+  approved_at    BIGINT NOT NULL,
+  approved_by    TEXT   NOT NULL
+);
+)sql"},
 };
 
 constexpr Migration kKeyMigrations[] = {
@@ -813,11 +870,12 @@ class SqliteStore final : public Store {
  public:
   SqliteStore(std::unique_ptr<SqliteRecordStore> records, std::unique_ptr<FactStore> facts,
               std::unique_ptr<LedgerStore> ledger, std::unique_ptr<RetentionStore> retention,
-              std::unique_ptr<SqliteKeyStore> keys)
+              std::unique_ptr<ProvisionStore> provisions, std::unique_ptr<SqliteKeyStore> keys)
       : records_(std::move(records)),
         facts_(std::move(facts)),
         ledger_(std::move(ledger)),
         retention_(std::move(retention)),
+        provisions_(std::move(provisions)),
         keys_(std::move(keys)) {}
   absl::StatusOr<std::unique_ptr<StoreReader>> OpenReader() override {
     ASSIGN_OR_RETURN(auto reader,
@@ -829,11 +887,13 @@ class SqliteStore final : public Store {
     facts_.reset();
     ledger_.reset();
     retention_.reset();
+    provisions_.reset();
   }
   RecordStore& records() override { return *records_; }
   FactStore& facts() override { return *facts_; }
   LedgerStore& ledger() override { return *ledger_; }
   RetentionStore& retention() override { return *retention_; }
+  ProvisionStore& provisions() override { return *provisions_; }
   KeyStore& keys() override { return *keys_; }
   std::string_view engine() const override { return "sqlite"; }
 
@@ -842,6 +902,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<FactStore> facts_;
   std::unique_ptr<LedgerStore> ledger_;
   std::unique_ptr<RetentionStore> retention_;
+  std::unique_ptr<ProvisionStore> provisions_;
   std::unique_ptr<SqliteKeyStore> keys_;
 };
 
@@ -865,8 +926,10 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& direct
   ASSIGN_OR_RETURN(auto facts, internal::NewSqliteFactStore(records->database()));
   ASSIGN_OR_RETURN(auto ledger, internal::NewSqliteLedgerStore(records->database()));
   ASSIGN_OR_RETURN(auto retention, internal::NewSqliteRetentionStore(records->database()));
+  ASSIGN_OR_RETURN(auto provisions, internal::NewSqliteProvisionStore(records->database()));
   return std::make_unique<SqliteStore>(std::move(records), std::move(facts), std::move(ledger),
-                                       std::move(retention), std::move(keys));
+                                       std::move(retention), std::move(provisions),
+                                       std::move(keys));
 }
 
 }  // namespace mamori::store

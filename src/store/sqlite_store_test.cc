@@ -41,14 +41,14 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndSchemaVersion) {
   }
   auto store = OpenSqliteStore(dir_.string(), {.create = false});
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ((*store)->records().SchemaVersion().value(), 5);
+  EXPECT_EQ((*store)->records().SchemaVersion().value(), 6);
   EXPECT_TRUE((*store)->records().GetPolicyVersion(1).value().has_value());
   EXPECT_EQ((*store)->engine(), "sqlite");
 }
 
-// A file at schema 4 (before retention) gains the retention tables when
-// opened, and keeps its records.
-TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema5) {
+// A file at schema 4 (before retention) gains the retention and provision
+// tables when opened, and keeps its records.
+TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema6) {
   {
     auto store = OpenSqliteStore(dir_.string(), {.create = true});
     ASSERT_TRUE(store.ok()) << store.status();
@@ -59,13 +59,15 @@ TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema5) {
                      "sealed"};
     ASSERT_TRUE(rs.InsertRecord(record).ok());
   }
-  // Back to schema 4: without migration 5's tables and its row.
+  // Back to schema 4: without the tables of migrations 5 and 6 and their rows.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir_ / kRecordsFileName).c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
                          "DROP TABLE legal_holds; DROP TABLE contract_ends; DROP TABLE last_uses; "
                          "DROP TABLE retention_cursors; DROP TABLE deidentified_records; "
-                         "DELETE FROM schema_migrations WHERE version = 5;",
+                         "DROP TABLE provision_records; DROP TABLE provision_receipts; "
+                         "DROP TABLE trustee_audits; DROP TABLE reentrustments; "
+                         "DELETE FROM schema_migrations WHERE version >= 5;",
                          nullptr, nullptr, nullptr),
             SQLITE_OK)
       << sqlite3_errmsg(db);
@@ -73,7 +75,7 @@ TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema5) {
 
   auto store = OpenSqliteStore(dir_.string(), {.create = false});
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ((*store)->records().SchemaVersion().value(), 5);
+  EXPECT_EQ((*store)->records().SchemaVersion().value(), 6);
   EXPECT_TRUE((*store)->records().GetRecord("rec_1").value().has_value());
   RetentionStore& retention = (*store)->retention();
   EXPECT_EQ(retention.CountRecordsOfSubject("sub_1").value(), 1);
@@ -89,6 +91,8 @@ TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema5) {
   EXPECT_TRUE(retention.InsertHold(hold).ok());
   EXPECT_EQ(retention.ListHolds("sub_1").value().size(), 1u);
   EXPECT_EQ(retention.GetCursor("last_uses").value(), 0);
+  EXPECT_TRUE((*store)->provisions().ListRecordsOfSubject("sub_1").value().empty());
+  EXPECT_TRUE((*store)->provisions().ListTrusteeAudits("").value().empty());
 }
 
 TEST_F(SqliteStoreTest, RefusesNewerSchema) {

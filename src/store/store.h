@@ -202,6 +202,68 @@ struct DeidentifiedRow {
   absl::Time created_at;
 };
 
+// --- Provision (docs/decisions.md, "Provision"; docs/provision.md) ---
+
+// The provider's record of one provision to a third party (APPI Art. 29):
+// that consent was obtained (or the opt-out basis), the recipient, the
+// subject, the data items and the date. Ids and category names only, never
+// a personal value, so it needs no subject key and outlives the subject's
+// erasure for its own period (`keep_until`).
+struct ProvisionRecordRow {
+  std::string id;  // prv_...
+  std::string recipient;
+  std::string subject_id;               // not a foreign key: the subject may be erased first
+  std::vector<std::string> categories;  // the data items
+  std::string purpose;
+  std::string legal_basis;                // "consent" or "opt_out"
+  std::optional<std::string> consent_id;  // the consent relied on
+  absl::Time provided_at;
+  std::string provided_by;  // the actor
+  absl::Time keep_until;
+  // A contract with the recipient stands in for the record: it is kept one
+  // year from the last provision to that recipient (keep_until moves on).
+  bool kept_from_last_provision = false;
+  int64_t ledger_entry = 0;  // seq of the decision's ledger entry
+};
+
+// A recipient's record of personal data received from another operator,
+// with the checks of APPI Art. 30: who provided it and how they obtained it.
+struct ReceiptRow {
+  std::string id;  // rcv_...
+  std::string provider_name;
+  std::string provider_address;
+  std::string provider_representative;
+  std::string how_obtained;               // how the provider obtained the data
+  bool by_opt_out = false;                // the provider provided it by opt-out (Art. 27(2))
+  std::optional<std::string> subject_id;  // not a foreign key, like provision records
+  std::vector<std::string> categories;
+  absl::Time received_at;
+  absl::Time recorded_at;
+  std::string recorded_by;
+  absl::Time keep_until;
+};
+
+// A completed audit of a trustee (APPI Art. 25, supervision).
+struct TrusteeAuditRow {
+  std::string id;  // aud_...
+  std::string trustee_id;
+  absl::Time audited_at;
+  std::string result;   // what the audit found, in words
+  absl::Time next_due;  // audited_at plus the trustee's audit interval when recorded
+  absl::Time recorded_at;
+  std::string recorded_by;
+};
+
+// The operator's approval that a trustee re-entrusts (subcontracts) handling.
+struct ReentrustmentRow {
+  std::string id;  // ree_...
+  std::string trustee_id;
+  std::string subcontractor;  // the subcontractor's name
+  std::string scope;          // what it may handle, in words
+  absl::Time approved_at;
+  std::string approved_by;
+};
+
 // --- The ledger (ledger/ledger.h; docs/ledger-format.md) ---
 
 // One ledger entry as stored. Entries are numbered from 0 without gaps.
@@ -387,6 +449,55 @@ class RetentionStore {
   virtual absl::StatusOr<std::vector<DeidentifiedRow>> ListDeidentified(size_t limit) = 0;
 };
 
+// Provision records (Art. 29), receipt records (Art. 30), trustee audits
+// and re-entrustment approvals. In the records file, so changes commit with
+// their ledger entries. None of it refers to subjects by foreign key: these
+// records outlive the subject's erasure.
+class ProvisionStore {
+ public:
+  virtual ~ProvisionStore() = default;
+
+  // AlreadyExists for a taken id.
+  virtual absl::Status InsertRecord(const ProvisionRecordRow& record) = 0;
+  // Moves keep_until forward to `keep_until` for the recipient's records
+  // kept from the last provision whose keep_until is earlier; returns how
+  // many moved.
+  virtual absl::StatusOr<int64_t> ExtendRecordsKeptFromLastProvision(std::string_view recipient,
+                                                                     absl::Time keep_until) = 0;
+  // Oldest provision first.
+  virtual absl::StatusOr<std::vector<ProvisionRecordRow>> ListRecordsOfSubject(
+      std::string_view subject_id) = 0;
+  virtual absl::StatusOr<std::vector<ProvisionRecordRow>> ListRecordsToRecipient(
+      std::string_view recipient) = 0;
+
+  // AlreadyExists for a taken id.
+  virtual absl::Status InsertReceipt(const ReceiptRow& receipt) = 0;
+  // Oldest receipt first; an empty `subject_id` lists all.
+  virtual absl::StatusOr<std::vector<ReceiptRow>> ListReceipts(std::string_view subject_id) = 0;
+
+  // The ids of provision records and of receipts whose keep_until is at or
+  // before `at`, at most `limit` of each, oldest keep_until first.
+  virtual absl::StatusOr<std::vector<std::string>> ListRecordsKeptUntil(absl::Time at,
+                                                                        size_t limit) = 0;
+  virtual absl::StatusOr<std::vector<std::string>> ListReceiptsKeptUntil(absl::Time at,
+                                                                         size_t limit) = 0;
+  // Delete by id; return how many existed.
+  virtual absl::StatusOr<int64_t> DeleteRecords(std::span<const std::string> ids) = 0;
+  virtual absl::StatusOr<int64_t> DeleteReceipts(std::span<const std::string> ids) = 0;
+
+  // AlreadyExists for a taken id.
+  virtual absl::Status InsertTrusteeAudit(const TrusteeAuditRow& audit) = 0;
+  // Oldest audit first (by audited_at); an empty `trustee_id` lists all.
+  virtual absl::StatusOr<std::vector<TrusteeAuditRow>> ListTrusteeAudits(
+      std::string_view trustee_id) = 0;
+
+  // AlreadyExists for a taken id.
+  virtual absl::Status InsertReentrustment(const ReentrustmentRow& approval) = 0;
+  // In approval order; an empty `trustee_id` lists all.
+  virtual absl::StatusOr<std::vector<ReentrustmentRow>> ListReentrustments(
+      std::string_view trustee_id) = 0;
+};
+
 class KeyStore {
  public:
   virtual ~KeyStore() = default;
@@ -447,6 +558,7 @@ class Store {
   virtual FactStore& facts() = 0;
   virtual LedgerStore& ledger() = 0;
   virtual RetentionStore& retention() = 0;
+  virtual ProvisionStore& provisions() = 0;
   virtual KeyStore& keys() = 0;
   virtual std::string_view engine() const = 0;  // "sqlite", "postgresql"
 };

@@ -1061,6 +1061,227 @@ TEST_P(RetentionStoreConformanceTest, ScanRecordTermsPagesThroughEveryRecordOnce
   EXPECT_EQ(rest, (std::vector<std::string>{"rec_b", "rec_a", "rec_new"}));
 }
 
+// --- Provision ---
+
+auto Fields(const ProvisionRecordRow& r) {
+  return std::tie(r.id, r.recipient, r.subject_id, r.categories, r.purpose, r.legal_basis,
+                  r.consent_id, r.provided_at, r.provided_by, r.keep_until,
+                  r.kept_from_last_provision, r.ledger_entry);
+}
+auto Fields(const ReceiptRow& r) {
+  return std::tie(r.id, r.provider_name, r.provider_address, r.provider_representative,
+                  r.how_obtained, r.by_opt_out, r.subject_id, r.categories, r.received_at,
+                  r.recorded_at, r.recorded_by, r.keep_until);
+}
+auto Fields(const TrusteeAuditRow& r) {
+  return std::tie(r.id, r.trustee_id, r.audited_at, r.result, r.next_due, r.recorded_at,
+                  r.recorded_by);
+}
+auto Fields(const ReentrustmentRow& r) {
+  return std::tie(r.id, r.trustee_id, r.subcontractor, r.scope, r.approved_at, r.approved_by);
+}
+
+// Provision records name subjects (sub_1 and sub_2 exist) but do not
+// depend on them.
+class ProvisionStoreConformanceTest : public FactStoreConformanceTest {
+ protected:
+  static ProvisionRecordRow Provision(std::string id, std::string subject, std::string recipient,
+                                      int64_t provided, int64_t kept) {
+    ProvisionRecordRow r;
+    r.id = std::move(id);
+    r.recipient = std::move(recipient);
+    r.subject_id = std::move(subject);
+    r.categories = {"pd:Name", "pd:TelephoneNumber"};
+    r.purpose = "dpv:PaymentManagement";
+    r.legal_basis = "consent";
+    r.consent_id = "con_1";
+    r.provided_at = At(provided);
+    r.provided_by = "emp:clerk";
+    r.keep_until = At(kept);
+    r.ledger_entry = 42;
+    return r;
+  }
+  static ReceiptRow Receipt(std::string id, std::optional<std::string> subject, int64_t received,
+                            int64_t kept) {
+    ReceiptRow r;
+    r.id = std::move(id);
+    r.provider_name = "ひかり債権回収株式会社";
+    r.provider_address = "東京都千代田区";
+    r.provider_representative = "代表取締役 山田";
+    r.how_obtained = "collected from its own customers with consent";
+    r.subject_id = std::move(subject);
+    r.categories = {"pd:Name"};
+    r.received_at = At(received);
+    r.recorded_at = At(received + 1);
+    r.recorded_by = "emp:clerk";
+    r.keep_until = At(kept);
+    return r;
+  }
+};
+
+TEST_P(ProvisionStoreConformanceTest, RecordsRoundTripBySubjectAndByRecipient) {
+  ProvisionStore& provisions = store_->provisions();
+  ProvisionRecordRow a = Provision("prv_a", "sub_1", "hikari", 20, 1000);
+  ProvisionRecordRow b = Provision("prv_b", "sub_2", "hikari", 10, 1000);
+  b.consent_id.reset();
+  b.legal_basis = "opt_out";
+  b.categories = {"pd:Name"};
+  ProvisionRecordRow c = Provision("prv_c", "sub_1", "other", 30, 2000);
+  c.kept_from_last_provision = true;
+  for (const ProvisionRecordRow& r : {a, b, c}) ASSERT_TRUE(provisions.InsertRecord(r).ok());
+  absl::Status again = provisions.InsertRecord(a);
+  EXPECT_EQ(again.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(std::string(again.message()).find("hikari"), std::string::npos) << again;
+
+  std::vector<ProvisionRecordRow> of_subject = provisions.ListRecordsOfSubject("sub_1").value();
+  ASSERT_EQ(Ids(of_subject), (std::vector<std::string>{"prv_a", "prv_c"}));
+  EXPECT_EQ(Fields(of_subject[0]), Fields(a));
+  EXPECT_EQ(Fields(of_subject[1]), Fields(c));
+  std::vector<ProvisionRecordRow> to_hikari = provisions.ListRecordsToRecipient("hikari").value();
+  ASSERT_EQ(Ids(to_hikari), (std::vector<std::string>{"prv_b", "prv_a"}));  // oldest first
+  EXPECT_EQ(Fields(to_hikari[0]), Fields(b));
+  EXPECT_TRUE(provisions.ListRecordsOfSubject("sub_9").value().empty());
+  EXPECT_TRUE(provisions.ListRecordsToRecipient("nobody").value().empty());
+}
+
+TEST_P(ProvisionStoreConformanceTest, RecordsNeedNoSubjectAndOutliveIt) {
+  ProvisionStore& provisions = store_->provisions();
+  // The subject of a statutory record may be erased first: no foreign key.
+  ASSERT_TRUE(provisions.InsertRecord(Provision("prv_1", "sub_erased", "hikari", 1, 9)).ok());
+  ASSERT_TRUE(provisions.InsertReceipt(Receipt("rcv_1", "sub_erased", 1, 9)).ok());
+  EXPECT_EQ(Ids(provisions.ListRecordsOfSubject("sub_erased").value()),
+            (std::vector<std::string>{"prv_1"}));
+  EXPECT_EQ(Ids(provisions.ListReceipts("sub_erased").value()),
+            (std::vector<std::string>{"rcv_1"}));
+}
+
+TEST_P(ProvisionStoreConformanceTest, OnlyRecordsKeptFromTheLastProvisionAreExtended) {
+  ProvisionStore& provisions = store_->provisions();
+  ProvisionRecordRow early = Provision("prv_early", "sub_1", "hikari", 1, 100);
+  early.kept_from_last_provision = true;
+  ProvisionRecordRow later = Provision("prv_later", "sub_2", "hikari", 2, 500);
+  later.kept_from_last_provision = true;
+  ProvisionRecordRow fixed = Provision("prv_fixed", "sub_1", "hikari", 3, 100);  // three years
+  ProvisionRecordRow elsewhere = Provision("prv_else", "sub_1", "other", 4, 100);
+  elsewhere.kept_from_last_provision = true;
+  for (const ProvisionRecordRow& r : {early, later, fixed, elsewhere}) {
+    ASSERT_TRUE(provisions.InsertRecord(r).ok());
+  }
+  EXPECT_EQ(provisions.ExtendRecordsKeptFromLastProvision("hikari", At(300)).value(), 1);
+  std::vector<ProvisionRecordRow> rows = provisions.ListRecordsToRecipient("hikari").value();
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].keep_until, At(300));  // moved forward
+  EXPECT_EQ(rows[1].keep_until, At(500));  // never moved back
+  EXPECT_EQ(rows[2].keep_until, At(100));  // not kept from the last provision
+  EXPECT_EQ(provisions.ListRecordsToRecipient("other").value()[0].keep_until, At(100));
+}
+
+TEST_P(ProvisionStoreConformanceTest, ExpiredRecordsAndReceiptsAreListedAndDeleted) {
+  ProvisionStore& provisions = store_->provisions();
+  ASSERT_TRUE(provisions.InsertRecord(Provision("prv_1", "sub_1", "hikari", 1, 30)).ok());
+  ASSERT_TRUE(provisions.InsertRecord(Provision("prv_2", "sub_1", "hikari", 2, 10)).ok());
+  ASSERT_TRUE(provisions.InsertRecord(Provision("prv_3", "sub_2", "hikari", 3, 50)).ok());
+  ASSERT_TRUE(provisions.InsertReceipt(Receipt("rcv_1", std::nullopt, 1, 20)).ok());
+  ASSERT_TRUE(provisions.InsertReceipt(Receipt("rcv_2", "sub_1", 2, 60)).ok());
+  EXPECT_EQ(provisions.ListRecordsKeptUntil(At(30), 10).value(),
+            (std::vector<std::string>{"prv_2", "prv_1"}));  // at keep_until: due
+  EXPECT_EQ(provisions.ListRecordsKeptUntil(At(30), 1).value(),
+            (std::vector<std::string>{"prv_2"}));
+  EXPECT_TRUE(provisions.ListRecordsKeptUntil(At(9), 10).value().empty());
+  EXPECT_EQ(provisions.ListReceiptsKeptUntil(At(30), 10).value(),
+            (std::vector<std::string>{"rcv_1"}));
+  const std::vector<std::string> records = {"prv_1", "prv_2", "prv_missing"};
+  EXPECT_EQ(provisions.DeleteRecords(records).value(), 2);
+  const std::vector<std::string> receipts = {"rcv_1"};
+  EXPECT_EQ(provisions.DeleteReceipts(receipts).value(), 1);
+  EXPECT_EQ(Ids(provisions.ListRecordsToRecipient("hikari").value()),
+            (std::vector<std::string>{"prv_3"}));
+  EXPECT_EQ(Ids(provisions.ListReceipts("").value()), (std::vector<std::string>{"rcv_2"}));
+}
+
+TEST_P(ProvisionStoreConformanceTest, ReceiptsRoundTripWithAndWithoutASubject) {
+  ProvisionStore& provisions = store_->provisions();
+  ReceiptRow with = Receipt("rcv_b", "sub_1", 20, 1000);
+  with.by_opt_out = true;
+  with.categories = {"pd:Name", "pd:PhysicalAddress"};
+  ReceiptRow without = Receipt("rcv_a", std::nullopt, 10, 1000);
+  ASSERT_TRUE(provisions.InsertReceipt(with).ok());
+  ASSERT_TRUE(provisions.InsertReceipt(without).ok());
+  absl::Status again = provisions.InsertReceipt(with);
+  EXPECT_EQ(again.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(std::string(again.message()).find("ひかり"), std::string::npos) << again;
+  std::vector<ReceiptRow> all = provisions.ListReceipts("").value();
+  ASSERT_EQ(Ids(all), (std::vector<std::string>{"rcv_a", "rcv_b"}));  // by received_at
+  EXPECT_EQ(Fields(all[0]), Fields(without));
+  EXPECT_EQ(Fields(all[1]), Fields(with));
+  EXPECT_EQ(Ids(provisions.ListReceipts("sub_1").value()), (std::vector<std::string>{"rcv_b"}));
+  EXPECT_TRUE(provisions.ListReceipts("sub_2").value().empty());
+}
+
+TEST_P(ProvisionStoreConformanceTest, TrusteeAuditsOldestFirstPerTrustee) {
+  ProvisionStore& provisions = store_->provisions();
+  TrusteeAuditRow late{"aud_late", "sakura", At(50), "no findings", At(500), At(51), "emp:o"};
+  TrusteeAuditRow early{"aud_early", "sakura", At(10), "two findings, fixed",
+                        At(400),     At(60),   "emp:o"};
+  TrusteeAuditRow other{"aud_other", "nimbus", At(30), "ok", At(300), At(31), "emp:o"};
+  for (const TrusteeAuditRow& a : {late, early, other}) {
+    ASSERT_TRUE(provisions.InsertTrusteeAudit(a).ok());
+  }
+  EXPECT_EQ(provisions.InsertTrusteeAudit(late).code(), absl::StatusCode::kAlreadyExists);
+  std::vector<TrusteeAuditRow> sakura = provisions.ListTrusteeAudits("sakura").value();
+  ASSERT_EQ(Ids(sakura), (std::vector<std::string>{"aud_early", "aud_late"}));
+  EXPECT_EQ(Fields(sakura[0]), Fields(early));
+  EXPECT_EQ(Fields(sakura[1]), Fields(late));
+  EXPECT_EQ(Ids(provisions.ListTrusteeAudits("").value()),
+            (std::vector<std::string>{"aud_early", "aud_other", "aud_late"}));
+  EXPECT_TRUE(provisions.ListTrusteeAudits("nobody").value().empty());
+}
+
+TEST_P(ProvisionStoreConformanceTest, ReentrustmentsInApprovalOrder) {
+  ProvisionStore& provisions = store_->provisions();
+  ReentrustmentRow first{"ree_1", "sakura", "Kita Call Ltd.", "overflow calls", At(5), "emp:o"};
+  ReentrustmentRow second{"ree_2", "nimbus", "Blue Backup Inc.", "backups", At(6), "emp:o"};
+  ReentrustmentRow third{"ree_3", "sakura", "Minami BPO", "mail", At(4), "emp:o"};
+  for (const ReentrustmentRow& r : {first, second, third}) {
+    ASSERT_TRUE(provisions.InsertReentrustment(r).ok());
+  }
+  EXPECT_EQ(provisions.InsertReentrustment(first).code(), absl::StatusCode::kAlreadyExists);
+  std::vector<ReentrustmentRow> sakura = provisions.ListReentrustments("sakura").value();
+  ASSERT_EQ(Ids(sakura), (std::vector<std::string>{"ree_1", "ree_3"}));
+  EXPECT_EQ(Fields(sakura[0]), Fields(first));
+  EXPECT_EQ(Ids(provisions.ListReentrustments("").value()),
+            (std::vector<std::string>{"ree_1", "ree_2", "ree_3"}));
+}
+
+TEST_P(ProvisionStoreConformanceTest, ProvisionCommitsAndRollsBackWithTheRecordsTransaction) {
+  RecordStore& rs = store_->records();
+  ProvisionStore& provisions = store_->provisions();
+  {
+    auto tx = rs.BeginTransaction();
+    ASSERT_TRUE(tx.ok()) << tx.status();
+    ASSERT_TRUE(provisions.InsertRecord(Provision("prv_dropped", "sub_1", "hikari", 1, 9)).ok());
+    ASSERT_TRUE(provisions.InsertReceipt(Receipt("rcv_dropped", "sub_1", 1, 9)).ok());
+    ASSERT_TRUE(
+        provisions.InsertTrusteeAudit({"aud_dropped", "sakura", At(1), "ok", At(2), At(1), "emp:o"})
+            .ok());
+    ASSERT_TRUE(
+        provisions.InsertReentrustment({"ree_dropped", "sakura", "X", "y", At(1), "emp:o"}).ok());
+    EXPECT_EQ(provisions.ListRecordsOfSubject("sub_1").value().size(), 1u);  // seen inside
+  }  // dropped without Commit
+  EXPECT_TRUE(provisions.ListRecordsOfSubject("sub_1").value().empty());
+  EXPECT_TRUE(provisions.ListReceipts("").value().empty());
+  EXPECT_TRUE(provisions.ListTrusteeAudits("").value().empty());
+  EXPECT_TRUE(provisions.ListReentrustments("").value().empty());
+  {
+    auto tx = rs.BeginTransaction();
+    ASSERT_TRUE(tx.ok()) << tx.status();
+    ASSERT_TRUE(provisions.InsertRecord(Provision("prv_kept", "sub_1", "hikari", 1, 9)).ok());
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  EXPECT_EQ(Ids(provisions.ListRecordsOfSubject("sub_1").value()),
+            (std::vector<std::string>{"prv_kept"}));
+}
+
 std::vector<EngineFactory> AllEngines() {
   return {EngineFactory{
       "sqlite", [](const std::string& dir) { return OpenSqliteStore(dir, {.create = true}); }}};
@@ -1075,6 +1296,8 @@ INSTANTIATE_TEST_SUITE_P(Engines, StoreConformanceTest, ::testing::ValuesIn(AllE
 INSTANTIATE_TEST_SUITE_P(Engines, FactStoreConformanceTest, ::testing::ValuesIn(AllEngines()),
                          EngineName);
 INSTANTIATE_TEST_SUITE_P(Engines, RetentionStoreConformanceTest, ::testing::ValuesIn(AllEngines()),
+                         EngineName);
+INSTANTIATE_TEST_SUITE_P(Engines, ProvisionStoreConformanceTest, ::testing::ValuesIn(AllEngines()),
                          EngineName);
 
 }  // namespace

@@ -130,6 +130,43 @@ expect_code 2 "a bad policy is not loaded"
 run status --data "$DATA"
 expect_json '.policy_version == 2' "the bad load changed nothing"
 
+# --- retention: holds, contract ends, sweeps ---------------------------------
+run hold add --data "$DATA" --subject "$SUBJECT" --basis "e2e 訴訟 第1号" --until 2099-12-31
+expect_code 0 "hold add"
+expect_json '(.hold | startswith("hld_")) and .category == null and .until == "2099-12-31T15:00:00Z"' "prints the hold, kept through the end of the day in Tokyo"
+HOLD=$(jq -r .hold <<<"$OUT")
+run hold add --data "$DATA" --subject "$SUBJECT" --basis "x" --until 2001-01-01
+expect_code 2 "a hold that ends in the past: exit 2"
+run hold add --data "$DATA" --subject "$SUBJECT" --basis "x" --until someday
+expect_code 2 "a hold with an unreadable date: exit 2"
+expect_err_contains "--until" "the message names the flag"
+run hold add --data "$DATA" --subject sub_nobody --basis "x" --until 2099-01-01
+expect_code 2 "a hold on an unknown subject: exit 2"
+run hold list --data "$DATA" --subject "$SUBJECT"
+expect_json ".holds | length == 1 and .[0].hold == \"$HOLD\"" "hold list"
+run contract end --data "$DATA" --subject "$SUBJECT" --at 2020-01-31
+expect_code 0 "contract end"
+expect_json '.service == null and .ended_at == "2020-01-30T15:00:00Z"' "a date is the start of that day in Tokyo"
+run contract end --data "$DATA" --subject "$SUBJECT" --service nope --at 2020-01-31
+expect_code 2 "a contract end of an unknown service: exit 2"
+run retention sweep --data "$DATA" --dry-run --as-of 2099-06-01
+expect_code 0 "retention sweep --dry-run --as-of"
+expect_json '.dry_run and .held >= 1 and .erased == 0' "the hold keeps what would be due"
+run retention sweep --data "$DATA" --as-of 2099-06-01
+expect_code 2 "--as-of without --dry-run: exit 2"
+run hold release --data "$DATA" --id "$HOLD"
+expect_json '.released_at != null' "hold release"
+run hold release --data "$DATA" --id "$HOLD"
+expect_code 2 "releasing a hold twice: exit 2"
+run retention sweep --data "$DATA" --dry-run --as-of 2099-06-01
+expect_json '.held == 0 and .erased + .deidentified >= 1' "once released, it would be erased"
+ENTRIES_BEFORE=$(sqlite3 "$DATA/records.db" "SELECT COUNT(*) FROM ledger_entries")
+run retention sweep --data "$DATA"
+expect_code 0 "retention sweep"
+expect_json '.dry_run == false and .erased == 0' "nothing is due today"
+ENTRIES_AFTER=$(sqlite3 "$DATA/records.db" "SELECT COUNT(*) FROM ledger_entries")
+if [ "$ENTRIES_AFTER" -gt "$ENTRIES_BEFORE" ]; then pass "the sweep is in the ledger"; else fail "the sweep is in the ledger"; fi
+
 # --- one writer ----------------------------------------------------------
 exec 9>"$DATA/lock"
 flock -n 9

@@ -187,6 +187,27 @@ expect_code 2 "a stop order of an unknown kind: exit 2"
 run stop-order add --data "$DATA" --subject "$SUBJECT"
 expect_code 2 "a direct stop-order add is refused while the server runs"
 
+# --- retention ---------------------------------------------------------------------
+run hold add "${AS_ADMIN[@]}" --subject "$SUBJECT" --category pd:Name --basis "remote case" --until 2099-01-01
+expect_code 0 "hold add --server"
+expect_json '(.hold | startswith("hld_")) and .category == "pd:Name"' "prints the hold"
+REMOTE_HOLD=$(jq -r .hold <<<"$OUT")
+run hold add "${AS_AGENT_REMOTE[@]}" --subject "$SUBJECT" --basis "x" --until 2099-01-01
+expect_code 2 "hold add needs the retention permission: exit 2"
+run hold list "${AS_ADMIN[@]}" --subject "$SUBJECT"
+expect_json ".holds | map(.hold) | index(\"$REMOTE_HOLD\") != null" "hold list --server"
+run hold release "${AS_ADMIN[@]}" --id "$REMOTE_HOLD"
+expect_json '.released_at != null' "hold release --server"
+run contract end "${AS_ADMIN[@]}" --subject "$SUBJECT" --service mobile --at 2021-03-31
+expect_json '.service == "mobile" and .ended_at == "2021-03-30T15:00:00Z"' "contract end --server"
+run retention sweep "${AS_ADMIN[@]}" --dry-run --as-of 2099-01-01
+expect_code 0 "retention sweep --server --dry-run"
+expect_json '.dry_run and .as_of == "2098-12-31T15:00:00Z"' "prints the summary"
+run retention sweep "${AS_ADMIN[@]}" --as-of 2099-01-01
+expect_code 2 "--as-of without --dry-run: exit 2"
+run retention sweep --data "$DATA"
+expect_code 2 "a direct sweep is refused while the server runs"
+
 # --- actors, training, tokens ---------------------------------------------------
 run actor add "${AS_ADMIN[@]}" --id emp:mori --role marketing-analyst
 expect_code 0 "actor add --server"

@@ -21,5 +21,7 @@ absl::StatusOr<std::unique_ptr<FactStore>> NewSqliteFactStore(SqliteDatabase& db
 absl::StatusOr<std::unique_ptr<LedgerStore>> NewSqliteLedgerStore(SqliteDatabase& db);
 // `db` must hold schema version 5.
 absl::StatusOr<std::unique_ptr<RetentionStore>> NewSqliteRetentionStore(SqliteDatabase& db);
+// `db` must hold schema version 6.
+absl::StatusOr<std::unique_ptr<ProvisionStore>> NewSqliteProvisionStore(SqliteDatabase& db);
 
 }  // namespace mamori::store::internal
