@@ -322,6 +322,12 @@ void Engine::RunBatch(std::vector<Job>& batch, bool sign_head) {
   // without their keys.
   if (committed.ok() && keys_tx != nullptr) committed = keys_tx->Commit();
   if (committed.ok()) committed = (*records_tx)->Commit();
+  if (committed.ok() && (!forget_keys_.empty() || !forget_subjects_.empty())) {
+    // Committed: readers may no longer use them (reader_pool.h).
+    readers_->ForgetKeys(std::move(forget_keys_), std::move(forget_subjects_));
+  }
+  forget_keys_.clear();
+  forget_subjects_.clear();
   if (committed.ok() && checkpoint_keys_) {
     // Destroyed keys are committed: overwrite them in the main file too.
     // A failure (a reader holding an old snapshot) leaves them to SQLite's
@@ -482,7 +488,9 @@ absl::StatusOr<UseResult> Engine::DecideUse(const UseRequest& request, bool read
                                             PreparedUse* prepared) {
   // Validated by Use / UseAsync before the records were fetched.
   // Keys fetched before a destruction may no longer exist: fetch again here.
-  if (prepared != nullptr && prepared->key_epoch != readers_->key_epoch()) prepared = nullptr;
+  if (prepared != nullptr && readers_->SubjectChangedSince(request.subject, prepared->key_epoch)) {
+    prepared = nullptr;
+  }
   // The records the use covers, and the purposes announced for every one
   // of them when it was collected: a use is within purpose only if it was
   // announced for each record it touches.

@@ -142,8 +142,10 @@ struct SweepOptions {
   std::optional<absl::CivilDay> as_of_day;
   // Told (records scanned, records in the store) as the scan advances.
   std::function<void(int64_t scanned, int64_t total)> progress;
-  // Most due records erased per writer job: foreground work runs between
-  // jobs, so a sweep never holds the writer for long.
+  // Foreground work runs between the sweep's writer jobs. Each job holds
+  // the writer for about `job_budget` (its size follows from the pace of
+  // the last one), with at most `records_per_job` due records.
+  absl::Duration job_budget = absl::Milliseconds(2);
   size_t records_per_job = 2048;
   // When set and true, the sweep stops between two jobs (what it erased so
   // far stays erased and recorded) and returns Cancelled.
@@ -510,6 +512,8 @@ class Engine {
                                               nlohmann::json& values);
   absl::StatusOr<SweepSummary> EraseKeys(const std::string& by, SweepPlan& plan, size_t first,
                                          size_t end);
+  absl::Status RunEraseJobs(const std::string& by, SweepPlan& plan, const SweepOptions& options,
+                            SweepSummary& summary);
 
   // Seals `text` under the subject's key for `kind`; base64 of the result.
   absl::StatusOr<std::string> SealForSubject(std::string_view subject_id, std::string_view kind,
@@ -537,6 +541,10 @@ class Engine {
   // Set by a job that destroyed keys: the key store is checkpointed after
   // the batch commits, so destroyed key bytes leave the disk (writer only).
   bool checkpoint_keys_ = false;
+  // Keys destroyed by the batch's jobs, for the readers to forget once it
+  // commits (writer only).
+  std::vector<store::DataKeyId> forget_keys_;
+  std::vector<std::string> forget_subjects_;
   std::string public_key_;
   // Who the vault's current change is made by (writer thread only).
   std::string current_actor_;

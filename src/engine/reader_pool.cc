@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "common/strings.h"
+
 namespace mamori::engine {
 
 ReaderPool::ReaderPool(store::Store& store, const crypto::SecretKey& master,
@@ -34,11 +36,45 @@ absl::StatusOr<ReaderPool::Lease> ReaderPool::Acquire() {
     reader->keys = std::make_unique<vault::KeyRing>(reader->store->keys(), master_, random_);
     reader->epoch = key_epoch();
   }
-  if (const uint64_t epoch = key_epoch(); reader->epoch != epoch) {
-    reader->keys->EvictAll();
-    reader->epoch = epoch;
-  }
+  if (reader->epoch != key_epoch()) CatchUp(*reader);
   return Lease(this, std::move(reader));
+}
+
+void ReaderPool::CatchUp(Reader& reader) {
+  std::lock_guard lock(forgotten_mutex_);
+  const uint64_t now = key_epoch();
+  if (forgotten_.empty() || forgotten_.front().epoch > reader.epoch + 1) {
+    reader.keys->EvictAll();  // too far behind to know what went
+  } else {
+    for (const Forgotten& f : forgotten_) {
+      if (f.epoch > reader.epoch) reader.keys->Evict(f.data_keys, f.erased_subjects);
+    }
+  }
+  reader.epoch = now;
+}
+
+void ReaderPool::ForgetKeys(std::vector<store::DataKeyId> data_keys,
+                            std::vector<std::string> subjects) {
+  Forgotten f;
+  for (const store::DataKeyId& key : data_keys) f.subjects.insert(key.subject_id);
+  for (const std::string& subject : subjects) f.subjects.insert(subject);
+  f.data_keys = std::move(data_keys);
+  f.erased_subjects = std::move(subjects);
+  std::lock_guard lock(forgotten_mutex_);
+  f.epoch = key_epoch() + 1;
+  forgotten_.push_back(std::move(f));
+  if (forgotten_.size() > kForgottenKept) forgotten_.pop_front();
+  epoch_.store(forgotten_.back().epoch, std::memory_order_release);
+}
+
+bool ReaderPool::SubjectChangedSince(std::string_view subject, uint64_t epoch) const {
+  if (epoch == key_epoch()) return false;
+  std::lock_guard lock(forgotten_mutex_);
+  if (forgotten_.empty() || forgotten_.front().epoch > epoch + 1) return true;
+  for (auto f = forgotten_.rbegin(); f != forgotten_.rend() && f->epoch > epoch; ++f) {
+    if (f->subjects.contains(common::ToAbsl(subject))) return true;
+  }
+  return false;
 }
 
 void ReaderPool::Return(std::unique_ptr<Reader> reader) {

@@ -5,9 +5,12 @@
 //
 // A reader sees only committed data, so it never caches a key that a
 // rolled-back batch made. Keys it cached may be destroyed later (erasure):
-// whoever destroys keys calls ForgetKeys(), every reader drops its cached
-// keys before its next use, and the writer, which compares key_epoch()
-// before trusting keys fetched by a reader, fetches them again itself.
+// once the batch that destroyed them commits, the writer calls ForgetKeys()
+// with them; every reader drops those keys before its next use, and the
+// writer, which asks SubjectChangedSince() before trusting what a reader
+// prepared for a subject, reads that subject again itself. Only the
+// subjects concerned are affected: a sweep destroying keys every few
+// milliseconds leaves the other reads prepared off the writer.
 //
 //   ASSIGN_OR_RETURN(ReaderPool::Lease reader, pool.Acquire());
 //   ASSIGN_OR_RETURN(auto rows, reader->store->ListRecords(subject, categories));
@@ -20,10 +23,14 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "common/random.h"
 #include "crypto/secret_key.h"
@@ -70,18 +77,39 @@ class ReaderPool {
   // A free reader, opening one while fewer than max_readers exist.
   absl::StatusOr<Lease> Acquire();
 
-  // Makes every reader forget its cached keys (after keys were destroyed).
-  void ForgetKeys() { epoch_.fetch_add(1, std::memory_order_acq_rel); }
+  // Makes every reader forget these keys before its next use: `data_keys`,
+  // and every key of `subjects` (erased persons). Call it after the batch
+  // that destroyed them committed.
+  void ForgetKeys(std::vector<store::DataKeyId> data_keys, std::vector<std::string> subjects);
   uint64_t key_epoch() const { return epoch_.load(std::memory_order_acquire); }
+  // Whether keys of `subject` were forgotten after `epoch`; true also when
+  // `epoch` is too old to tell.
+  bool SubjectChangedSince(std::string_view subject, uint64_t epoch) const;
 
  private:
+  // One ForgetKeys() call, kept for readers (and prepared uses) still at an
+  // earlier epoch.
+  struct Forgotten {
+    uint64_t epoch = 0;
+    std::vector<store::DataKeyId> data_keys;
+    std::vector<std::string> erased_subjects;
+    absl::flat_hash_set<std::string> subjects;  // of both
+  };
+  // How many calls are kept: a reader or prepared use further behind
+  // forgets (or is refused) everything.
+  static constexpr size_t kForgottenKept = 1024;
+
   void Return(std::unique_ptr<Reader> reader);
+  // Brings `reader`'s key cache up to the current epoch.
+  void CatchUp(Reader& reader);
 
   store::Store& store_;
   crypto::SecretKey master_;
   common::RandomSource& random_;
   const size_t max_readers_;
   std::atomic<uint64_t> epoch_{0};
+  mutable std::mutex forgotten_mutex_;  // guards forgotten_; epoch_ moves under it
+  std::deque<Forgotten> forgotten_;     // oldest first
 
   std::mutex mutex_;
   std::condition_variable returned_;

@@ -14,6 +14,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <deque>
+#include <future>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -84,7 +87,8 @@ struct Engine::SweepPlan {
   struct KeyWork {
     store::DataKeyId key;
     policy::ErasureMode mode = policy::ErasureMode::kDelete;
-    std::vector<std::string> record_ids;
+    // The due records: position (rowid) and id, in scan order.
+    std::vector<std::pair<int64_t, std::string>> records;
   };
   std::vector<KeyWork> keys;
   int64_t scanned = 0;
@@ -322,7 +326,7 @@ absl::StatusOr<Engine::SweepPlan> Engine::PlanSweep(const SweepFacts& facts, abs
       if (inserted) {
         plan.keys.push_back({{row.subject_id, row.category, row.key_bucket}, mode, {}});
       }
-      plan.keys[slot->second].record_ids.push_back(std::move(row.id));
+      plan.keys[slot->second].records.emplace_back(row.position, std::move(row.id));
     }
     plan.scanned += static_cast<int64_t>(page.size());
     after = page.back().position;
@@ -342,6 +346,8 @@ absl::StatusOr<SweepSummary> Engine::EraseKeys(const std::string& by, SweepPlan&
   std::vector<std::string> touched;
   absl::flat_hash_map<std::string, std::vector<store::LegalHoldRow>> holds_by_subject;
   bool destroyed_any = false;
+  std::vector<store::DataKeyId> destroyed_keys;
+  std::vector<std::string> erased_subjects;
   // First every key's due records go (de-identified first where the policy
   // says so), then each key is looked at: counting what is left under a key
   // walks the rows of its subject and category that remain, so counting
@@ -353,6 +359,12 @@ absl::StatusOr<SweepSummary> Engine::EraseKeys(const std::string& by, SweepPlan&
   };
   std::vector<KeyErased> erased;
   erased.reserve(end - first);
+  struct Deletion {
+    int64_t position;
+    const std::string* id;
+    size_t erased;  // index in `erased`
+  };
+  std::vector<Deletion> deletions;
   std::string value;
   for (size_t k = first; k < end; ++k) {
     SweepPlan::KeyWork& work = plan.keys[k];
@@ -366,14 +378,14 @@ absl::StatusOr<SweepSummary> Engine::EraseKeys(const std::string& by, SweepPlan&
     if (std::any_of(holds->second.begin(), holds->second.end(), [&](const store::LegalHoldRow& h) {
           return HoldCovers(h, key.category, now);
         })) {
-      tally.held += static_cast<int64_t>(work.record_ids.size());
+      tally.held += static_cast<int64_t>(work.records.size());
       continue;
     }
     KeyErased& done = erased.emplace_back(KeyErased{k});
     if (work.mode == policy::ErasureMode::kDeidentify) {
       // The due records by id (in scan order, which is insertion order):
       // not the key's other rows.
-      for (const std::string& id : work.record_ids) {
+      for (const auto& [position, id] : work.records) {
         ASSIGN_OR_RETURN(std::optional<store::RecordRow> record, store.records().GetRecord(id));
         if (!record || record->subject_id != key.subject_id || record->category != key.category ||
             record->key_bucket != key.bucket) {
@@ -396,7 +408,17 @@ absl::StatusOr<SweepSummary> Engine::EraseKeys(const std::string& by, SweepPlan&
         ++done.deidentified;
       }
     }
-    ASSIGN_OR_RETURN(done.deleted, retention.DeleteRecords(work.record_ids));
+    for (const auto& [position, id] : work.records) {
+      deletions.push_back({position, &id, erased.size() - 1});
+    }
+  }
+  // In position order: the job's rows lie in a few runs of the table (they
+  // were imported together), and each page is then written once.
+  std::sort(deletions.begin(), deletions.end(),
+            [](const Deletion& a, const Deletion& b) { return a.position < b.position; });
+  for (const Deletion& deletion : deletions) {
+    ASSIGN_OR_RETURN(bool deleted, retention.DeleteRecordAt(deletion.position, *deletion.id));
+    if (deleted) ++erased[deletion.erased].deleted;
   }
   for (const KeyErased& done : erased) {
     const SweepPlan::KeyWork& work = plan.keys[done.key];
@@ -406,6 +428,7 @@ absl::StatusOr<SweepSummary> Engine::EraseKeys(const std::string& by, SweepPlan&
     if (remaining == 0) {
       ASSIGN_OR_RETURN(int64_t destroyed, store.keys().DestroyDataKey(key));
       key_destroyed = destroyed > 0;
+      if (key_destroyed) destroyed_keys.push_back(key);
       destroyed_any = destroyed_any || key_destroyed;
     }
     tally.deidentified += done.deidentified;
@@ -435,6 +458,7 @@ absl::StatusOr<SweepSummary> Engine::EraseKeys(const std::string& by, SweepPlan&
     ASSIGN_OR_RETURN(int64_t indexes, retention.DeleteBlindIndexes(subject));
     ASSIGN_OR_RETURN(int64_t keys, store.keys().DestroySubjectKeys(subject));
     destroyed_any = destroyed_any || keys > 0;
+    erased_subjects.push_back(subject);
     ++tally.subjects_erased;
     json entry = ChangeEntry("retention.subject_erased", by);
     entry["subject"] = subject;
@@ -443,13 +467,106 @@ absl::StatusOr<SweepSummary> Engine::EraseKeys(const std::string& by, SweepPlan&
     ledger_->Stage(std::move(entry));
   }
   if (destroyed_any) {
-    // Readers and the vault drop cached keys; the key store is checkpointed
-    // once the batch commits.
-    vault.ForgetCachedKeys();
-    readers_->ForgetKeys();
-    checkpoint_keys_ = true;
+    // The writer forgets exactly the destroyed keys; the readers forget
+    // them once the batch commits (RunBatch). The key store's file is checkpointed
+    // once, at the end of the sweep.
+    vault.ForgetKeys(destroyed_keys, erased_subjects);
+    forget_keys_.insert(forget_keys_.end(), destroyed_keys.begin(), destroyed_keys.end());
+    forget_subjects_.insert(forget_subjects_.end(), erased_subjects.begin(), erased_subjects.end());
   }
   return tally;
+}
+
+// The erasure jobs of a plan, in order. Each job's size follows from the
+// pace of the last one so that it holds the writer for about
+// `options.job_budget`: foreground work queued meanwhile runs right after
+// it. Two jobs are in flight, so that one runs while the other's commit is
+// synced, and the sweep never waits for the disk with the writer idle.
+absl::Status Engine::RunEraseJobs(const std::string& by, SweepPlan& plan,
+                                  const SweepOptions& options, SweepSummary& summary) {
+  struct Erased {
+    SweepSummary tally;
+    absl::Duration took;  // on the writer
+  };
+  struct InFlight {
+    size_t first = 0;
+    size_t end = 0;
+    size_t records = 0;
+    std::future<absl::StatusOr<Erased>> result;
+  };
+  constexpr size_t kMaxInFlight = 2;
+  constexpr size_t kFirstJobRecords = 64;
+  std::deque<InFlight> in_flight;
+  size_t per_job = std::min(options.records_per_job, kFirstJobRecords);
+  absl::Status failed;
+  // Waits for the oldest job and counts what it did.
+  auto collect = [&]() {
+    InFlight job = std::move(in_flight.front());
+    in_flight.pop_front();
+    absl::StatusOr<Erased> erased = job.result.get();
+    if (!erased.ok()) {
+      if (failed.ok()) failed = erased.status();
+      return;
+    }
+    const SweepSummary& tally = erased->tally;
+    summary.erased += tally.erased;
+    summary.deidentified += tally.deidentified;
+    summary.held += tally.held;
+    summary.keys_destroyed += tally.keys_destroyed;
+    summary.subjects_erased += tally.subjects_erased;
+    // As many records as fit in the budget at this job's pace.
+    if (job.records > 0 && erased->took > absl::ZeroDuration()) {
+      const double fit =
+          static_cast<double>(job.records) * absl::FDivDuration(options.job_budget, erased->took);
+      per_job = std::clamp(static_cast<size_t>(fit), size_t{1}, options.records_per_job);
+    }
+    // The ids are no longer needed: give the memory back as we go.
+    for (size_t k = job.first; k < job.end; ++k) {
+      std::vector<std::pair<int64_t, std::string>>().swap(plan.keys[k].records);
+    }
+  };
+  size_t first = 0;
+  bool cancelled = false;
+  while (failed.ok() && first < plan.keys.size()) {
+    if (options.cancel != nullptr && options.cancel->load()) {
+      cancelled = true;
+      break;
+    }
+    if (in_flight.size() == kMaxInFlight) {
+      collect();
+      continue;
+    }
+    InFlight job;
+    job.first = first;
+    job.end = first;
+    while (job.end < plan.keys.size() &&
+           (job.end == first || job.records + plan.keys[job.end].records.size() <= per_job)) {
+      job.records += plan.keys[job.end].records.size();
+      ++job.end;
+    }
+    auto promise = std::make_shared<std::promise<absl::StatusOr<Erased>>>();
+    job.result = promise->get_future();
+    const size_t job_first = job.first, job_end = job.end;
+    SubmitAsync<Erased>(
+        JobKind::kWrites,
+        [this, &by, &plan, job_first, job_end]() -> absl::StatusOr<Erased> {
+          const absl::Time start = absl::Now();
+          ASSIGN_OR_RETURN(SweepSummary tally, EraseKeys(by, plan, job_first, job_end));
+          return Erased{tally, absl::Now() - start};
+        },
+        [promise](absl::StatusOr<Erased> result) { promise->set_value(std::move(result)); });
+    in_flight.push_back(std::move(job));
+    first = job_end;
+  }
+  // The jobs in flight use the plan: wait for them whatever happened.
+  while (!in_flight.empty()) collect();
+  RETURN_IF_ERROR(failed);
+  if (cancelled) {
+    return absl::CancelledError(fmt::format(
+        "the retention sweep was stopped after erasing {} and de-identifying {} records",
+        summary.erased, summary.deidentified));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<SweepSummary> Engine::SweepRetention(std::string by, SweepOptions options) {
@@ -475,34 +592,21 @@ absl::StatusOr<SweepSummary> Engine::SweepRetention(std::string by, SweepOptions
     summary.deidentified = plan.due_deidentify;
     return summary;
   }
-  size_t first = 0;
-  while (first < plan.keys.size()) {
-    if (options.cancel != nullptr && options.cancel->load()) {
-      return absl::CancelledError(fmt::format(
-          "the retention sweep was stopped after erasing {} and de-identifying {} records",
-          summary.erased, summary.deidentified));
+  if (absl::Status erased = RunEraseJobs(by, plan, options, summary); !erased.ok()) {
+    // Stopped or failed part way: what was destroyed is still overwritten
+    // in the key store's file.
+    if (summary.keys_destroyed > 0 || summary.subjects_erased > 0) {
+      (void)Submit<bool>(JobKind::kRecords, [&]() -> absl::StatusOr<bool> {
+        checkpoint_keys_ = true;
+        return true;
+      });
     }
-    size_t end = first;
-    size_t records = 0;
-    while (end < plan.keys.size() && (end == first || records + plan.keys[end].record_ids.size() <=
-                                                          options.records_per_job)) {
-      records += plan.keys[end].record_ids.size();
-      ++end;
-    }
-    ASSIGN_OR_RETURN(SweepSummary tally,
-                     Submit<SweepSummary>(JobKind::kWrites, [&]() -> absl::StatusOr<SweepSummary> {
-                       return EraseKeys(by, plan, first, end);
-                     }));
-    summary.erased += tally.erased;
-    summary.deidentified += tally.deidentified;
-    summary.held += tally.held;
-    summary.keys_destroyed += tally.keys_destroyed;
-    summary.subjects_erased += tally.subjects_erased;
-    // The ids are no longer needed: give the memory back as we go.
-    for (size_t k = first; k < end; ++k) std::vector<std::string>().swap(plan.keys[k].record_ids);
-    first = end;
+    return erased;
   }
   absl::StatusOr<bool> recorded = Submit<bool>(JobKind::kRecords, [&]() -> absl::StatusOr<bool> {
+    // Destroyed keys are committed: overwrite them in the key store's main
+    // file too, once this batch commits.
+    if (summary.keys_destroyed > 0 || summary.subjects_erased > 0) checkpoint_keys_ = true;
     json entry = ChangeEntry("retention.sweep", by);
     entry["as_of"] = common::FormatTimestamp(summary.as_of);
     entry["scanned"] = summary.scanned;

@@ -16,8 +16,45 @@ std::string_view FateStateName(FateState s) {
   return "kept";
 }
 
+namespace {
+
+// The civil day of `t` in `zone`, remembering the last day's bounds on this
+// thread: a sweep asks for millions of records' deadlines in the order they
+// were collected, mostly of the same few days, and the zone lookup is the
+// costliest part of a deadline.
+absl::CivilDay DayOf(absl::Time t, absl::TimeZone zone) {
+  struct LastDay {
+    absl::TimeZone zone;
+    absl::Time start = absl::InfiniteFuture();
+    absl::Time end = absl::InfinitePast();
+    absl::CivilDay day;
+  };
+  thread_local LastDay last;
+  if (t >= last.start && t < last.end && zone == last.zone) return last.day;
+  const absl::CivilDay day = absl::ToCivilDay(t, zone);
+  last = {zone, absl::FromCivil(day, zone), absl::FromCivil(day + 1, zone), day};
+  return day;
+}
+
+// The start of `day` in `zone`, remembering the last answer on this thread.
+absl::Time StartOf(absl::CivilDay day, absl::TimeZone zone) {
+  struct LastStart {
+    absl::TimeZone zone;
+    absl::CivilDay day;
+    absl::Time start = absl::InfinitePast();
+  };
+  thread_local LastStart last;
+  if (day == last.day && zone == last.zone && last.start != absl::InfinitePast()) {
+    return last.start;
+  }
+  last = {zone, day, absl::FromCivil(day, zone)};
+  return last.start;
+}
+
+}  // namespace
+
 absl::Time EndOfPeriod(absl::Time from, const policy::Period& period, absl::TimeZone zone) {
-  const absl::CivilDay start = absl::ToCivilDay(from, zone);
+  const absl::CivilDay start = DayOf(from, zone);
   const absl::CivilMonth month =
       absl::CivilMonth(start) + (static_cast<int64_t>(period.years) * 12 + period.months);
   // The same day of the target month, or its last day when shorter.
@@ -25,7 +62,7 @@ absl::Time EndOfPeriod(absl::Time from, const policy::Period& period, absl::Time
   const int last_day = (first_of_next - 1).day();
   const absl::CivilDay same_day(month.year(), month.month(), std::min(start.day(), last_day));
   // Kept through the whole of the period's last day.
-  return absl::FromCivil(same_day + period.days + 1, zone);
+  return StartOf(same_day + period.days + 1, zone);
 }
 
 std::optional<absl::Time> PurposeDeadline(const policy::Policy& policy, absl::TimeZone zone,

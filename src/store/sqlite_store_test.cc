@@ -41,14 +41,15 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndSchemaVersion) {
   }
   auto store = OpenSqliteStore(dir_.string(), {.create = false});
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ((*store)->records().SchemaVersion().value(), 6);
+  EXPECT_EQ((*store)->records().SchemaVersion().value(), 7);
   EXPECT_TRUE((*store)->records().GetPolicyVersion(1).value().has_value());
   EXPECT_EQ((*store)->engine(), "sqlite");
 }
 
 // A file at schema 4 (before retention) gains the retention and provision
-// tables when opened, and keeps its records.
-TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema6) {
+// tables and the records' index by data key when opened, and keeps its
+// records.
+TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema7) {
   {
     auto store = OpenSqliteStore(dir_.string(), {.create = true});
     ASSERT_TRUE(store.ok()) << store.status();
@@ -59,7 +60,8 @@ TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema6) {
                      "sealed"};
     ASSERT_TRUE(rs.InsertRecord(record).ok());
   }
-  // Back to schema 4: without the tables of migrations 5 and 6 and their rows.
+  // Back to schema 4: without the tables of migrations 5 and 6 and their
+  // rows, with the index migration 7 replaces.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir_ / kRecordsFileName).c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
@@ -67,6 +69,8 @@ TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema6) {
                          "DROP TABLE retention_cursors; DROP TABLE deidentified_records; "
                          "DROP TABLE provision_records; DROP TABLE provision_receipts; "
                          "DROP TABLE trustee_audits; DROP TABLE reentrustments; "
+                         "DROP INDEX records_by_key; CREATE INDEX records_by_subject_category "
+                         "ON records(subject_id, category); "
                          "DELETE FROM schema_migrations WHERE version >= 5;",
                          nullptr, nullptr, nullptr),
             SQLITE_OK)
@@ -75,7 +79,7 @@ TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema6) {
 
   auto store = OpenSqliteStore(dir_.string(), {.create = false});
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ((*store)->records().SchemaVersion().value(), 6);
+  EXPECT_EQ((*store)->records().SchemaVersion().value(), 7);
   EXPECT_TRUE((*store)->records().GetRecord("rec_1").value().has_value());
   RetentionStore& retention = (*store)->retention();
   EXPECT_EQ(retention.CountRecordsOfSubject("sub_1").value(), 1);
@@ -93,6 +97,20 @@ TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema6) {
   EXPECT_EQ(retention.GetCursor("last_uses").value(), 0);
   EXPECT_TRUE((*store)->provisions().ListRecordsOfSubject("sub_1").value().empty());
   EXPECT_TRUE((*store)->provisions().ListTrusteeAudits("").value().empty());
+  ASSERT_EQ(sqlite3_open((dir_ / kRecordsFileName).c_str(), &db), SQLITE_OK);
+  std::string indexes;
+  ASSERT_EQ(sqlite3_exec(
+                db,
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records' "
+                "AND sql IS NOT NULL ORDER BY name",
+                [](void* out, int, char** values, char**) {
+                  static_cast<std::string*>(out)->append(values[0]).append(" ");
+                  return 0;
+                },
+                &indexes, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  EXPECT_EQ(indexes, "records_by_key ");
 }
 
 TEST_F(SqliteStoreTest, RefusesNewerSchema) {

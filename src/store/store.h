@@ -439,6 +439,10 @@ class RetentionStore {
   virtual absl::StatusOr<int64_t> CountRecordsOfSubject(std::string_view subject_id) = 0;
   // Deletes records by id; returns how many existed.
   virtual absl::StatusOr<int64_t> DeleteRecords(std::span<const std::string> ids) = 0;
+  // Deletes the record at `position` (RecordTermsRow::position) if it is
+  // still the one with that id; returns whether it was. Deleting many in
+  // position order touches each page once.
+  virtual absl::StatusOr<bool> DeleteRecordAt(int64_t position, std::string_view id) = 0;
   // Removes the subject from the blind indexes (once none of its data is left).
   virtual absl::StatusOr<int64_t> DeleteBlindIndexes(std::string_view subject_id) = 0;
 
@@ -540,7 +544,7 @@ class StoreReader {
   virtual absl::StatusOr<std::vector<RecordRow>> ListRecords(
       std::string_view subject_id, std::span<const std::string> categories) = 0;
   // Up to `limit` records' terms after `after_position` (0: from the
-  // start), in store order, into `out` (cleared first). Paging with the last
+  // start), in store order, into `out` (replacing its rows). Paging with the last
   // row's position visits every record once.
   virtual absl::Status ScanRecordTerms(int64_t after_position, size_t limit,
                                        std::vector<RecordTermsRow>& out) = 0;

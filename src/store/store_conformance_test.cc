@@ -917,6 +917,30 @@ TEST_P(RetentionStoreConformanceTest, DeleteRecordsCountsThoseThatExisted) {
   EXPECT_TRUE(rs.GetSubject("sub_2").value().has_value());  // the subject stays
 }
 
+// By position (as the sweep deletes): only while the position still holds
+// that id.
+TEST_P(RetentionStoreConformanceTest, DeleteRecordAtNeedsPositionAndIdToAgree) {
+  RecordStore& rs = store_->records();
+  RetentionStore& retention = store_->retention();
+  for (const char* id : {"rec_1", "rec_2", "rec_3"}) {
+    ASSERT_TRUE(rs.InsertRecord(Record(id, "sub_1")).ok());
+  }
+  absl::StatusOr<std::unique_ptr<StoreReader>> reader = store_->OpenReader();
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  std::vector<RecordTermsRow> rows;
+  ASSERT_TRUE((*reader)->ScanRecordTerms(0, 10, rows).ok());
+  ASSERT_EQ(rows.size(), 3u);
+
+  EXPECT_FALSE(retention.DeleteRecordAt(rows[0].position, "rec_2").value());  // not its id
+  EXPECT_FALSE(retention.DeleteRecordAt(rows[2].position + 100, "rec_3").value());
+  EXPECT_TRUE(rs.GetRecord("rec_1").value().has_value());
+  EXPECT_TRUE(retention.DeleteRecordAt(rows[1].position, "rec_2").value());
+  EXPECT_FALSE(rs.GetRecord("rec_2").value().has_value());
+  EXPECT_FALSE(retention.DeleteRecordAt(rows[1].position, "rec_2").value());  // already gone
+  EXPECT_EQ(Ids(rs.ListRecords("sub_1").value()), (std::vector<std::string>{"rec_1", "rec_3"}));
+  EXPECT_EQ(retention.CountRecordsOfKey({"sub_1", "pd:Name", "open"}).value(), 2);
+}
+
 TEST_P(RetentionStoreConformanceTest, DeleteBlindIndexesOfOneSubject) {
   RecordStore& rs = store_->records();
   RetentionStore& retention = store_->retention();

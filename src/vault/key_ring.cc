@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "absl/container/flat_hash_set.h"
 #include "common/status_macros.h"
 #include "crypto/aead.h"
 
@@ -109,8 +110,29 @@ absl::Status KeyRing::StoreOperatorKey(std::string_view name, const crypto::Secr
 }
 
 void KeyRing::EvictAll() {
-  subject_keys_.clear();
-  data_keys_.clear();
+  // Not clear(): past a small size it frees the table, and MakeRoom would
+  // allocate and initialise the full-size table again for the next key.
+  absl::erase_if(subject_keys_, [](const auto&) { return true; });
+  absl::erase_if(data_keys_, [](const auto&) { return true; });
+}
+
+void KeyRing::Evict(std::span<const store::DataKeyId> data_keys,
+                    std::span<const std::string> subjects) {
+  for (const store::DataKeyId& id : data_keys) {
+    CacheKey(id, lookup_scratch_);
+    data_keys_.erase(lookup_scratch_);
+  }
+  if (subjects.empty()) return;
+  absl::flat_hash_set<std::string_view> gone;
+  for (const std::string& subject : subjects) {
+    subject_keys_.erase(subject);
+    gone.insert(subject);
+  }
+  // Cached data keys are named "subject\x1f...": one pass over them.
+  absl::erase_if(data_keys_, [&](const auto& entry) {
+    const std::string_view name = entry.first;
+    return gone.contains(name.substr(0, name.find('\x1f')));
+  });
 }
 
 }  // namespace mamori::vault

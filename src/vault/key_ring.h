@@ -20,6 +20,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -71,6 +72,9 @@ class KeyRing {
 
   // Forgets every cached key (after a rolled-back batch, or a destroy).
   void EvictAll();
+  // Forgets the given data keys, and the subject keys of `subjects` with
+  // every data key of theirs (after destroying them).
+  void Evict(std::span<const store::DataKeyId> data_keys, std::span<const std::string> subjects);
 
  private:
   absl::StatusOr<const crypto::SecretKey*> SubjectKey(std::string_view subject_id, bool create);

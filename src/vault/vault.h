@@ -112,6 +112,11 @@ class Vault {
   // Forgets the cached unwrapped keys, after a transaction that may have
   // created keys was rolled back.
   void ForgetCachedKeys() { key_ring_.EvictAll(); }
+  // Forgets only these keys (destroyed), keeping the rest cached.
+  void ForgetKeys(std::span<const store::DataKeyId> data_keys,
+                  std::span<const std::string> subjects) {
+    key_ring_.Evict(data_keys, subjects);
+  }
 
   // Not owned; nullptr for none. Must outlive the vault.
   void set_observer(VaultObserver* observer) { observer_ = observer; }

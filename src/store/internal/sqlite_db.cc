@@ -72,6 +72,14 @@ std::string SqliteStatement::ColumnText(int index) const {
   return text == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(text), n);
 }
 
+std::string_view SqliteStatement::ColumnTextView(int index) const {
+  const unsigned char* text = sqlite3_column_text(stmt_, index);
+  int n = sqlite3_column_bytes(stmt_, index);
+  return text == nullptr
+             ? std::string_view()
+             : std::string_view(reinterpret_cast<const char*>(text), static_cast<size_t>(n));
+}
+
 std::string SqliteStatement::ColumnBlob(int index) const {
   const void* blob = sqlite3_column_blob(stmt_, index);
   int n = sqlite3_column_bytes(stmt_, index);

@@ -40,6 +40,8 @@ class SqliteStatement {
 
   int64_t ColumnInt(int index) const;
   std::string ColumnText(int index) const;
+  // The text without a copy: valid until the next Step or Reset.
+  std::string_view ColumnTextView(int index) const;
   std::string ColumnBlob(int index) const;
   bool ColumnIsNull(int index) const;
 

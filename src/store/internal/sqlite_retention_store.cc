@@ -111,6 +111,10 @@ class SqliteRetentionStore final : public RetentionStore {
     ASSIGN_OR_RETURN(count_subject_records_,
                      db_.Prepare("SELECT COUNT(*) FROM records WHERE subject_id = ?"));
     ASSIGN_OR_RETURN(delete_record_, db_.Prepare("DELETE FROM records WHERE id = ?"));
+    // The id as well: a rowid freed by another deletion may have been
+    // given to a newer record.
+    ASSIGN_OR_RETURN(delete_record_at_,
+                     db_.Prepare("DELETE FROM records WHERE rowid = ? AND id = ?"));
     ASSIGN_OR_RETURN(delete_indexes_,
                      db_.Prepare("DELETE FROM blind_indexes WHERE subject_id = ?"));
     ASSIGN_OR_RETURN(insert_deidentified_,
@@ -220,6 +224,11 @@ class SqliteRetentionStore final : public RetentionStore {
     return deleted;
   }
 
+  absl::StatusOr<bool> DeleteRecordAt(int64_t position, std::string_view id) override {
+    RETURN_IF_ERROR(delete_record_at_->BindInt(1, position).BindText(2, NonNull(id)).Run());
+    return sqlite3_changes(db_.handle()) > 0;
+  }
+
   absl::StatusOr<int64_t> DeleteBlindIndexes(std::string_view subject_id) override {
     RETURN_IF_ERROR(delete_indexes_->BindText(1, NonNull(subject_id)).Run());
     return sqlite3_changes(db_.handle());
@@ -267,7 +276,8 @@ class SqliteRetentionStore final : public RetentionStore {
       list_holds_, list_holds_by_subject_, put_contract_end_, list_contract_ends_,
       list_contract_ends_by_subject_, record_last_use_, list_last_uses_, get_cursor_, set_cursor_,
       list_key_records_, count_key_records_, count_subject_records_, delete_record_,
-      delete_indexes_, insert_deidentified_, count_deidentified_, list_deidentified_;
+      delete_record_at_, delete_indexes_, insert_deidentified_, count_deidentified_,
+      list_deidentified_;
 };
 
 }  // namespace
