@@ -68,6 +68,11 @@ struct Operator {
   std::string privacy_contact;
   std::string complaint_desk;
   std::string time_zone;  // IANA zone, e.g. "Asia/Tokyo"; deadlines end at day end there
+  // The operator's number in the telecommunications business register (or
+  // its notification number), which reports under TBA Art. 28 carry;
+  // nullopt when the policy file does not give it. (The initializer lets
+  // designated initializers leave it out.)
+  std::optional<std::string> registration_number = std::nullopt;
 };
 
 struct GroupCompany {

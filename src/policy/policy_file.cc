@@ -489,7 +489,7 @@ class PolicyCompiler {
   void ReadOperator(const toml::table& table) {
     TableReader reader(problems_, table, "[operator]",
                        {"name", "name_en", "address", "representative", "privacy_contact",
-                        "complaint_desk", "time_zone"},
+                        "complaint_desk", "time_zone", "registration_number"},
                        operator_source_);
     reader.CheckUnknownKeys();
     Operator& op = policy_.operator_info;
@@ -508,6 +508,16 @@ class PolicyCompiler {
                       absl::StrCat("key \"time_zone\" in [operator] must be an IANA time zone "
                                    "such as \"Asia/Tokyo\", not \"",
                                    *v, "\""));
+      }
+    }
+    // Present means "registered": an empty number could not be reported.
+    if (auto v = reader.String("registration_number", false)) {
+      if (v->empty()) {
+        problems_.Add(operator_source_.Field("registration_number"),
+                      "key \"registration_number\" in [operator] must not be empty; leave it out "
+                      "when there is none");
+      } else {
+        op.registration_number = *v;
       }
     }
   }

@@ -97,6 +97,7 @@ TEST(PolicyFileTest, ExampleChecksClean) {
   const Policy& p = *result.policy;
   EXPECT_EQ(p.operator_info.name_en, "Mirai Telecom Co., Ltd.");
   EXPECT_EQ(p.operator_info.time_zone, "Asia/Tokyo");
+  EXPECT_EQ(p.operator_info.registration_number, "第999号");
   EXPECT_EQ(p.group_companies.size(), 2u);
   EXPECT_GE(p.services.size(), 3u);
   EXPECT_GE(p.categories.size(), 12u);
@@ -181,6 +182,7 @@ TEST(PolicyFileTest, MinimalPolicyHasDefaults) {
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->name, "minimal");
   EXPECT_EQ(p->operator_info.name_en, "");
+  EXPECT_EQ(p->operator_info.registration_number, std::nullopt);
   EXPECT_THAT(p->services, IsEmpty());
 }
 

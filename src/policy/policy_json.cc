@@ -23,7 +23,9 @@ json ToJson(const Operator& o) {
           {"representative", o.representative},
           {"privacy_contact", o.privacy_contact},
           {"complaint_desk", o.complaint_desk},
-          {"time_zone", o.time_zone}};
+          {"time_zone", o.time_zone},
+          {"registration_number",
+           o.registration_number ? json(*o.registration_number) : json(nullptr)}};
 }
 
 json ToJson(const GroupCompany& g) {

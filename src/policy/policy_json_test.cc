@@ -52,6 +52,7 @@ TEST_F(PolicyJsonTest, Operator) {
     EXPECT_TRUE(op[key].is_string()) << key;
   }
   EXPECT_EQ(op["time_zone"], "Asia/Tokyo");
+  EXPECT_EQ(op["registration_number"], "第999号");
 }
 
 TEST_F(PolicyJsonTest, Services) {
