@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
+#include "notice/html_writer.h"
 #include "notice/notice.h"
 
 namespace mamori::notice {
@@ -113,73 +114,7 @@ constexpr std::string_view kStyle =
     "@media print{nav{display:none}body{max-width:none;padding:0}h2{break-after:avoid}"
     "li,dl{break-inside:avoid}}";
 
-// Appends HTML to a string; every text goes through EscapeHtml.
-class Page {
- public:
-  // `mark_japanese`: on a page in another language, mark Japanese values as
-  // such, so that screen readers read them in Japanese.
-  explicit Page(bool mark_japanese) : mark_japanese_(mark_japanese) {}
-
-  void Raw(std::string_view html) { out_.append(html); }
-  void Text(std::string_view text) { out_ += EscapeHtml(text); }
-  // A value the policy file gives in one language only (an address, a
-  // contact): Text, in <span lang="ja"> where it is Japanese on another
-  // language's page.
-  void Value(std::string_view text) {
-    if (!mark_japanese_ || !HasJapanese(text)) return Text(text);
-    Raw("<span lang=\"ja\">");
-    Text(text);
-    Raw("</span>");
-  }
-  void ElementValue(std::string_view tag, std::string_view text) {
-    absl::StrAppend(&out_, "<", common::ToAbsl(tag), ">");
-    Value(text);
-    absl::StrAppend(&out_, "</", common::ToAbsl(tag), ">\n");
-  }
-  void TermValue(std::string_view term, std::string_view description) {
-    Element("dt", term);
-    ElementValue("dd", description);
-  }
-  // <tag>text</tag> and a line break.
-  void Element(std::string_view tag, std::string_view text) {
-    absl::StrAppend(&out_, "<", common::ToAbsl(tag), ">");
-    Text(text);
-    absl::StrAppend(&out_, "</", common::ToAbsl(tag), ">\n");
-  }
-  // A term and its description in a <dl>.
-  void Term(std::string_view term, std::string_view description) {
-    Element("dt", term);
-    Element("dd", description);
-  }
-  // <section> with an <h2> that labels it.
-  void OpenSection(std::string_view id, std::string_view heading) {
-    absl::StrAppend(&out_, "<section aria-labelledby=\"", common::ToAbsl(id), "\">\n<h2 id=\"",
-                    common::ToAbsl(id), "\">");
-    Text(heading);
-    Raw("</h2>\n");
-  }
-  void CloseSection() { Raw("</section>\n"); }
-
-  std::string Take() && { return std::move(out_); }
-
- private:
-  // Whether UTF-8 `text` has a kana, kanji, CJK punctuation or full-width
-  // character (U+3000-U+9FFF, U+FF00-U+FFEF): a value written in Japanese.
-  static bool HasJapanese(std::string_view text) {
-    for (size_t i = 0; i < text.size(); ++i) {
-      const auto byte = static_cast<unsigned char>(text[i]);
-      if (byte >= 0xE3 && byte <= 0xE9) return true;
-      if (byte == 0xEF && i + 1 < text.size()) {
-        const auto next = static_cast<unsigned char>(text[i + 1]);
-        if (next >= 0xBC && next <= 0xBF) return true;
-      }
-    }
-    return false;
-  }
-
-  bool mark_japanese_;
-  std::string out_;
-};
+using Page = HtmlWriter;
 
 // The text of a JSON string.
 std::string_view Str(const json& text) { return text.get_ref<const std::string&>(); }

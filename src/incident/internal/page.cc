@@ -2,10 +2,6 @@
 
 #include <utility>
 
-#include "absl/strings/str_cat.h"
-#include "common/strings.h"
-#include "notice/notice.h"
-
 namespace mamori::incident::internal {
 namespace {
 
@@ -26,23 +22,10 @@ constexpr std::string_view kStyle =
     "@media print{body{max-width:none;padding:0}h2{break-after:avoid}"
     "tr,li,dl{break-inside:avoid}th{background:none}}";
 
-// Whether UTF-8 `text` has a kana, kanji, CJK punctuation or full-width
-// character (U+3000-U+9FFF, U+FF00-U+FFEF): a value written in Japanese.
-bool HasJapanese(std::string_view text) {
-  for (size_t i = 0; i < text.size(); ++i) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if (byte >= 0xE3 && byte <= 0xE9) return true;
-    if (byte == 0xEF && i + 1 < text.size()) {
-      const auto next = static_cast<unsigned char>(text[i + 1]);
-      if (next >= 0xBC && next <= 0xBF) return true;
-    }
-  }
-  return false;
-}
-
 }  // namespace
 
-Page::Page(std::string_view lang, std::string_view title) : mark_japanese_(lang != "ja") {
+Page::Page(std::string_view lang, std::string_view title)
+    : notice::HtmlWriter(/*mark_japanese=*/lang != "ja", /*line_breaks=*/true) {
   Raw("<!DOCTYPE html>\n<html lang=\"");
   Text(lang);
   Raw("\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -53,52 +36,15 @@ Page::Page(std::string_view lang, std::string_view title) : mark_japanese_(lang 
   Raw("</style>\n</head>\n<body>\n");
 }
 
-void Page::Text(std::string_view text) {
-  size_t start = 0;
-  while (true) {
-    const size_t end = text.find('\n', start);
-    out_ += notice::EscapeHtml(text.substr(start, end - start));
-    if (end == std::string_view::npos) return;
-    Raw("<br>");
-    start = end + 1;
-  }
-}
-
-void Page::Value(std::string_view text) {
-  if (!mark_japanese_ || !HasJapanese(text)) return Text(text);
-  Raw("<span lang=\"ja\">");
-  Text(text);
-  Raw("</span>");
-}
-
-void Page::Element(std::string_view tag, std::string_view text) {
-  absl::StrAppend(&out_, "<", common::ToAbsl(tag), ">");
-  Text(text);
-  absl::StrAppend(&out_, "</", common::ToAbsl(tag), ">\n");
-}
-
-void Page::ElementValue(std::string_view tag, std::string_view text) {
-  absl::StrAppend(&out_, "<", common::ToAbsl(tag), ">");
-  Value(text);
-  absl::StrAppend(&out_, "</", common::ToAbsl(tag), ">\n");
-}
-
 void Page::Placeholder(std::string_view text) {
   Raw("<span class=\"todo\">");
   Text(text);
   Raw("</span>");
 }
 
-void Page::OpenSection(std::string_view id, std::string_view heading) {
-  absl::StrAppend(&out_, "<section aria-labelledby=\"", common::ToAbsl(id), "\">\n<h2 id=\"",
-                  common::ToAbsl(id), "\">");
-  Text(heading);
-  Raw("</h2>\n");
-}
-
 std::string Page::Finish() && {
   Raw("</body>\n</html>\n");
-  return std::move(out_);
+  return std::move(*this).Take();
 }
 
 }  // namespace mamori::incident::internal
