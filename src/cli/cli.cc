@@ -18,6 +18,7 @@
 #include <optional>
 #include <sstream>
 
+#include "cli/arguments.h"
 #include "cli/notice_command.h"
 #include "cli/provision_commands.h"
 #include "cli/remote.h"
@@ -1096,18 +1097,6 @@ class CommandLine {
   }
 
   // --- Retention (docs/retention.md) ---
-
-  // A date (YYYY-MM-DD: a day in the operator's time zone) or an RFC 3339
-  // time, for the flag named `flag`.
-  static absl::StatusOr<common::DayOrTime> DayOrTimeArgument(std::string_view flag,
-                                                             const std::string& text) {
-    absl::StatusOr<common::DayOrTime> r = common::ParseDayOrTime(text);
-    if (!r.ok()) {
-      return absl::InvalidArgumentError(
-          fmt::format("{}: {}", flag, common::FromAbsl(r.status().message())));
-    }
-    return *r;
-  }
 
   void AddHold(CLI::App& app) {
     auto* hold = app.add_subcommand("hold", "Legal holds: keep data past its retention period");

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "cli/arguments.h"
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "common/time_format.h"
@@ -35,16 +36,6 @@ struct ProvisionOptions {
   std::string trustee, date, result, subcontractor, scope;
   bool overdue = false;
 };
-
-absl::StatusOr<common::DayOrTime> DayOrTimeArgument(std::string_view flag,
-                                                    const std::string& text) {
-  absl::StatusOr<common::DayOrTime> r = common::ParseDayOrTime(text);
-  if (!r.ok()) {
-    return absl::InvalidArgumentError(
-        fmt::format("{}: {}", flag, common::FromAbsl(r.status().message())));
-  }
-  return *r;
-}
 
 // The first denied decision of a provide answer, for the line on stderr.
 json FirstDecision(const json& answer) {
