@@ -20,6 +20,7 @@
 
 #include "cli/arguments.h"
 #include "cli/notice_command.h"
+#include "cli/incident_commands.h"
 #include "cli/provision_commands.h"
 #include "cli/remote.h"
 #include "common/clock.h"
@@ -213,6 +214,7 @@ class CommandLine {
     AddServe(app);
     AddStatus(app);
     AddProvisionCommands(app, host_);
+    AddIncidentCommands(app, host_);
     try {
       app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

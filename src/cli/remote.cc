@@ -15,6 +15,9 @@
 #include <boost/beast/http.hpp>
 #include <utility>
 
+#include "absl/strings/match.h"
+#include "common/strings.h"
+
 namespace mamori::cli {
 namespace {
 
@@ -225,6 +228,13 @@ absl::StatusOr<RemoteReply> RemoteServer::Send(bool post, std::string_view targe
 
   const http::response<http::string_body>& response = parser.get();
   const int status = static_cast<int>(response.result_int());
+  // A page (a report draft, the audit report) comes back as its text.
+  if (status == 200 &&
+      absl::StartsWith(common::ToAbsl(std::string_view(response[http::field::content_type].data(),
+                                                       response[http::field::content_type].size())),
+                       "text/html")) {
+    return RemoteReply{status, json(response.body()), false};
+  }
   json answer = json::parse(response.body(), nullptr, /*allow_exceptions=*/false);
   if (answer.is_discarded()) {
     return absl::UnknownError(fmt::format(

@@ -38,7 +38,8 @@ struct RemoteOptions {
 // value, not an error (STYLE.md, "Errors").
 struct RemoteReply {
   int http_status = 0;
-  // The answer; for a denial, the decision alone (or, for a provision, the
+  // The answer (a JSON string holding the page, for a text/html answer);
+  // for a denial, the decision alone (or, for a provision, the
   // answer without its error: the decisions of every subject).
   nlohmann::json body;
   bool denied = false;

@@ -42,9 +42,13 @@
 #include "engine/facts_cache.h"
 #include "engine/reader_pool.h"
 #include "engine/record_cache.h"
+#include "incident/incident.h"
+#include "incident/reportability.h"
+#include "incident/reports.h"
 #include "ledger/ledger.h"
 #include "ledger/proof.h"
 #include "ledger/verify.h"
+#include "notice/notice.h"
 #include "policy/decision.h"
 #include "policy/provision.h"
 #include "vault/data_directory.h"
@@ -244,6 +248,93 @@ struct ProvisionRecords {
   std::vector<store::ReceiptRow> receipts;  // by subject only
 };
 
+// --- Incidents (docs/incidents.md) ---
+
+// Where a leak may have gone, as the officer knows it. Each part adds the
+// subjects (and categories) it covers; the affected set is their union,
+// computed from the ledger's use index and the records.
+struct ActorWindow {  // everything the actor read, found or provided
+  std::string actor;
+  absl::Time from;  // inclusive
+  absl::Time to;    // exclusive
+};
+struct RecipientWindow {  // everything provided to the recipient or trustee
+  std::string recipient;
+  absl::Time from;
+  absl::Time to;
+};
+struct ServiceScope {  // every subject's records of these categories of a service
+  std::string service;
+  std::vector<std::string> categories;  // empty: every category the service collects
+  // The leaked copies were strongly encrypted and their keys did not leave
+  // (APPI Enforcement Rules Art. 7: exempt from reporting).
+  bool encrypted_without_keys = false;
+};
+struct IncidentScope {
+  std::vector<ActorWindow> actors;
+  std::vector<RecipientWindow> recipients;
+  std::vector<std::string> subjects;  // an explicit list: all their data held
+  std::vector<ServiceScope> services;
+  bool empty() const {
+    return actors.empty() && recipients.empty() && subjects.empty() && services.empty();
+  }
+};
+nlohmann::json IncidentScopeToJson(const IncidentScope& scope);
+// Bounds are RFC 3339 times or days (YYYY-MM-DD) in `zone`; a `to` day is
+// included whole. InvalidArgument naming the field otherwise.
+absl::StatusOr<IncidentScope> IncidentScopeFromJson(const nlohmann::json& json,
+                                                    absl::TimeZone zone);
+nlohmann::json NarrativeToJson(const incident::IncidentNarrative& narrative);
+// Unknown keys and non-string values: InvalidArgument naming the key.
+absl::StatusOr<incident::IncidentNarrative> NarrativeFromJson(const nlohmann::json& json);
+
+struct IncidentSpec {
+  absl::Time discovered_at;
+  // When set, instead of `discovered_at`: the start of that day in the
+  // operator's time zone.
+  std::optional<absl::CivilDay> discovered_on;
+  std::optional<absl::Time> occurred_at;
+  incident::Cause cause = incident::Cause::kOther;
+  bool suspected = false;
+  std::string description;  // required; kept with the incident, never in the ledger
+  IncidentScope scope;      // at least one part
+  // The categories whose misuse risks financial loss in this incident;
+  // nullopt: the policy's `financial` categories.
+  std::optional<std::vector<std::string>> financial_risk;
+};
+
+// An incident as stored, with what follows from it now.
+struct IncidentView {
+  store::IncidentRow row;
+  IncidentScope scope;
+  incident::IncidentFacts facts;
+  incident::IncidentNarrative narrative;
+  incident::Reportability reportability;
+  std::vector<incident::Report> reports;  // required reports, with status and due
+  std::vector<store::IncidentReportRow> submitted;
+};
+
+// One customer notice of a batch for the operator's mailing system.
+struct CustomerNotice {
+  std::string subject;
+  std::string channel;          // "email" or "post"
+  std::vector<std::string> to;  // the addresses (values of the subject's records)
+  std::vector<std::string> names;
+  std::vector<std::string> categories;  // what of theirs leaked
+  std::string text;                     // the notice (incident/customer_notice.h)
+  uint64_t entry = 0;                   // the ledger entry of the decided read
+};
+struct NoticeBatch {
+  std::string incident;
+  notice::Language language = notice::Language::kJa;
+  std::vector<CustomerNotice> notices;
+  // Affected subjects with no email address or postal address on record:
+  // the operator publishes the incident for them instead (Art. 26(2) proviso).
+  int64_t without_contact = 0;
+  // Subjects whose contact data the engine refused to read (decision denied).
+  int64_t denied = 0;
+};
+
 struct EngineOptions {
   // Most jobs in one group commit.
   size_t max_batch = 512;
@@ -389,6 +480,45 @@ class Engine {
   // The policy's trustees, in policy order; only the overdue ones when asked.
   absl::StatusOr<std::vector<TrusteeStatus>> ListTrustees(bool overdue_only);
 
+  // --- Incidents (docs/incidents.md; engine/incident.cc) ---
+  // Folds the ledger's decisions into the use index, from where it left
+  // off, in bounded writer jobs. The incident and supervision calls do it
+  // first; the server also runs it on a schedule.
+  absl::Status UpdateUseIndex();
+  // The operator's time zone, from the policy in force.
+  absl::StatusOr<absl::TimeZone> TimeZone();
+  // Records the incident with its affected set computed now.
+  // InvalidArgument for a blank description, an empty or malformed scope
+  // (unknown service or category, a window with from >= to), a discovery in
+  // the future; NotFound for a listed subject that does not exist.
+  absl::StatusOr<IncidentView> OpenIncident(std::string by, IncidentSpec spec);
+  // Replaces the scope and recomputes the affected set (the same scope
+  // again picks up what the ledger learned since).
+  absl::StatusOr<IncidentView> RescopeIncident(std::string by, std::string id, IncidentScope scope);
+  absl::StatusOr<IncidentView> SetIncidentNarrative(std::string by, std::string id,
+                                                    incident::IncidentNarrative narrative);
+  // FailedPrecondition when the kind is not required for the incident;
+  // AlreadyExists when it was already submitted.
+  absl::StatusOr<IncidentView> SubmitIncidentReport(std::string by, std::string id,
+                                                    incident::ReportKind kind,
+                                                    absl::Time submitted_at, std::string reference);
+  absl::StatusOr<IncidentView> CloseIncident(std::string by, std::string id);
+  // NotFound for an unknown id.
+  absl::StatusOr<IncidentView> GetIncident(std::string id);
+  absl::StatusOr<std::vector<IncidentView>> ListIncidents();
+  absl::StatusOr<std::vector<store::IncidentSubjectRow>> IncidentSubjects(std::string id);
+  // The draft of a required report (incident/drafts.h): JSON text, or a
+  // printable HTML page when `html`. Counts and categories only.
+  absl::StatusOr<std::string> IncidentDraft(std::string id, incident::ReportKind kind,
+                                            notice::Language language, bool html);
+  // Every ledger entry about the incident, oldest first.
+  absl::StatusOr<std::vector<nlohmann::json>> IncidentTimeline(std::string id);
+  // One notice per affected subject, its contact data read by `actor` as a
+  // decided use (purpose `purpose`, ground `law` with the Art. 26(2) duty
+  // as its reason), each read recorded in the ledger.
+  absl::StatusOr<NoticeBatch> IncidentNotices(std::string actor, std::string id,
+                                              std::string purpose, notice::Language language);
+
   // --- Reads of facts (not personal values), and the ledger. ---
   absl::StatusOr<std::vector<store::ConsentRow>> ListConsents(std::string subject_id);
   absl::StatusOr<std::optional<store::ConsentRow>> GetConsent(std::string consent_id);
@@ -514,6 +644,15 @@ class Engine {
                                          size_t end);
   absl::Status RunEraseJobs(const std::string& by, SweepPlan& plan, const SweepOptions& options,
                             SweepSummary& summary);
+
+  // Incidents (engine/incident.cc). On the writer: the affected set of
+  // `scope`, the facts and the stored rows; `row` gets its counts.
+  struct AffectedSubjects;
+  absl::StatusOr<AffectedSubjects> ComputeAffected(const IncidentScope& scope);
+  absl::StatusOr<IncidentView> ViewOf(store::IncidentRow row);
+  absl::StatusOr<IncidentView> UpdateIncident(
+      const std::string& by, const std::string& id, std::string_view change,
+      const std::function<absl::Status(store::IncidentRow&, nlohmann::json& entry)>& edit);
 
   // Seals `text` under the subject's key for `kind`; base64 of the result.
   absl::StatusOr<std::string> SealForSubject(std::string_view subject_id, std::string_view kind,

@@ -15,6 +15,11 @@ inline nlohmann::json ChangeEntry(std::string_view change, std::string_view acto
   return {{"kind", "change"}, {"change", change}, {"actor", actor}};
 }
 
+// Empty or only whitespace.
+inline bool Blank(std::string_view text) {
+  return text.find_first_not_of(" \t\r\n\f\v") == std::string_view::npos;
+}
+
 inline absl::Status Invalid(std::string message) { return absl::InvalidArgumentError(message); }
 
 }  // namespace mamori::engine::internal

@@ -194,4 +194,76 @@ json TrusteeStatusJson(const TrusteeStatus& s) {
           {"subcontractors", std::move(subcontractors)}};
 }
 
+json IncidentJson(const IncidentView& view, absl::Time now) {
+  const store::IncidentRow& row = view.row;
+  auto time_or_null = [](const std::optional<absl::Time>& t) {
+    return t ? json(common::FormatTimestamp(*t)) : json(nullptr);
+  };
+  json categories = json::array();
+  for (const incident::AffectedCategory& c : view.facts.affected.categories) {
+    categories.push_back({{"id", c.id},
+                          {"subjects", c.subjects},
+                          {"encrypted_without_keys", c.encrypted_without_keys}});
+  }
+  json reports = json::array();
+  for (const incident::Report& r : view.reports) {
+    json report = incident::ReportToJson(r);
+    report["overdue"] = incident::IsOverdue(r, now);
+    for (const store::IncidentReportRow& s : view.submitted) {
+      if (s.kind == report["kind"]) report["reference"] = s.reference;
+    }
+    reports.push_back(std::move(report));
+  }
+  json reportability = incident::ReportabilityToJson(view.reportability);
+  return {{"incident", row.id},
+          {"status", row.status},
+          {"opened_at", common::FormatTimestamp(row.opened_at)},
+          {"opened_by", row.opened_by},
+          {"discovered_at", common::FormatTimestamp(row.discovered_at)},
+          {"occurred_at", time_or_null(row.occurred_at)},
+          {"cause", row.cause},
+          {"suspected", row.suspected},
+          {"description", row.description},
+          {"scope", IncidentScopeToJson(view.scope)},
+          {"affected", view.facts.affected.subjects},
+          {"categories", std::move(categories)},
+          {"reportable", view.reportability.reportable},
+          {"reasons", reportability["reasons"]},
+          {"persons", view.reportability.persons},
+          {"exempt_categories", view.reportability.exempt_categories},
+          {"reports", std::move(reports)},
+          {"narrative", NarrativeToJson(view.narrative)},
+          {"updated_at", common::FormatTimestamp(row.updated_at)},
+          {"closed_at", time_or_null(row.closed_at)}};
+}
+
+json IncidentSubjectsJson(const std::string& incident,
+                          const std::vector<store::IncidentSubjectRow>& rows) {
+  json subjects = json::array();
+  for (const store::IncidentSubjectRow& r : rows) {
+    subjects.push_back({{"subject", r.subject_id},
+                        {"categories", r.categories},
+                        {"encrypted_without_keys", r.encrypted_without_keys}});
+  }
+  return {{"incident", incident}, {"subjects", std::move(subjects)}};
+}
+
+json NoticeBatchJson(const NoticeBatch& batch) {
+  json notices = json::array();
+  for (const CustomerNotice& n : batch.notices) {
+    notices.push_back({{"subject", n.subject},
+                       {"channel", n.channel},
+                       {"to", n.to},
+                       {"names", n.names},
+                       {"categories", n.categories},
+                       {"text", n.text},
+                       {"entry", n.entry}});
+  }
+  return {{"incident", batch.incident},
+          {"language", notice::LanguageCode(batch.language)},
+          {"notices", std::move(notices)},
+          {"without_contact", batch.without_contact},
+          {"denied", batch.denied}};
+}
+
 }  // namespace mamori::engine

@@ -59,4 +59,20 @@ nlohmann::json ReentrustmentJson(const store::ReentrustmentRow& approval);
 //  "overdue", "subcontractors"}
 nlohmann::json TrusteeStatusJson(const TrusteeStatus& status);
 
+// An incident (docs/incidents.md, "API"): {"incident", "status",
+//  "opened_at", "opened_by", "discovered_at", "occurred_at", "cause",
+//  "suspected", "description", "scope", "affected" (persons), "categories"
+//  [{"id", "subjects", "encrypted_without_keys"}], "reportable", "reasons",
+//  "persons", "exempt_categories", "reports" [{"kind", "authority",
+//  "filed_with", "days", "due", "status", "submitted_at", "overdue"}],
+//  "narrative", "updated_at", "closed_at"}; overdue as of `now`.
+nlohmann::json IncidentJson(const IncidentView& view, absl::Time now);
+// {"incident", "subjects": [{"subject", "categories",
+//  "encrypted_without_keys"}]}
+nlohmann::json IncidentSubjectsJson(const std::string& incident,
+                                    const std::vector<store::IncidentSubjectRow>& rows);
+// {"incident", "language", "notices": [{"subject", "channel", "to", "names",
+//  "categories", "text", "entry"}], "without_contact", "denied"}
+nlohmann::json NoticeBatchJson(const NoticeBatch& batch);
+
 }  // namespace mamori::engine

@@ -38,6 +38,7 @@
 
 namespace mamori::engine {
 
+using internal::Blank;
 using internal::ChangeEntry;
 using internal::Invalid;
 using nlohmann::json;
@@ -51,10 +52,6 @@ constexpr size_t kRecordsErasedPerJob = 1000;
 // Receipt records (Art. 30) are kept as provision records are (Art. 29):
 // 3 years.
 constexpr policy::Period kReceiptRetention{.years = 3};
-
-bool Blank(std::string_view text) {
-  return absl::StripAsciiWhitespace(common::ToAbsl(text)).empty();
-}
 
 bool Contains(const std::vector<std::string>& v, std::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();

@@ -19,11 +19,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/status_macros.h"
 #include "common/status_mapping.h"
 #include "common/strings.h"
 #include "common/time_format.h"
 #include "engine/consent_receipt.h"
 #include "engine/json_views.h"
+#include "incident/incident.h"
+#include "incident/reports.h"
 #include "ledger/proof.h"
 #include "ledger/verify.h"
 #include "notice/notice.h"
@@ -115,6 +118,14 @@ class Body {
     if (v == nullptr) return std::nullopt;
     if (!v->is_number_integer()) return WrongType(field, "an integer"), std::nullopt;
     return v->get<int64_t>();
+  }
+  // An object field as it is, for an engine parser that names its own
+  // fields (an incident's scope or narrative).
+  std::optional<json> OptionalObject(std::string_view field) {
+    const json* v = Take(field);
+    if (v == nullptr) return std::nullopt;
+    if (!v->is_object()) return WrongType(field, "an object"), std::nullopt;
+    return *v;
   }
   std::vector<std::string> RequiredStrings(std::string_view field) {
     const json* v = Take(field);
@@ -730,6 +741,225 @@ Awaitable<Response> Api::Route(Call& call) {
     absl::StatusOr<store::StopOrderRow> r = co_await std::move(pending_stop);
     if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
     co_return JsonResponse(http::status::created, engine::StopOrderJson(*r));
+  }
+
+  // --- Incidents (docs/incidents.md): permission "incidents" ---
+  if (s.size() >= 2 && s[1] == "incidents") {
+    std::function<absl::StatusOr<json>()> job;
+    http::status success = http::status::ok;
+    bool html = false;
+    const std::string by = call.actor;
+    if (is(http::verb::post, {"v1", "incidents"})) {
+      call.route = "POST /v1/incidents";
+      engine::IncidentSpec spec;
+      spec.description = body.RequiredString("description");
+      const std::string cause = body.RequiredString("cause");
+      if (!cause.empty()) {
+        absl::StatusOr<incident::Cause> parsed = incident::ParseCause(cause);
+        if (!parsed.ok()) {
+          body.Fail("invalid_argument",
+                    fmt::format("cause: {}", common::FromAbsl(parsed.status().message())));
+        } else {
+          spec.cause = *parsed;
+        }
+      }
+      spec.suspected = body.OptionalBool("suspected").value_or(false);
+      std::optional<std::string> discovered = body.OptionalString("discovered_at");
+      std::optional<std::string> occurred = body.OptionalString("occurred_at");
+      std::optional<json> scope = body.OptionalObject("scope");
+      if (!scope && !body.error()) body.Fail("missing_field", "scope: required");
+      std::optional<std::vector<std::string>> financial_risk;
+      if (body_json.contains("financial_risk")) {
+        financial_risk = body.RequiredStrings("financial_risk");
+      }
+      if (auto bad = bad_body()) co_return *bad;
+      spec.financial_risk = std::move(financial_risk);
+      success = http::status::created;
+      job = [this, by, spec = std::move(spec), discovered, occurred,
+             scope = *scope]() mutable -> absl::StatusOr<json> {
+        ASSIGN_OR_RETURN(absl::TimeZone zone, engine_.TimeZone());
+        if (discovered) {
+          absl::StatusOr<common::DayOrTime> at = common::ParseDayOrTime(*discovered);
+          if (!at.ok()) {
+            return absl::InvalidArgumentError(
+                "discovered_at: expected a date YYYY-MM-DD or an RFC 3339 time");
+          }
+          spec.discovered_at = at->time;
+          spec.discovered_on = at->day;
+        } else {
+          spec.discovered_at = absl::Now();
+        }
+        if (occurred) {
+          absl::StatusOr<common::DayOrTime> at = common::ParseDayOrTime(*occurred);
+          if (!at.ok()) {
+            return absl::InvalidArgumentError(
+                "occurred_at: expected a date YYYY-MM-DD or an RFC 3339 time");
+          }
+          spec.occurred_at = at->day ? absl::FromCivil(*at->day, zone) : at->time;
+        }
+        ASSIGN_OR_RETURN(spec.scope, engine::IncidentScopeFromJson(scope, zone));
+        ASSIGN_OR_RETURN(engine::IncidentView view, engine_.OpenIncident(by, std::move(spec)));
+        return engine::IncidentJson(view, absl::Now());
+      };
+    } else if (is(http::verb::get, {"v1", "incidents"})) {
+      call.route = "GET /v1/incidents";
+      job = [this]() -> absl::StatusOr<json> {
+        ASSIGN_OR_RETURN(std::vector<engine::IncidentView> views, engine_.ListIncidents());
+        json list = json::array();
+        for (const engine::IncidentView& v : views) {
+          list.push_back(engine::IncidentJson(v, absl::Now()));
+        }
+        return json{{"incidents", std::move(list)}};
+      };
+    } else if (is(http::verb::get, {"v1", "incidents", "*"})) {
+      call.route = "GET /v1/incidents/{id}";
+      job = [this, id = s[2]]() -> absl::StatusOr<json> {
+        ASSIGN_OR_RETURN(engine::IncidentView view, engine_.GetIncident(id));
+        return engine::IncidentJson(view, absl::Now());
+      };
+    } else if (is(http::verb::post, {"v1", "incidents", "*", "scope"})) {
+      call.route = "POST /v1/incidents/{id}/scope";
+      std::optional<json> scope = body.OptionalObject("scope");
+      if (!scope && !body.error()) body.Fail("missing_field", "scope: required");
+      if (auto bad = bad_body()) co_return *bad;
+      job = [this, by, id = s[2], scope = *scope]() -> absl::StatusOr<json> {
+        ASSIGN_OR_RETURN(absl::TimeZone zone, engine_.TimeZone());
+        ASSIGN_OR_RETURN(engine::IncidentScope parsed, engine::IncidentScopeFromJson(scope, zone));
+        ASSIGN_OR_RETURN(engine::IncidentView view,
+                         engine_.RescopeIncident(by, id, std::move(parsed)));
+        return engine::IncidentJson(view, absl::Now());
+      };
+    } else if (is(http::verb::get, {"v1", "incidents", "*", "subjects"})) {
+      call.route = "GET /v1/incidents/{id}/subjects";
+      job = [this, id = s[2]]() -> absl::StatusOr<json> {
+        ASSIGN_OR_RETURN(std::vector<store::IncidentSubjectRow> rows, engine_.IncidentSubjects(id));
+        return engine::IncidentSubjectsJson(id, rows);
+      };
+    } else if (is(http::verb::get, {"v1", "incidents", "*", "timeline"})) {
+      call.route = "GET /v1/incidents/{id}/timeline";
+      job = [this, id = s[2]]() -> absl::StatusOr<json> {
+        ASSIGN_OR_RETURN(std::vector<json> events, engine_.IncidentTimeline(id));
+        return json{{"incident", id}, {"events", std::move(events)}};
+      };
+    } else if (is(http::verb::post, {"v1", "incidents", "*", "narrative"})) {
+      call.route = "POST /v1/incidents/{id}/narrative";
+      // Fields not sent keep what the incident already says.
+      json given = json::object();
+      for (const char* field : {"secondary_damage", "response_to_persons", "publication",
+                                "recurrence_prevention", "other", "inquiry_desk"}) {
+        if (std::optional<std::string> v = body.OptionalString(field)) given[field] = *v;
+      }
+      if (given.empty() && !body.error()) {
+        body.Fail("missing_field", "give at least one narrative field");
+      }
+      if (auto bad = bad_body()) co_return *bad;
+      job = [this, by, id = s[2], given]() -> absl::StatusOr<json> {
+        ASSIGN_OR_RETURN(engine::IncidentView current, engine_.GetIncident(id));
+        json merged = engine::NarrativeToJson(current.narrative);
+        merged.update(given);
+        ASSIGN_OR_RETURN(incident::IncidentNarrative narrative, engine::NarrativeFromJson(merged));
+        ASSIGN_OR_RETURN(engine::IncidentView view,
+                         engine_.SetIncidentNarrative(by, id, std::move(narrative)));
+        return engine::IncidentJson(view, absl::Now());
+      };
+    } else if (is(http::verb::post, {"v1", "incidents", "*", "reports"})) {
+      call.route = "POST /v1/incidents/{id}/reports";
+      const std::string kind_name = body.RequiredString("kind");
+      incident::ReportKind kind = incident::ReportKind::kAppiPreliminary;
+      if (!kind_name.empty()) {
+        absl::StatusOr<incident::ReportKind> parsed = incident::ParseReportKind(kind_name);
+        if (!parsed.ok()) {
+          body.Fail("invalid_argument",
+                    fmt::format("kind: {}", common::FromAbsl(parsed.status().message())));
+        } else {
+          kind = *parsed;
+        }
+      }
+      std::optional<std::string> submitted = body.OptionalString("submitted_at");
+      const std::string reference = body.OptionalString("reference").value_or("");
+      if (auto bad = bad_body()) co_return *bad;
+      success = http::status::created;
+      job = [this, by, id = s[2], kind, submitted, reference]() -> absl::StatusOr<json> {
+        absl::Time at = absl::Now();
+        if (submitted) {
+          absl::StatusOr<common::DayOrTime> when = common::ParseDayOrTime(*submitted);
+          if (!when.ok()) {
+            return absl::InvalidArgumentError(
+                "submitted_at: expected a date YYYY-MM-DD or an RFC 3339 time");
+          }
+          ASSIGN_OR_RETURN(absl::TimeZone zone, engine_.TimeZone());
+          at = when->day ? absl::FromCivil(*when->day, zone) : when->time;
+        }
+        ASSIGN_OR_RETURN(engine::IncidentView view,
+                         engine_.SubmitIncidentReport(by, id, kind, at, reference));
+        return engine::IncidentJson(view, absl::Now());
+      };
+    } else if (is(http::verb::get, {"v1", "incidents", "*", "drafts", "*"})) {
+      call.route = "GET /v1/incidents/{id}/drafts/{kind}";
+      absl::StatusOr<incident::ReportKind> kind = incident::ParseReportKind(s[4]);
+      if (!kind.ok()) {
+        co_return ErrorResponse({http::status::not_found, "not_found",
+                                 std::string(common::FromAbsl(kind.status().message()))});
+      }
+      notice::Language language = notice::Language::kJa;
+      if (auto it = call.query.find("lang"); it != call.query.end()) {
+        std::optional<notice::Language> parsed = notice::ParseLanguage(it->second);
+        if (!parsed) {
+          co_return ErrorResponse(
+              {http::status::bad_request, "invalid_argument", "lang: expected ja or en"});
+        }
+        language = *parsed;
+      }
+      if (auto it = call.query.find("format"); it != call.query.end()) {
+        if (it->second != "json" && it->second != "html") {
+          co_return ErrorResponse(
+              {http::status::bad_request, "invalid_argument", "format: expected json or html"});
+        }
+        html = it->second == "html";
+      }
+      job = [this, id = s[2], kind = *kind, language, html]() -> absl::StatusOr<json> {
+        ASSIGN_OR_RETURN(std::string draft, engine_.IncidentDraft(id, kind, language, html));
+        if (html) return json(std::move(draft));
+        return json::parse(draft);
+      };
+    } else if (is(http::verb::post, {"v1", "incidents", "*", "notices"})) {
+      call.route = "POST /v1/incidents/{id}/notices";
+      const std::string purpose = body.OptionalString("purpose").value_or("dpv:CustomerCare");
+      const std::string lang = body.OptionalString("lang").value_or("ja");
+      std::optional<notice::Language> language = notice::ParseLanguage(lang);
+      if (!language) body.Fail("invalid_argument", "lang: expected ja or en");
+      if (auto bad = bad_body()) co_return *bad;
+      job = [this, by, id = s[2], purpose, language = *language]() -> absl::StatusOr<json> {
+        ASSIGN_OR_RETURN(engine::NoticeBatch batch,
+                         engine_.IncidentNotices(by, id, purpose, language));
+        return engine::NoticeBatchJson(batch);
+      };
+    } else if (is(http::verb::post, {"v1", "incidents", "*", "close"})) {
+      call.route = "POST /v1/incidents/{id}/close";
+      if (auto bad = bad_body()) co_return *bad;
+      job = [this, by, id = s[2]]() -> absl::StatusOr<json> {
+        ASSIGN_OR_RETURN(engine::IncidentView view, engine_.CloseIncident(by, id));
+        return engine::IncidentJson(view, absl::Now());
+      };
+    }
+    if (job) {
+      auto permission_check = require_permission("incidents");
+      if (auto refused = co_await std::move(permission_check)) co_return *refused;
+      auto pending = AwaitBlocking<json>(blocking_, std::move(job));
+      absl::StatusOr<json> r = co_await std::move(pending);
+      if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+      if (html) {
+        Response res{http::status::ok, 11};
+        res.set(http::field::content_type, "text/html; charset=utf-8");
+        res.set("Content-Security-Policy",
+                "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
+                "form-action 'none'; frame-ancestors 'none'");
+        res.set("X-Content-Type-Options", "nosniff");
+        res.body() = r->get<std::string>();
+        co_return res;
+      }
+      co_return JsonResponse(success, *r);
+    }
   }
 
   // --- Retention (docs/retention.md): legal holds, contract ends, sweeps ---

@@ -41,15 +41,15 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndSchemaVersion) {
   }
   auto store = OpenSqliteStore(dir_.string(), {.create = false});
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ((*store)->records().SchemaVersion().value(), 7);
+  EXPECT_EQ((*store)->records().SchemaVersion().value(), 8);
   EXPECT_TRUE((*store)->records().GetPolicyVersion(1).value().has_value());
   EXPECT_EQ((*store)->engine(), "sqlite");
 }
 
 // A file at schema 4 (before retention) gains the retention and provision
-// tables and the records' index by data key when opened, and keeps its
-// records.
-TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema7) {
+// tables, the records' index by data key, and the use index and incident
+// tables when opened, and keeps its records.
+TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema8) {
   {
     auto store = OpenSqliteStore(dir_.string(), {.create = true});
     ASSERT_TRUE(store.ok()) << store.status();
@@ -60,7 +60,7 @@ TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema7) {
                      "sealed"};
     ASSERT_TRUE(rs.InsertRecord(record).ok());
   }
-  // Back to schema 4: without the tables of migrations 5 and 6 and their
+  // Back to schema 4: without the tables of migrations 5, 6 and 8 and their
   // rows, with the index migration 7 replaces.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir_ / kRecordsFileName).c_str(), &db), SQLITE_OK);
@@ -69,6 +69,9 @@ TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema7) {
                          "DROP TABLE retention_cursors; DROP TABLE deidentified_records; "
                          "DROP TABLE provision_records; DROP TABLE provision_receipts; "
                          "DROP TABLE trustee_audits; DROP TABLE reentrustments; "
+                         "DROP TABLE ledger_uses; DROP TABLE verified_heads; "
+                         "DROP TABLE incidents; DROP TABLE incident_subjects; "
+                         "DROP TABLE incident_reports; "
                          "DROP INDEX records_by_key; CREATE INDEX records_by_subject_category "
                          "ON records(subject_id, category); "
                          "DELETE FROM schema_migrations WHERE version >= 5;",
@@ -79,7 +82,7 @@ TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema7) {
 
   auto store = OpenSqliteStore(dir_.string(), {.create = false});
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ((*store)->records().SchemaVersion().value(), 7);
+  EXPECT_EQ((*store)->records().SchemaVersion().value(), 8);
   EXPECT_TRUE((*store)->records().GetRecord("rec_1").value().has_value());
   RetentionStore& retention = (*store)->retention();
   EXPECT_EQ(retention.CountRecordsOfSubject("sub_1").value(), 1);
@@ -97,6 +100,20 @@ TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema7) {
   EXPECT_EQ(retention.GetCursor("last_uses").value(), 0);
   EXPECT_TRUE((*store)->provisions().ListRecordsOfSubject("sub_1").value().empty());
   EXPECT_TRUE((*store)->provisions().ListTrusteeAudits("").value().empty());
+  UseIndexStore& uses = (*store)->uses();
+  EXPECT_TRUE(uses.ListUses("", absl::InfinitePast(), absl::InfiniteFuture(), 0).value().empty());
+  UseRow use;
+  use.seq = 1;
+  use.at = absl::FromUnixSeconds(1'700'000'300);
+  use.actor = "emp:a";
+  use.action = "read";
+  use.allowed = true;
+  use.subject = "sub_1";
+  use.categories = {"pd:Name"};
+  ASSERT_TRUE(uses.InsertUses(std::vector<UseRow>{use}).ok());
+  EXPECT_EQ(uses.CountSubjectsTouched("emp:a", use.at, use.at + absl::Seconds(1)).value(), 1);
+  EXPECT_FALSE(uses.LastVerifiedHead().value().has_value());
+  EXPECT_TRUE((*store)->incidents().ListIncidents().value().empty());
   ASSERT_EQ(sqlite3_open((dir_ / kRecordsFileName).c_str(), &db), SQLITE_OK);
   std::string indexes;
   ASSERT_EQ(sqlite3_exec(

@@ -502,6 +502,155 @@ class ProvisionStore {
       std::string_view trustee_id) = 0;
 };
 
+// --- Incidents and supervision (docs/incidents.md, docs/supervision.md) ---
+
+// One decided use as the ledger recorded it, folded into an index so that
+// "whose data did this actor touch" needs no ledger scan. One row per
+// (entry, subject): a `find` that returned three subjects gives three rows;
+// a use without a subject (a denied find) has subject "". No value, only
+// ids, as in the ledger itself.
+struct UseRow {
+  int64_t seq = 0;  // the ledger entry
+  absl::Time at;
+  std::string actor;
+  std::string action;  // decide, read, find, provide, collect
+  bool allowed = false;
+  std::string purpose;
+  std::string subject;                  // "" when none
+  std::string recipient;                // provide only; "" otherwise
+  std::vector<std::string> categories;  // as requested
+  std::string rule_id;
+  std::string reason_code;
+  bool flagged_for_audit = false;  // an exception ground was named
+  std::string ground;              // "none" unless a ground was named
+};
+
+// Whose data a set of uses touched: each subject with the union of the
+// categories used, subjects in ascending id order.
+struct TouchedSubject {
+  std::string subject_id;
+  std::vector<std::string> categories;  // sorted, distinct
+};
+
+// Counts over a window of uses, for supervision and the audit report.
+struct UseCount {
+  std::string key;  // what is counted by (a purpose, a category, an actor, a rule, ...)
+  std::string key2;  // a second key when the count is by two (e.g. outcome), else ""
+  int64_t count = 0;
+};
+
+// An actor's activity on one day of the operator's zone.
+struct ActorDayRow {
+  std::string actor;
+  int64_t day = 0;  // days since 1970-01-01 in the operator's zone
+  int64_t subjects = 0;  // distinct subjects touched by allowed uses
+  int64_t denials = 0;
+};
+
+// The signed tree head the last full verification covered: the next
+// verification starts there.
+struct VerifiedHeadRow {
+  int64_t tree_size = 0;
+  std::string root_hash;  // 32 bytes
+  absl::Time verified_at;
+};
+
+// The use index. In the records file; rows are derived from the ledger (a
+// cursor says how far) and can be rebuilt from it.
+class UseIndexStore {
+ public:
+  virtual ~UseIndexStore() = default;
+
+  virtual absl::Status InsertUses(std::span<const UseRow> uses) = 0;
+  // Allowed uses with `action` among `actions` by `actor` with from <= at < to.
+  virtual absl::StatusOr<std::vector<TouchedSubject>> SubjectsTouchedByActor(
+      std::string_view actor, absl::Time from, absl::Time to,
+      std::span<const std::string> actions) = 0;
+  // Allowed provisions to `recipient` with from <= at < to.
+  virtual absl::StatusOr<std::vector<TouchedSubject>> SubjectsProvidedTo(std::string_view recipient,
+                                                                         absl::Time from,
+                                                                         absl::Time to) = 0;
+  // Uses with from <= at < to ("" actor: every actor), in seq order,
+  // at most `limit` (0: no limit).
+  virtual absl::StatusOr<std::vector<UseRow>> ListUses(std::string_view actor, absl::Time from,
+                                                       absl::Time to, size_t limit) = 0;
+  // Entries (not rows: a find counts once) with from <= at < to grouped by
+  // `by` ("purpose", "action", "rule_id", "reason_code", "actor") and the
+  // outcome ("allow"/"deny" in key2). "" actor: every actor.
+  virtual absl::StatusOr<std::vector<UseCount>> CountUses(std::string_view actor, absl::Time from,
+                                                          absl::Time to, std::string_view by) = 0;
+  // Rows per category (a use of two categories counts in both), allowed only.
+  virtual absl::StatusOr<std::vector<UseCount>> CountCategories(std::string_view actor,
+                                                                absl::Time from, absl::Time to) = 0;
+  // Distinct subjects touched by the actor's allowed uses in the window.
+  virtual absl::StatusOr<int64_t> CountSubjectsTouched(std::string_view actor, absl::Time from,
+                                                       absl::Time to) = 0;
+  // Per actor and day (days begin at UTC + `utc_offset`), in the window.
+  virtual absl::StatusOr<std::vector<ActorDayRow>> ActorDays(absl::Time from, absl::Time to,
+                                                             absl::Duration utc_offset) = 0;
+  // Each actor's latest allowed use per (purpose, category): key = actor,
+  // key2 = purpose + "\n" + category, count = latest time in unix micros.
+  virtual absl::StatusOr<std::vector<UseCount>> LastUses() = 0;
+
+  virtual absl::StatusOr<std::optional<VerifiedHeadRow>> LastVerifiedHead() = 0;
+  virtual absl::Status PutVerifiedHead(const VerifiedHeadRow& head) = 0;
+};
+
+struct IncidentRow {
+  std::string id;  // inc_...
+  absl::Time opened_at;
+  std::string opened_by;
+  absl::Time discovered_at;
+  std::optional<absl::Time> occurred_at;
+  std::string cause;  // incident::CauseName
+  bool suspected = false;
+  std::string description;  // the officer's words; never in the ledger
+  std::string scope_json;      // the scope as given (engine's IncidentScope as JSON)
+  std::string narrative_json;  // incident::IncidentNarrative as JSON ("{}" until written)
+  std::string status;          // open, closed
+  std::optional<absl::Time> closed_at;
+  absl::Time updated_at;  // the affected set was last computed
+};
+
+struct IncidentSubjectRow {
+  std::string incident_id;
+  std::string subject_id;
+  std::vector<std::string> categories;  // sorted, distinct
+  // Every leaked category of this subject was strongly encrypted and its
+  // keys did not leave.
+  bool encrypted_without_keys = false;
+};
+
+struct IncidentReportRow {
+  std::string incident_id;
+  std::string kind;  // incident::ReportKind name, e.g. appi_preliminary
+  absl::Time submitted_at;
+  std::string submitted_by;
+  std::string reference;  // the authority's receipt number or the like
+};
+
+class IncidentStore {
+ public:
+  virtual ~IncidentStore() = default;
+  // AlreadyExists for a taken id.
+  virtual absl::Status InsertIncident(const IncidentRow& incident) = 0;
+  // NotFound for an unknown id.
+  virtual absl::Status UpdateIncident(const IncidentRow& incident) = 0;
+  virtual absl::StatusOr<std::optional<IncidentRow>> GetIncident(std::string_view id) = 0;
+  // Newest first.
+  virtual absl::StatusOr<std::vector<IncidentRow>> ListIncidents() = 0;
+  // Replaces the incident's affected subjects.
+  virtual absl::Status ReplaceSubjects(std::string_view incident_id,
+                                       std::span<const IncidentSubjectRow> subjects) = 0;
+  // In subject id order.
+  virtual absl::StatusOr<std::vector<IncidentSubjectRow>> ListSubjects(
+      std::string_view incident_id) = 0;
+  // AlreadyExists when the kind was already submitted for the incident.
+  virtual absl::Status InsertReport(const IncidentReportRow& report) = 0;
+  virtual absl::StatusOr<std::vector<IncidentReportRow>> ListReports(
+      std::string_view incident_id) = 0;
+};
+
 class KeyStore {
  public:
   virtual ~KeyStore() = default;
@@ -563,6 +712,8 @@ class Store {
   virtual LedgerStore& ledger() = 0;
   virtual RetentionStore& retention() = 0;
   virtual ProvisionStore& provisions() = 0;
+  virtual UseIndexStore& uses() = 0;
+  virtual IncidentStore& incidents() = 0;
   virtual KeyStore& keys() = 0;
   virtual std::string_view engine() const = 0;  // "sqlite", "postgresql"
 };

@@ -1306,6 +1306,346 @@ TEST_P(ProvisionStoreConformanceTest, ProvisionCommitsAndRollsBackWithTheRecords
             (std::vector<std::string>{"prv_kept"}));
 }
 
+// --- The use index and incidents ---
+
+auto Fields(const UseRow& r) {
+  return std::tie(r.seq, r.at, r.actor, r.action, r.allowed, r.purpose, r.subject, r.recipient,
+                  r.categories, r.rule_id, r.reason_code, r.flagged_for_audit, r.ground);
+}
+auto Fields(const TouchedSubject& r) { return std::tie(r.subject_id, r.categories); }
+auto Fields(const UseCount& r) { return std::tie(r.key, r.key2, r.count); }
+auto Fields(const ActorDayRow& r) { return std::tie(r.actor, r.day, r.subjects, r.denials); }
+auto Fields(const IncidentRow& r) {
+  return std::tie(r.id, r.opened_at, r.opened_by, r.discovered_at, r.occurred_at, r.cause,
+                  r.suspected, r.description, r.scope_json, r.narrative_json, r.status, r.closed_at,
+                  r.updated_at);
+}
+auto Fields(const IncidentSubjectRow& r) {
+  return std::tie(r.incident_id, r.subject_id, r.categories, r.encrypted_without_keys);
+}
+auto Fields(const IncidentReportRow& r) {
+  return std::tie(r.incident_id, r.kind, r.submitted_at, r.submitted_by, r.reference);
+}
+
+// Compares two lists of rows field by field (the rows have no operator==).
+template <typename Row>
+bool SameRows(const std::vector<Row>& got, const std::vector<Row>& want) {
+  return std::equal(got.begin(), got.end(), want.begin(), want.end(),
+                    [](const Row& a, const Row& b) { return Fields(a) == Fields(b); });
+}
+
+class UseIndexStoreConformanceTest : public StoreConformanceTest {
+ protected:
+  // One row of a use; a find of several subjects is several rows of one seq.
+  static UseRow Use(int64_t seq, int64_t at, std::string actor, std::string action, bool allowed,
+                    std::string subject, std::vector<std::string> categories) {
+    UseRow r;
+    r.seq = seq;
+    r.at = At(at);
+    r.actor = std::move(actor);
+    r.action = std::move(action);
+    r.allowed = allowed;
+    r.purpose = "dpv:A";
+    r.subject = std::move(subject);
+    r.categories = std::move(categories);
+    r.rule_id = allowed ? "purpose.allowed" : "purpose.not_allowed";
+    r.reason_code = allowed ? "allowed" : "purpose_not_allowed";
+    r.ground = "none";
+    return r;
+  }
+  UseIndexStore& uses() { return store_->uses(); }
+  void Insert(const std::vector<UseRow>& rows) { ASSERT_TRUE(uses().InsertUses(rows).ok()); }
+};
+
+TEST_P(UseIndexStoreConformanceTest, UsesRoundTripInSeqOrderAndInsertingAgainChangesNothing) {
+  UseRow provide = Use(3, 30, "emp:b", "provide", true, "sub_2", {"pd:Name", "pd:Phone"});
+  provide.recipient = "hikari";
+  provide.purpose = "dpv:PaymentManagement";
+  provide.flagged_for_audit = true;
+  provide.ground = "art27_1_2";
+  std::vector<UseRow> rows = {
+      Use(1, 10, "emp:a", "find", true, "sub_1", {"pd:Name"}),
+      Use(1, 10, "emp:a", "find", true, "sub_2", {"pd:Name"}),
+      Use(2, 20, "emp:a", "read", false, "", {}),
+      provide,
+  };
+  // Folded out of order and twice, as a re-run of the fold after a crash.
+  Insert({rows[3], rows[2]});
+  Insert(rows);
+  Insert(rows);
+  EXPECT_TRUE(SameRows(uses().ListUses("", At(0), At(100), 0).value(), rows));
+  EXPECT_TRUE(SameRows(uses().ListUses("emp:a", At(0), At(100), 0).value(),
+                       std::vector<UseRow>(rows.begin(), rows.begin() + 3)));
+  EXPECT_TRUE(SameRows(uses().ListUses("", At(0), At(100), 2).value(),
+                       std::vector<UseRow>(rows.begin(), rows.begin() + 2)));
+  // From inclusive, to exclusive.
+  EXPECT_TRUE(SameRows(uses().ListUses("", At(20), At(30), 0).value(), {rows[2]}));
+  EXPECT_TRUE(uses().ListUses("emp:nobody", At(0), At(100), 0).value().empty());
+}
+
+TEST_P(UseIndexStoreConformanceTest, SubjectsTouchedByActorMergeCategoriesInTheWindow) {
+  Insert({
+      Use(1, 9, "emp:a", "read", true, "sub_early", {"pd:Name"}),  // before the window
+      Use(2, 10, "emp:a", "read", true, "sub_2", {"pd:Name"}),     // at `from`: in
+      Use(3, 11, "emp:a", "find", true, "sub_2", {"pd:Phone", "pd:Name"}),
+      Use(3, 11, "emp:a", "find", true, "sub_1", {"pd:Phone", "pd:Name"}),
+      Use(4, 12, "emp:a", "read", false, "sub_denied", {"pd:Name"}),  // denied
+      Use(5, 13, "emp:a", "find", false, "", {"pd:Name"}),            // no subject
+      Use(6, 14, "emp:a", "collect", true, "sub_collected", {"pd:Name"}),
+      Use(7, 15, "emp:other", "read", true, "sub_other", {"pd:Name"}),
+      Use(8, 16, "emp:a", "read", true, "sub_2", {"pd:Address"}),
+      Use(9, 20, "emp:a", "read", true, "sub_late", {"pd:Name"}),  // at `to`: out
+  });
+  const std::vector<std::string> reads = {"read", "find"};
+  EXPECT_TRUE(SameRows(uses().SubjectsTouchedByActor("emp:a", At(10), At(20), reads).value(),
+                       {TouchedSubject{"sub_1", {"pd:Name", "pd:Phone"}},
+                        TouchedSubject{"sub_2", {"pd:Address", "pd:Name", "pd:Phone"}}}));
+  const std::vector<std::string> collects = {"collect"};
+  EXPECT_TRUE(SameRows(uses().SubjectsTouchedByActor("emp:a", At(0), At(100), collects).value(),
+                       {TouchedSubject{"sub_collected", {"pd:Name"}}}));
+  EXPECT_TRUE(uses().SubjectsTouchedByActor("emp:a", At(0), At(100), {}).value().empty());
+  EXPECT_EQ(uses().CountSubjectsTouched("emp:a", At(10), At(20)).value(), 3);
+  EXPECT_EQ(uses().CountSubjectsTouched("", At(0), At(100)).value(), 6);
+}
+
+TEST_P(UseIndexStoreConformanceTest, SubjectsProvidedToOneRecipientInTheWindow) {
+  auto provide = [](int64_t seq, int64_t at, std::string recipient, bool allowed,
+                    std::string subject, std::vector<std::string> categories) {
+    UseRow r = Use(seq, at, "emp:a", "provide", allowed, std::move(subject), std::move(categories));
+    r.recipient = std::move(recipient);
+    return r;
+  };
+  Insert({
+      provide(1, 10, "hikari", true, "sub_1", {"pd:Name"}),
+      provide(2, 11, "hikari", true, "sub_1", {"pd:Phone"}),
+      provide(3, 12, "sakura", true, "sub_2", {"pd:Name"}),
+      provide(4, 13, "hikari", false, "sub_3", {"pd:Name"}),
+      provide(5, 20, "hikari", true, "sub_4", {"pd:Name"}),
+      Use(6, 14, "emp:a", "read", true, "sub_5", {"pd:Name"}),
+  });
+  EXPECT_TRUE(SameRows(uses().SubjectsProvidedTo("hikari", At(10), At(20)).value(),
+                       {TouchedSubject{"sub_1", {"pd:Name", "pd:Phone"}}}));
+  EXPECT_TRUE(uses().SubjectsProvidedTo("", At(0), At(100)).value().empty());
+}
+
+TEST_P(UseIndexStoreConformanceTest, CountUsesCountsEntriesNotRows) {
+  UseRow other_purpose = Use(4, 13, "emp:b", "read", true, "sub_1", {"pd:Name"});
+  other_purpose.purpose = "dpv:B";
+  Insert({
+      Use(1, 10, "emp:a", "find", true, "sub_1", {"pd:Name"}),  // one find, three rows
+      Use(1, 10, "emp:a", "find", true, "sub_2", {"pd:Name"}),
+      Use(1, 10, "emp:a", "find", true, "sub_3", {"pd:Name"}),
+      Use(2, 11, "emp:a", "read", false, "sub_1", {"pd:Name"}),
+      Use(3, 12, "emp:a", "find", false, "", {"pd:Name"}), other_purpose,
+      Use(5, 20, "emp:a", "read", true, "sub_1", {"pd:Name"}),  // at `to`: out
+  });
+  EXPECT_TRUE(SameRows(
+      uses().CountUses("emp:a", At(10), At(20), "action").value(),
+      {UseCount{"find", "allow", 1}, UseCount{"find", "deny", 1}, UseCount{"read", "deny", 1}}));
+  EXPECT_TRUE(SameRows(uses().CountUses("", At(10), At(20), "purpose").value(),
+                       {UseCount{"dpv:A", "allow", 1}, UseCount{"dpv:A", "deny", 2},
+                        UseCount{"dpv:B", "allow", 1}}));
+  EXPECT_TRUE(SameRows(uses().CountUses("", At(10), At(21), "actor").value(),
+                       {UseCount{"emp:a", "allow", 2}, UseCount{"emp:a", "deny", 2},
+                        UseCount{"emp:b", "allow", 1}}));
+  EXPECT_TRUE(SameRows(uses().CountUses("emp:b", At(10), At(20), "rule_id").value(),
+                       {UseCount{"purpose.allowed", "allow", 1}}));
+  EXPECT_TRUE(SameRows(uses().CountUses("emp:b", At(10), At(20), "reason_code").value(),
+                       {UseCount{"allowed", "allow", 1}}));
+  // Never a column the caller names.
+  EXPECT_EQ(uses().CountUses("", At(10), At(20), "subject").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(uses().CountUses("", At(10), At(20), "actor; DROP TABLE x").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_P(UseIndexStoreConformanceTest, CountCategoriesCountsAllowedRowsPerCategory) {
+  Insert({
+      Use(1, 10, "emp:a", "find", true, "sub_1", {"pd:Name", "pd:Phone"}),
+      Use(1, 10, "emp:a", "find", true, "sub_2", {"pd:Name", "pd:Phone"}),
+      Use(2, 11, "emp:a", "read", true, "sub_1", {"pd:Address"}),
+      Use(3, 12, "emp:a", "read", false, "sub_1", {"pd:Health"}),
+      Use(4, 13, "emp:b", "read", true, "sub_1", {"pd:Name"}),
+      Use(5, 20, "emp:a", "read", true, "sub_1", {"pd:Name"}),
+  });
+  EXPECT_TRUE(SameRows(
+      uses().CountCategories("emp:a", At(10), At(20)).value(),
+      {UseCount{"pd:Address", "", 1}, UseCount{"pd:Name", "", 2}, UseCount{"pd:Phone", "", 2}}));
+  EXPECT_TRUE(SameRows(
+      uses().CountCategories("", At(10), At(20)).value(),
+      {UseCount{"pd:Address", "", 1}, UseCount{"pd:Name", "", 3}, UseCount{"pd:Phone", "", 2}}));
+}
+
+TEST_P(UseIndexStoreConformanceTest, ActorDaysBeginAtTheOperatorsMidnight) {
+  // 2024-01-01T00:00:00Z, day 19723 since 1970 in UTC.
+  const int64_t day = 19723;
+  const int64_t midnight = day * 86400;
+  auto use = [&](int64_t seq, int64_t seconds, std::string actor, bool allowed,
+                 std::string subject) {
+    UseRow r = Use(seq, 0, std::move(actor), "read", allowed, std::move(subject), {"pd:Name"});
+    r.at = absl::FromUnixSeconds(midnight + seconds);
+    return r;
+  };
+  const int64_t jst_midnight = 15 * 3600;  // 2024-01-02T00:00 JST
+  Insert({
+      use(1, jst_midnight - 1, "emp:a", true, "sub_1"),
+      use(2, jst_midnight - 1, "emp:a", true, "sub_1"),  // the same subject again
+      use(3, jst_midnight - 1, "emp:a", false, "sub_2"),
+      use(4, jst_midnight, "emp:a", true, "sub_2"),
+      use(5, jst_midnight + 1, "emp:a", false, ""),
+      use(6, jst_midnight + 1, "emp:b", true, "sub_3"),
+  });
+  const absl::Time from = absl::FromUnixSeconds(midnight);
+  const absl::Time to = absl::FromUnixSeconds(midnight + 86400);
+  EXPECT_TRUE(SameRows(uses().ActorDays(from, to, absl::Hours(9)).value(),
+                       {ActorDayRow{"emp:a", day, 1, 1}, ActorDayRow{"emp:a", day + 1, 1, 1},
+                        ActorDayRow{"emp:b", day + 1, 1, 0}}));
+  EXPECT_TRUE(SameRows(uses().ActorDays(from, to, absl::ZeroDuration()).value(),
+                       {ActorDayRow{"emp:a", day, 2, 2}, ActorDayRow{"emp:b", day, 1, 0}}));
+  // The window is on the time itself: the last second before JST midnight only.
+  EXPECT_TRUE(
+      SameRows(uses()
+                   .ActorDays(from, absl::FromUnixSeconds(midnight + jst_midnight), absl::Hours(9))
+                   .value(),
+               {ActorDayRow{"emp:a", day, 1, 1}}));
+}
+
+TEST_P(UseIndexStoreConformanceTest, LastUsesPerActorPurposeAndCategory) {
+  UseRow other_purpose = Use(4, 40, "emp:a", "read", true, "sub_1", {"pd:Name"});
+  other_purpose.purpose = "dpv:B";
+  Insert({
+      Use(1, 10, "emp:a", "read", true, "sub_1", {"pd:Name", "pd:Phone"}),
+      Use(2, 20, "emp:a", "read", true, "sub_2", {"pd:Name"}),
+      Use(3, 30, "emp:a", "read", false, "sub_1", {"pd:Phone"}),  // denied: not a use
+      other_purpose,
+      Use(5, 50, "emp:b", "find", true, "sub_1", {"pd:Phone"}),
+  });
+  EXPECT_TRUE(SameRows(uses().LastUses().value(),
+                       {UseCount{"emp:a", "dpv:A\npd:Name", absl::ToUnixMicros(At(20))},
+                        UseCount{"emp:a", "dpv:A\npd:Phone", absl::ToUnixMicros(At(10))},
+                        UseCount{"emp:a", "dpv:B\npd:Name", absl::ToUnixMicros(At(40))},
+                        UseCount{"emp:b", "dpv:A\npd:Phone", absl::ToUnixMicros(At(50))}}));
+}
+
+TEST_P(UseIndexStoreConformanceTest, LastVerifiedHeadIsTheLargest) {
+  EXPECT_FALSE(uses().LastVerifiedHead().value().has_value());
+  const std::string root_a(32, '\xaa');
+  const std::string root_b(32, '\x00');
+  ASSERT_TRUE(uses().PutVerifiedHead({10, root_a, At(1)}).ok());
+  ASSERT_TRUE(uses().PutVerifiedHead({25, root_b, At(2)}).ok());
+  ASSERT_TRUE(uses().PutVerifiedHead({20, root_a, At(3)}).ok());
+  auto head = uses().LastVerifiedHead().value();
+  ASSERT_TRUE(head.has_value());
+  EXPECT_EQ(head->tree_size, 25);
+  EXPECT_EQ(head->root_hash, root_b);
+  EXPECT_EQ(head->verified_at, At(2));
+  // Verifying the same head again records when.
+  ASSERT_TRUE(uses().PutVerifiedHead({25, root_b, At(4)}).ok());
+  EXPECT_EQ(uses().LastVerifiedHead().value()->verified_at, At(4));
+}
+
+TEST_P(UseIndexStoreConformanceTest, UsesCommitAndRollBackWithTheRecordsTransaction) {
+  {
+    auto tx = store_->records().BeginTransaction();
+    ASSERT_TRUE(tx.ok()) << tx.status();
+    Insert({Use(1, 10, "emp:a", "read", true, "sub_1", {"pd:Name"})});
+    EXPECT_EQ(uses().ListUses("", At(0), At(100), 0).value().size(), 1u);
+  }  // dropped without Commit
+  EXPECT_TRUE(uses().ListUses("", At(0), At(100), 0).value().empty());
+}
+
+class IncidentStoreConformanceTest : public StoreConformanceTest {
+ protected:
+  static IncidentRow Incident(std::string id, int64_t opened) {
+    IncidentRow r;
+    r.id = std::move(id);
+    r.opened_at = At(opened);
+    r.opened_by = "emp:officer";
+    r.discovered_at = At(opened - 1);
+    r.cause = "unauthorized_access";
+    r.suspected = true;
+    r.description = "営業端末の紛失";
+    r.scope_json = R"({"actor":"emp:a"})";
+    r.narrative_json = "{}";
+    r.status = "open";
+    r.updated_at = At(opened);
+    return r;
+  }
+  IncidentStore& incidents() { return store_->incidents(); }
+};
+
+TEST_P(IncidentStoreConformanceTest, IncidentsRoundTripNewestFirst) {
+  IncidentStore& is = incidents();
+  IncidentRow first = Incident("inc_1", 10);
+  first.occurred_at = At(5);
+  ASSERT_TRUE(is.InsertIncident(first).ok());
+  ASSERT_TRUE(is.InsertIncident(Incident("inc_2", 20)).ok());
+  ASSERT_TRUE(is.InsertIncident(Incident("inc_3", 20)).ok());
+  EXPECT_EQ(is.InsertIncident(Incident("inc_1", 30)).code(), absl::StatusCode::kAlreadyExists);
+  auto got = is.GetIncident("inc_1").value();
+  ASSERT_TRUE(got.has_value());
+  EXPECT_TRUE(Fields(*got) == Fields(first));
+  EXPECT_FALSE(is.GetIncident("inc_missing").value().has_value());
+  EXPECT_TRUE(
+      SameRows(is.ListIncidents().value(), {Incident("inc_3", 20), Incident("inc_2", 20), first}));
+}
+
+TEST_P(IncidentStoreConformanceTest, UpdateReplacesEveryFieldOfAKnownIncident) {
+  IncidentStore& is = incidents();
+  ASSERT_TRUE(is.InsertIncident(Incident("inc_1", 10)).ok());
+  IncidentRow closed = Incident("inc_1", 10);
+  closed.suspected = false;
+  closed.occurred_at = At(3);
+  closed.narrative_json = R"({"cause":"lost laptop"})";
+  closed.status = "closed";
+  closed.closed_at = At(40);
+  closed.updated_at = At(40);
+  ASSERT_TRUE(is.UpdateIncident(closed).ok());
+  EXPECT_TRUE(Fields(*is.GetIncident("inc_1").value()) == Fields(closed));
+  EXPECT_EQ(is.UpdateIncident(Incident("inc_missing", 10)).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(is.ListIncidents().value().size(), 1u);
+}
+
+TEST_P(IncidentStoreConformanceTest, ReplaceSubjectsReplacesTheAffectedSet) {
+  IncidentStore& is = incidents();
+  ASSERT_TRUE(is.InsertIncident(Incident("inc_1", 10)).ok());
+  ASSERT_TRUE(is.InsertIncident(Incident("inc_2", 10)).ok());
+  const std::vector<IncidentSubjectRow> before = {
+      {"inc_1", "sub_2", {"pd:Name", "pd:Phone"}, false},
+      {"inc_1", "sub_1", {"pd:Name"}, true},
+  };
+  ASSERT_TRUE(is.ReplaceSubjects("inc_1", before).ok());
+  ASSERT_TRUE(
+      is.ReplaceSubjects("inc_2",
+                         std::vector<IncidentSubjectRow>{{"inc_2", "sub_9", {"pd:Health"}, false}})
+          .ok());
+  EXPECT_TRUE(SameRows(is.ListSubjects("inc_1").value(), {before[1], before[0]}));
+  const std::vector<IncidentSubjectRow> after = {{"inc_1", "sub_3", {}, false}};
+  ASSERT_TRUE(is.ReplaceSubjects("inc_1", after).ok());
+  EXPECT_TRUE(SameRows(is.ListSubjects("inc_1").value(), after));
+  EXPECT_EQ(is.ListSubjects("inc_2").value().size(), 1u);
+  // A subject twice is refused and leaves the set as it was.
+  const std::vector<IncidentSubjectRow> twice = {{"inc_1", "sub_4", {}, false},
+                                                 {"inc_1", "sub_4", {}, false}};
+  EXPECT_EQ(is.ReplaceSubjects("inc_1", twice).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(SameRows(is.ListSubjects("inc_1").value(), after));
+  ASSERT_TRUE(is.ReplaceSubjects("inc_1", {}).ok());
+  EXPECT_TRUE(is.ListSubjects("inc_1").value().empty());
+}
+
+TEST_P(IncidentStoreConformanceTest, EachKindOfReportIsSubmittedOnce) {
+  IncidentStore& is = incidents();
+  ASSERT_TRUE(is.InsertIncident(Incident("inc_1", 10)).ok());
+  const IncidentReportRow preliminary{"inc_1", "appi_preliminary", At(20), "emp:officer",
+                                      "PPC-2024-001"};
+  const IncidentReportRow final_report{"inc_1", "appi_final", At(30), "emp:officer", ""};
+  ASSERT_TRUE(is.InsertReport(final_report).ok());
+  ASSERT_TRUE(is.InsertReport(preliminary).ok());
+  EXPECT_EQ(is.InsertReport(preliminary).code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_TRUE(SameRows(is.ListReports("inc_1").value(), {preliminary, final_report}));
+  EXPECT_TRUE(is.ListReports("inc_2").value().empty());
+}
+
 std::vector<EngineFactory> AllEngines() {
   return {EngineFactory{
       "sqlite", [](const std::string& dir) { return OpenSqliteStore(dir, {.create = true}); }}};
@@ -1322,6 +1662,10 @@ INSTANTIATE_TEST_SUITE_P(Engines, FactStoreConformanceTest, ::testing::ValuesIn(
 INSTANTIATE_TEST_SUITE_P(Engines, RetentionStoreConformanceTest, ::testing::ValuesIn(AllEngines()),
                          EngineName);
 INSTANTIATE_TEST_SUITE_P(Engines, ProvisionStoreConformanceTest, ::testing::ValuesIn(AllEngines()),
+                         EngineName);
+INSTANTIATE_TEST_SUITE_P(Engines, UseIndexStoreConformanceTest, ::testing::ValuesIn(AllEngines()),
+                         EngineName);
+INSTANTIATE_TEST_SUITE_P(Engines, IncidentStoreConformanceTest, ::testing::ValuesIn(AllEngines()),
                          EngineName);
 
 }  // namespace

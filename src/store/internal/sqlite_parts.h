@@ -23,5 +23,8 @@ absl::StatusOr<std::unique_ptr<LedgerStore>> NewSqliteLedgerStore(SqliteDatabase
 absl::StatusOr<std::unique_ptr<RetentionStore>> NewSqliteRetentionStore(SqliteDatabase& db);
 // `db` must hold schema version 6.
 absl::StatusOr<std::unique_ptr<ProvisionStore>> NewSqliteProvisionStore(SqliteDatabase& db);
+// `db` must hold schema version 8.
+absl::StatusOr<std::unique_ptr<UseIndexStore>> NewSqliteUseIndexStore(SqliteDatabase& db);
+absl::StatusOr<std::unique_ptr<IncidentStore>> NewSqliteIncidentStore(SqliteDatabase& db);
 
 }  // namespace mamori::store::internal
