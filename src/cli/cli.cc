@@ -20,6 +20,7 @@
 
 #include "cli/arguments.h"
 #include "cli/notice_command.h"
+#include "cli/audit_commands.h"
 #include "cli/incident_commands.h"
 #include "cli/provision_commands.h"
 #include "cli/remote.h"
@@ -215,6 +216,7 @@ class CommandLine {
     AddStatus(app);
     AddProvisionCommands(app, host_);
     AddIncidentCommands(app, host_);
+    AddAuditCommands(app, host_);
     try {
       app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -34,6 +34,41 @@ absl::StatusOr<DayOrTime> ParseDayOrTime(std::string_view text) {
   return DayOrTime{std::nullopt, *t};
 }
 
+absl::StatusOr<Period> ParsePeriod(std::string_view from_name, std::string_view from,
+                                   std::string_view to_name, std::string_view to,
+                                   absl::TimeZone zone, absl::Time now,
+                                   absl::Duration default_length) {
+  auto bound = [&](std::string_view name, std::string_view text,
+                   bool end) -> absl::StatusOr<absl::Time> {
+    absl::StatusOr<DayOrTime> t = ParseDayOrTime(text);
+    if (!t.ok()) {
+      return absl::InvalidArgumentError(
+          fmt::format("{}: expected a date YYYY-MM-DD or an RFC 3339 time", name));
+    }
+    if (!t->day) return t->time;
+    return absl::FromCivil(end ? *t->day + 1 : *t->day, zone);
+  };
+  Period period;
+  if (to.empty()) {
+    period.to = now;
+  } else {
+    absl::StatusOr<absl::Time> t = bound(to_name, to, /*end=*/true);
+    if (!t.ok()) return t.status();
+    period.to = *t;
+  }
+  if (from.empty()) {
+    period.from = period.to - default_length;
+  } else {
+    absl::StatusOr<absl::Time> t = bound(from_name, from, /*end=*/false);
+    if (!t.ok()) return t.status();
+    period.from = *t;
+  }
+  if (period.from >= period.to) {
+    return absl::InvalidArgumentError(fmt::format("{} must be before {}", from_name, to_name));
+  }
+  return period;
+}
+
 absl::StatusOr<absl::Time> ParseTimestamp(std::string_view text) {
   if (text.size() == 10) {
     absl::StatusOr<absl::CivilDay> day = ParseDate(text);

@@ -36,4 +36,18 @@ struct DayOrTime {
 // Accepts "YYYY-MM-DD" or RFC 3339 with a zone offset.
 absl::StatusOr<DayOrTime> ParseDayOrTime(std::string_view text);
 
+// A period [from, to) given as two optional texts, each a date (in `zone`)
+// or an RFC 3339 time: a `from` date starts at its midnight, a `to` date
+// includes that whole day. Empty `to`: `now`; empty `from`: `default_length`
+// before `to`. InvalidArgument naming `from_name`/`to_name` for a bad text,
+// or when from >= to.
+struct Period {
+  absl::Time from;
+  absl::Time to;
+};
+absl::StatusOr<Period> ParsePeriod(std::string_view from_name, std::string_view from,
+                                   std::string_view to_name, std::string_view to,
+                                   absl::TimeZone zone, absl::Time now,
+                                   absl::Duration default_length);
+
 }  // namespace mamori::common

@@ -39,6 +39,8 @@
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "common/random.h"
+#include "audit/report.h"
+#include "audit/supervision.h"
 #include "engine/facts_cache.h"
 #include "engine/reader_pool.h"
 #include "engine/record_cache.h"
@@ -335,6 +337,23 @@ struct NoticeBatch {
   int64_t denied = 0;
 };
 
+// --- Supervision and internal audit (docs/supervision.md) ---
+
+// What one actor did in a window, from the use index.
+struct ActorActivity {
+  std::string actor;
+  absl::Time from;
+  absl::Time to;
+  int64_t decisions = 0;  // entries
+  int64_t allowed = 0;
+  int64_t denied = 0;
+  int64_t subjects_touched = 0;           // distinct subjects of allowed uses
+  std::vector<store::UseCount> by_purpose;  // key purpose, key2 outcome
+  std::vector<store::UseCount> by_action;   // key action, key2 outcome
+  std::vector<store::UseCount> by_category;  // allowed uses per category
+  std::vector<store::UseCount> denials;      // key reason code (denied only)
+};
+
 struct EngineOptions {
   // Most jobs in one group commit.
   size_t max_batch = 512;
@@ -518,6 +537,26 @@ class Engine {
   // as its reason), each read recorded in the ledger.
   absl::StatusOr<NoticeBatch> IncidentNotices(std::string actor, std::string id,
                                               std::string purpose, notice::Language language);
+
+  // --- Supervision and internal audit (engine/supervision.cc) ---
+  // InvalidArgument when from >= to.
+  absl::StatusOr<ActorActivity> ActivityOf(std::string actor, absl::Time from, absl::Time to);
+  // Alerts of the days in [from, to) (audit/supervision.h): more subjects
+  // touched in a day than the lowest bulk_access_threshold of the actor's
+  // roles, or repeated denials.
+  absl::StatusOr<std::vector<audit::Alert>> Alerts(absl::Time from, absl::Time to);
+  // Opens an incident whose scope is the alert's actor on the alert's day.
+  // NotFound when no such alert is raised (any more).
+  absl::StatusOr<IncidentView> OpenIncidentFromAlert(std::string by, std::string alert_id,
+                                                     incident::Cause cause,
+                                                     std::string description);
+  // Actors whose required courses are missing, expired or due within 30 days.
+  absl::StatusOr<std::vector<audit::TrainingStatus>> TrainingDue();
+  // Each actor's roles with their last use; unused for 90 days: flagged.
+  absl::StatusOr<std::vector<audit::RoleReview>> ReviewAccess();
+  // The internal-audit report of [from, to) (audit/report.h). Verifies the
+  // ledger from the last head a report verified (recorded for the next).
+  absl::StatusOr<audit::AuditFacts> AuditReport(absl::Time from, absl::Time to);
 
   // --- Reads of facts (not personal values), and the ledger. ---
   absl::StatusOr<std::vector<store::ConsentRow>> ListConsents(std::string subject_id);

@@ -1,5 +1,7 @@
 #include "engine/json_views.h"
 
+#include <map>
+
 #include "common/time_format.h"
 
 namespace mamori::engine {
@@ -246,6 +248,40 @@ json IncidentSubjectsJson(const std::string& incident,
                         {"encrypted_without_keys", r.encrypted_without_keys}});
   }
   return {{"incident", incident}, {"subjects", std::move(subjects)}};
+}
+
+json ActorActivityJson(const ActorActivity& a) {
+  // Allowed and denied counts side by side, by key.
+  auto by_outcome = [](const std::vector<store::UseCount>& counts, const char* name) {
+    std::map<std::string, std::pair<int64_t, int64_t>> merged;
+    for (const store::UseCount& c : counts) {
+      (c.key2 == "allow" ? merged[c.key].first : merged[c.key].second) += c.count;
+    }
+    json out = json::array();
+    for (const auto& [key, n] : merged) {
+      out.push_back({{name, key}, {"allowed", n.first}, {"denied", n.second}});
+    }
+    return out;
+  };
+  json categories = json::array();
+  for (const store::UseCount& c : a.by_category) {
+    categories.push_back({{"category", c.key}, {"uses", c.count}});
+  }
+  json denials = json::array();
+  for (const store::UseCount& c : a.denials) {
+    denials.push_back({{"reason_code", c.key}, {"count", c.count}});
+  }
+  return {{"actor", a.actor},
+          {"from", common::FormatTimestamp(a.from)},
+          {"to", common::FormatTimestamp(a.to)},
+          {"decisions", a.decisions},
+          {"allowed", a.allowed},
+          {"denied", a.denied},
+          {"subjects_touched", a.subjects_touched},
+          {"by_purpose", by_outcome(a.by_purpose, "purpose")},
+          {"by_action", by_outcome(a.by_action, "action")},
+          {"by_category", std::move(categories)},
+          {"denials", std::move(denials)}};
 }
 
 json NoticeBatchJson(const NoticeBatch& batch) {

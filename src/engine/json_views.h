@@ -71,6 +71,11 @@ nlohmann::json IncidentJson(const IncidentView& view, absl::Time now);
 //  "encrypted_without_keys"}]}
 nlohmann::json IncidentSubjectsJson(const std::string& incident,
                                     const std::vector<store::IncidentSubjectRow>& rows);
+// {"actor", "from", "to", "decisions", "allowed", "denied",
+//  "subjects_touched", "by_purpose": [{"purpose", "allowed", "denied"}],
+//  "by_action": [{"action", "allowed", "denied"}], "by_category":
+//  [{"category", "uses"}], "denials": [{"reason_code", "count"}]}
+nlohmann::json ActorActivityJson(const ActorActivity& activity);
 // {"incident", "language", "notices": [{"subject", "channel", "to", "names",
 //  "categories", "text", "entry"}], "without_contact", "denied"}
 nlohmann::json NoticeBatchJson(const NoticeBatch& batch);

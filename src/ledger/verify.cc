@@ -74,6 +74,16 @@ void HashChunk(Chunk& chunk) {
 // frontier of complete subtrees, one node hash per leaf on average.
 class Recomputation {
  public:
+  Recomputation() = default;
+  // Continues a tree of `size` leaves whose complete subtrees (one per set
+  // bit of `size`, the largest first) are `subtrees`.
+  Recomputation(uint64_t size, const std::vector<Hash>& subtrees) : size_(size) {
+    size_t i = 0;
+    for (int level = 63; level >= 0; --level) {
+      if ((size >> level) & 1) frontier_[static_cast<size_t>(level)] = subtrees[i++];
+    }
+  }
+
   uint64_t size() const { return size_; }
 
   // Adds the next leaf, given what HashChunk computed for it: `top` and the
@@ -157,7 +167,15 @@ VerifyReport Fail(VerifyReport report, std::optional<uint64_t> entry, std::strin
 
 absl::StatusOr<VerifyReport> VerifyLedger(store::LedgerStore& store, std::string_view public_key,
                                           const VerifyProgress& progress) {
+  return VerifyLedgerFrom(store, public_key, VerifiedPoint{}, progress);
+}
+
+absl::StatusOr<VerifyReport> VerifyLedgerFrom(store::LedgerStore& store,
+                                              std::string_view public_key,
+                                              const VerifiedPoint& start,
+                                              const VerifyProgress& progress) {
   VerifyReport report;
+  report.verified_from = start.tree_size;
   ASSIGN_OR_RETURN(std::vector<store::TreeHeadRow> head_rows, store.ListTreeHeads());
   std::vector<TreeHead> heads;
   heads.reserve(head_rows.size());
@@ -172,9 +190,51 @@ absl::StatusOr<VerifyReport> VerifyLedger(store::LedgerStore& store, std::string
   ASSIGN_OR_RETURN(int64_t count, store.CountEntries());
   const uint64_t total = static_cast<uint64_t>(count);
 
-  Recomputation tree;
+  // From a verified head: the scan starts at the chunk boundary at or before
+  // it, from the stored nodes of the complete subtrees before that boundary;
+  // the root recomputed at the head's size must be the verified root, so
+  // those stored nodes (and the entries from the boundary on) are checked
+  // against it.
+  const uint64_t boundary = start.tree_size / kChunkSize * kChunkSize;
+  std::vector<Hash> subtrees;
   size_t next_head = 0;
-  uint64_t last_verified_size = 0;
+  if (start.tree_size > 0) {
+    auto head = std::find_if(heads.begin(), heads.end(),
+                             [&](const TreeHead& h) { return h.tree_size == start.tree_size; });
+    if (head == heads.end() || start.root_hash.size() != kHashSize ||
+        !SameBytes(head->root_hash, start.root_hash, 0)) {
+      report.bad_tree_head = start.tree_size;
+      return Fail(report, std::nullopt,
+                  fmt::format("the verified tree head of size {} is no longer stored as it was "
+                              "verified",
+                              start.tree_size));
+    }
+    if (start.tree_size > total) {
+      return Fail(report, total, fmt::format("entries from {} are missing", total));
+    }
+    uint64_t covered = 0;
+    for (int level = 63; level >= 0; --level) {
+      if (((boundary >> level) & 1) == 0) continue;
+      covered += uint64_t{1} << level;
+      ASSIGN_OR_RETURN(std::optional<store::LedgerEntryRow> row,
+                       store.GetEntry(static_cast<int64_t>(covered - 1)));
+      // The subtree's node is at its level in the row of its last leaf
+      // (levels from 1; kChunkLevels >= 1, so never the leaf itself).
+      const size_t offset = static_cast<size_t>(level - 1) * kHashSize;
+      if (!row || row->nodes.size() < offset + kHashSize) {
+        return Fail(report, covered - 1,
+                    fmt::format("entry {}: its Merkle nodes are missing", covered - 1));
+      }
+      Hash node;
+      std::memcpy(node.data(), row->nodes.data() + offset, kHashSize);
+      subtrees.push_back(node);
+    }
+    // Heads before the boundary were checked by the verification that
+    // ended at `start`.
+    while (next_head < heads.size() && heads[next_head].tree_size < boundary) ++next_head;
+  }
+  Recomputation tree(boundary, subtrees);
+  uint64_t last_verified_size = boundary;
   std::optional<VerifyReport> failure;
 
   // Shared with the workers, under `mutex`: which chunks are hashed and which
@@ -197,7 +257,7 @@ absl::StatusOr<VerifyReport> VerifyLedger(store::LedgerStore& store, std::string
 
   // Hands the signatures of the heads up to `size` entries to the workers,
   // in batches.
-  size_t next_signature = 0;
+  size_t next_signature = next_head;
   auto check_signatures_up_to = [&](uint64_t size) {
     constexpr size_t kBatch = 32;
     while (next_signature < heads.size() && heads[next_signature].tree_size <= size) {
@@ -318,8 +378,9 @@ absl::StatusOr<VerifyReport> VerifyLedger(store::LedgerStore& store, std::string
     return in_flight.front()->hashed;
   };
 
-  uint64_t rows_read = 0;
+  uint64_t rows_read = boundary;
   std::unique_ptr<Chunk> filling = std::make_unique<Chunk>();
+  filling->first = boundary;
   // Hands the chunk being filled to the workers, then checks the chunks
   // already hashed (all but max_in_flight - 1 of them, waiting if need be).
   auto submit = [&]() -> bool {
@@ -348,14 +409,16 @@ absl::StatusOr<VerifyReport> VerifyLedger(store::LedgerStore& store, std::string
     return true;
   };
 
-  check_signatures_up_to(0);
+  check_signatures_up_to(boundary);
   if (!check_heads()) return *failure;
-  absl::Status scanned = store.ScanEntries(0, count, [&](const store::LedgerEntryRow& row) {
-    filling->rows[filling->size++] = row;
-    ++rows_read;
-    if (filling->size == kChunkSize && !submit()) return absl::CancelledError();
-    return absl::OkStatus();
-  });
+  absl::Status scanned = store.ScanEntries(static_cast<int64_t>(boundary), count,
+                                           [&](const store::LedgerEntryRow& row) {
+                                             filling->rows[filling->size++] = row;
+                                             ++rows_read;
+                                             if (filling->size == kChunkSize && !submit())
+                                               return absl::CancelledError();
+                                             return absl::OkStatus();
+                                           });
   // The rows read and not yet checked, in order.
   if (!failure && filling->size > 0) submit();
   while (!failure && !in_flight.empty()) check_oldest();
@@ -381,6 +444,7 @@ nlohmann::json VerifyReportToJson(const VerifyReport& report) {
                       {"entries", report.entries},
                       {"tree_heads", report.tree_heads},
                       {"unsigned_entries", report.unsigned_entries},
+                      {"verified_from", report.verified_from},
                       {"latest_head", nullptr},
                       {"first_bad_entry", nullptr},
                       {"bad_tree_head", nullptr},

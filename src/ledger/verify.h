@@ -31,6 +31,9 @@ struct VerifyReport {
   uint64_t tree_heads = 0;  // signed heads checked
   std::optional<TreeHead> latest_head;
   uint64_t unsigned_entries = 0;  // after the latest head
+  // The verified head this verification started from (VerifyLedgerFrom);
+  // 0 for a full verification.
+  uint64_t verified_from = 0;
   // When !ok: the first bad entry (or, for a bad tree head, its size) and
   // what is wrong with it.
   std::optional<uint64_t> first_bad_entry;
@@ -48,9 +51,29 @@ using VerifyProgress = std::function<void(uint64_t entries_done, uint64_t entrie
 absl::StatusOr<VerifyReport> VerifyLedger(store::LedgerStore& store, std::string_view public_key,
                                           const VerifyProgress& progress = nullptr);
 
+// Where an earlier verification ended: a signed head it checked.
+struct VerifiedPoint {
+  uint64_t tree_size = 0;
+  std::string root_hash;  // 32 bytes
+};
+
+// Verifies what came after `start`: the entries from `start.tree_size` on
+// and every signed head after it, trusting the entries before it only
+// through `start.root_hash`. The stored Merkle nodes covering them must
+// still hash to that root, so a rewrite of an old entry that also rewrote
+// the stored nodes is caught; a change of an old entry's bytes alone is
+// not (its leaf is not rehashed): a full verification, now and then, finds
+// it. The head of `start.tree_size` must still be stored with that root.
+// `start.tree_size == 0` is a full verification. `entries` counts the rows
+// rehashed (from the chunk boundary at or before the start).
+absl::StatusOr<VerifyReport> VerifyLedgerFrom(store::LedgerStore& store,
+                                              std::string_view public_key,
+                                              const VerifiedPoint& start,
+                                              const VerifyProgress& progress = nullptr);
+
 // {"ok": .., "entries": .., "tree_heads": .., "unsigned_entries": ..,
 //  "latest_head": {...} | null, "first_bad_entry": N | null,
-//  "bad_tree_head": N | null, "problem": ".."}
+//  "bad_tree_head": N | null, "problem": "..", "verified_from": N}
 nlohmann::json VerifyReportToJson(const VerifyReport& report);
 
 }  // namespace mamori::ledger

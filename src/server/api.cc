@@ -19,6 +19,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "audit/report.h"
+#include "audit/supervision.h"
 #include "common/status_macros.h"
 #include "common/status_mapping.h"
 #include "common/strings.h"
@@ -85,6 +87,20 @@ Response ErrorResponse(const ApiError& e, std::optional<json> extra = std::nullo
   if (extra) body.update(*extra);
   Response res = JsonResponse(e.status, body);
   if (e.status == http::status::unauthorized) res.set(http::field::www_authenticate, "Bearer");
+  return res;
+}
+
+// A printable page made by mamori (a report draft, the audit report): it
+// loads and runs nothing, which the browser is told.
+Response HtmlPage(std::string page) {
+  Response res{http::status::ok, 11};
+  res.set(http::field::content_type, "text/html; charset=utf-8");
+  res.set("Content-Security-Policy",
+          "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+          "frame-ancestors 'none'");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set(http::field::cache_control, "no-store");
+  res.body() = std::move(page);
   return res;
 }
 
@@ -743,6 +759,118 @@ Awaitable<Response> Api::Route(Call& call) {
     co_return JsonResponse(http::status::created, engine::StopOrderJson(*r));
   }
 
+  // --- Supervision and internal audit (docs/supervision.md) ---
+  if (s.size() >= 2 && (s[1] == "supervision" || s[1] == "alerts" || s[1] == "training" ||
+                        s[1] == "access-review" || s[1] == "audit")) {
+    std::function<absl::StatusOr<json>()> job;
+    std::string permission = "audit";
+    http::status success = http::status::ok;
+    bool html = false;
+    // A period from the query: ?from=&to= (dates in the operator's zone or
+    // RFC 3339), by default the 30 days up to now. Parsed on the blocking
+    // pool, which asks the engine for the zone.
+    const std::string from = call.query.count("from") ? call.query.at("from") : "";
+    const std::string to = call.query.count("to") ? call.query.at("to") : "";
+    auto period = [this, from, to]() -> absl::StatusOr<common::Period> {
+      ASSIGN_OR_RETURN(absl::TimeZone zone, engine_.TimeZone());
+      return common::ParsePeriod("from", from, "to", to, zone, absl::Now(), absl::Hours(24 * 30));
+    };
+    if (is(http::verb::get, {"v1", "supervision", "activity"})) {
+      call.route = "GET /v1/supervision/activity";
+      auto it = call.query.find("actor");
+      if (it == call.query.end() || it->second.empty()) {
+        co_return ErrorResponse({http::status::bad_request, "missing_field", "actor: required"});
+      }
+      job = [this, period, actor = it->second]() -> absl::StatusOr<json> {
+        ASSIGN_OR_RETURN(common::Period p, period());
+        ASSIGN_OR_RETURN(engine::ActorActivity activity, engine_.ActivityOf(actor, p.from, p.to));
+        return engine::ActorActivityJson(activity);
+      };
+    } else if (is(http::verb::get, {"v1", "alerts"})) {
+      call.route = "GET /v1/alerts";
+      job = [this, period]() -> absl::StatusOr<json> {
+        ASSIGN_OR_RETURN(common::Period p, period());
+        ASSIGN_OR_RETURN(std::vector<audit::Alert> alerts, engine_.Alerts(p.from, p.to));
+        json list = json::array();
+        for (const audit::Alert& a : alerts) list.push_back(audit::AlertJson(a));
+        return json{{"from", common::FormatTimestamp(p.from)},
+                    {"to", common::FormatTimestamp(p.to)},
+                    {"alerts", std::move(list)}};
+      };
+    } else if (is(http::verb::post, {"v1", "alerts", "*", "incident"})) {
+      call.route = "POST /v1/alerts/{id}/incident";
+      permission = "incidents";
+      const std::string cause_name = body.RequiredString("cause");
+      const std::string description = body.RequiredString("description");
+      incident::Cause cause = incident::Cause::kOther;
+      if (!cause_name.empty()) {
+        absl::StatusOr<incident::Cause> parsed = incident::ParseCause(cause_name);
+        if (!parsed.ok()) {
+          body.Fail("invalid_argument",
+                    fmt::format("cause: {}", common::FromAbsl(parsed.status().message())));
+        } else {
+          cause = *parsed;
+        }
+      }
+      if (auto bad = bad_body()) co_return *bad;
+      success = http::status::created;
+      job = [this, by = call.actor, alert = s[2], cause, description]() -> absl::StatusOr<json> {
+        ASSIGN_OR_RETURN(engine::IncidentView view,
+                         engine_.OpenIncidentFromAlert(by, alert, cause, description));
+        return engine::IncidentJson(view, absl::Now());
+      };
+    } else if (is(http::verb::get, {"v1", "training", "due"})) {
+      call.route = "GET /v1/training/due";
+      job = [this]() -> absl::StatusOr<json> {
+        ASSIGN_OR_RETURN(std::vector<audit::TrainingStatus> due, engine_.TrainingDue());
+        json list = json::array();
+        for (const audit::TrainingStatus& t : due) list.push_back(audit::TrainingStatusJson(t));
+        return json{{"training", std::move(list)}};
+      };
+    } else if (is(http::verb::get, {"v1", "access-review"})) {
+      call.route = "GET /v1/access-review";
+      job = [this]() -> absl::StatusOr<json> {
+        ASSIGN_OR_RETURN(std::vector<audit::RoleReview> review, engine_.ReviewAccess());
+        json list = json::array();
+        for (const audit::RoleReview& r : review) list.push_back(audit::RoleReviewJson(r));
+        return json{{"roles", std::move(list)}};
+      };
+    } else if (is(http::verb::get, {"v1", "audit", "report"})) {
+      call.route = "GET /v1/audit/report";
+      notice::Language language = notice::Language::kJa;
+      if (auto it = call.query.find("lang"); it != call.query.end()) {
+        std::optional<notice::Language> parsed = notice::ParseLanguage(it->second);
+        if (!parsed) {
+          co_return ErrorResponse(
+              {http::status::bad_request, "invalid_argument", "lang: expected ja or en"});
+        }
+        language = *parsed;
+      }
+      if (auto it = call.query.find("format"); it != call.query.end()) {
+        if (it->second != "json" && it->second != "html") {
+          co_return ErrorResponse(
+              {http::status::bad_request, "invalid_argument", "format: expected json or html"});
+        }
+        html = it->second == "html";
+      }
+      job = [this, period, html, language]() -> absl::StatusOr<json> {
+        ASSIGN_OR_RETURN(common::Period p, period());
+        ASSIGN_OR_RETURN(audit::AuditFacts facts, engine_.AuditReport(p.from, p.to));
+        if (html) return json(audit::AuditReportHtml(facts, language));
+        return audit::AuditReportJson(facts);
+      };
+    }
+    if (job) {
+      auto permission_check = require_permission(permission);
+      if (auto refused = co_await std::move(permission_check)) co_return *refused;
+      auto pending = AwaitBlocking<json>(blocking_, std::move(job));
+      absl::StatusOr<json> r = co_await std::move(pending);
+      if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+      if (html) co_return HtmlPage(r->get<std::string>());
+      co_return JsonResponse(success, *r);
+    }
+  }
+
   // --- Incidents (docs/incidents.md): permission "incidents" ---
   if (s.size() >= 2 && s[1] == "incidents") {
     std::function<absl::StatusOr<json>()> job;
@@ -948,16 +1076,7 @@ Awaitable<Response> Api::Route(Call& call) {
       auto pending = AwaitBlocking<json>(blocking_, std::move(job));
       absl::StatusOr<json> r = co_await std::move(pending);
       if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
-      if (html) {
-        Response res{http::status::ok, 11};
-        res.set(http::field::content_type, "text/html; charset=utf-8");
-        res.set("Content-Security-Policy",
-                "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
-                "form-action 'none'; frame-ancestors 'none'");
-        res.set("X-Content-Type-Options", "nosniff");
-        res.body() = r->get<std::string>();
-        co_return res;
-      }
+      if (html) co_return HtmlPage(r->get<std::string>());
       co_return JsonResponse(success, *r);
     }
   }

@@ -292,7 +292,8 @@ CREATE INDEX uses_by_actor ON ledger_uses(actor, at, allowed, action, categories
 CREATE INDEX uses_by_actor_purpose ON ledger_uses(actor, purpose, categories, at)
   WHERE allowed = 1;
 CREATE INDEX uses_by_recipient ON ledger_uses(recipient, at) WHERE recipient <> '';
-CREATE INDEX uses_by_at ON ledger_uses(at);
+CREATE INDEX uses_by_at ON ledger_uses(at, allowed, rule_id, actor);
+CREATE INDEX uses_flagged ON ledger_uses(at) WHERE flagged = 1;
 CREATE TABLE verified_heads (
   tree_size    INTEGER PRIMARY KEY,
   root_hash    BLOB    NOT NULL,

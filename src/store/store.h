@@ -534,7 +534,7 @@ struct TouchedSubject {
 
 // Counts over a window of uses, for supervision and the audit report.
 struct UseCount {
-  std::string key;  // what is counted by (a purpose, a category, an actor, a rule, ...)
+  std::string key;   // what is counted by (a purpose, a category, an actor, a rule, ...)
   std::string key2;  // a second key when the count is by two (e.g. outcome), else ""
   int64_t count = 0;
 };
@@ -542,9 +542,16 @@ struct UseCount {
 // An actor's activity on one day of the operator's zone.
 struct ActorDayRow {
   std::string actor;
-  int64_t day = 0;  // days since 1970-01-01 in the operator's zone
+  int64_t day = 0;       // days since 1970-01-01 in the operator's zone
   int64_t subjects = 0;  // distinct subjects touched by allowed uses
   int64_t denials = 0;
+};
+
+// Decisions on one day of the operator's zone (entries, not rows).
+struct DayUseCount {
+  int64_t day = 0;  // days since 1970-01-01 in the operator's zone
+  int64_t allowed = 0;
+  int64_t denied = 0;
 };
 
 // The signed tree head the last full verification covered: the next
@@ -588,6 +595,12 @@ class UseIndexStore {
   // Per actor and day (days begin at UTC + `utc_offset`), in the window.
   virtual absl::StatusOr<std::vector<ActorDayRow>> ActorDays(absl::Time from, absl::Time to,
                                                              absl::Duration utc_offset) = 0;
+  // Decisions per day (days begin at UTC + `utc_offset`), in day order.
+  virtual absl::StatusOr<std::vector<DayUseCount>> CountUsesByDay(absl::Time from, absl::Time to,
+                                                                  absl::Duration utc_offset) = 0;
+  // Uses that named an exception ground, in seq order, at most `limit`.
+  virtual absl::StatusOr<std::vector<UseRow>> ListFlaggedUses(absl::Time from, absl::Time to,
+                                                              size_t limit) = 0;
   // Each actor's latest allowed use per (purpose, category): key = actor,
   // key2 = purpose + "\n" + category, count = latest time in unix micros.
   virtual absl::StatusOr<std::vector<UseCount>> LastUses() = 0;
@@ -604,7 +617,7 @@ struct IncidentRow {
   std::optional<absl::Time> occurred_at;
   std::string cause;  // incident::CauseName
   bool suspected = false;
-  std::string description;  // the officer's words; never in the ledger
+  std::string description;     // the officer's words; never in the ledger
   std::string scope_json;      // the scope as given (engine's IncidentScope as JSON)
   std::string narrative_json;  // incident::IncidentNarrative as JSON ("{}" until written)
   std::string status;          // open, closed

@@ -1510,6 +1510,48 @@ TEST_P(UseIndexStoreConformanceTest, ActorDaysBeginAtTheOperatorsMidnight) {
                {ActorDayRow{"emp:a", day, 1, 1}}));
 }
 
+TEST_P(UseIndexStoreConformanceTest, UsesByDayCountEntriesAndFlaggedUsesAreListed) {
+  const int64_t day = 19723;  // 2024-01-01 in UTC
+  const int64_t midnight = day * 86400;
+  auto use = [&](int64_t seq, int64_t seconds, bool allowed, std::string subject, bool flagged) {
+    UseRow r = Use(seq, 0, "emp:a", "find", allowed, std::move(subject), {"pd:Name"});
+    r.at = absl::FromUnixSeconds(midnight + seconds);
+    r.flagged_for_audit = flagged;
+    r.ground = flagged ? "law" : "none";
+    return r;
+  };
+  const int64_t jst_midnight = 15 * 3600;
+  Insert({
+      use(1, jst_midnight - 1, true, "sub_1", false),
+      use(1, jst_midnight - 1, true, "sub_2", false),  // one find, two subjects: one entry
+      use(2, jst_midnight - 1, false, "", true),
+      use(3, jst_midnight, true, "sub_3", true),
+      use(4, jst_midnight + 5, false, "sub_3", false),
+  });
+  const absl::Time from = absl::FromUnixSeconds(midnight);
+  const absl::Time to = absl::FromUnixSeconds(midnight + 86400);
+  std::vector<DayUseCount> days = uses().CountUsesByDay(from, to, absl::Hours(9)).value();
+  ASSERT_EQ(days.size(), 2u);
+  EXPECT_EQ(days[0].day, day);
+  EXPECT_EQ(days[0].allowed, 1);
+  EXPECT_EQ(days[0].denied, 1);
+  EXPECT_EQ(days[1].day, day + 1);
+  EXPECT_EQ(days[1].allowed, 1);
+  EXPECT_EQ(days[1].denied, 1);
+  std::vector<UseRow> flagged = uses().ListFlaggedUses(from, to, 0).value();
+  ASSERT_EQ(flagged.size(), 2u);
+  EXPECT_EQ(flagged[0].seq, 2);
+  EXPECT_EQ(flagged[1].seq, 3);
+  EXPECT_EQ(flagged[1].ground, "law");
+  EXPECT_EQ(uses().ListFlaggedUses(from, to, 1).value().size(), 1u);
+  // `to` is exclusive.
+  EXPECT_EQ(uses()
+                .ListFlaggedUses(from, absl::FromUnixSeconds(midnight + jst_midnight), 0)
+                .value()
+                .size(),
+            1u);
+}
+
 TEST_P(UseIndexStoreConformanceTest, LastUsesPerActorPurposeAndCategory) {
   UseRow other_purpose = Use(4, 40, "emp:a", "read", true, "sub_1", {"pd:Name"});
   other_purpose.purpose = "dpv:B";

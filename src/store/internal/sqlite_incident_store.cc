@@ -213,6 +213,17 @@ class SqliteUseIndexStore final : public UseIndexStore {
             "COUNT(DISTINCT CASE WHEN allowed = 0 THEN seq END) "
             "FROM ledger_uses WHERE at >= ?1 AND at < ?2 GROUP BY actor, day ORDER BY actor, day",
             kMicrosPerDay)));
+    ASSIGN_OR_RETURN(
+        uses_by_day_,
+        db_.Prepare(fmt::format(
+            "SELECT (at + ?3) / {0} AS day, COUNT(DISTINCT CASE WHEN allowed = 1 THEN seq END), "
+            "COUNT(DISTINCT CASE WHEN allowed = 0 THEN seq END) "
+            "FROM ledger_uses WHERE at >= ?1 AND at < ?2 GROUP BY day ORDER BY day",
+            kMicrosPerDay)));
+    ASSIGN_OR_RETURN(flagged_uses_,
+                     db_.Prepare(fmt::format("{}WHERE flagged = 1 AND at >= ? AND at < ? "
+                                             "ORDER BY seq, subject LIMIT ?",
+                                             kUseColumns)));
     // Walks uses_by_actor_purpose backwards, one (actor, purpose,
     // categories) group at a time: the first row before a group is the
     // latest of the group before it. Each step is an index seek; the
@@ -362,6 +373,23 @@ class SqliteUseIndexStore final : public UseIndexStore {
     });
   }
 
+  absl::StatusOr<std::vector<DayUseCount>> CountUsesByDay(absl::Time from, absl::Time to,
+                                                          absl::Duration utc_offset) override {
+    uses_by_day_->BindInt(1, ToMicros(from))
+        .BindInt(2, ToMicros(to))
+        .BindInt(3, absl::ToInt64Microseconds(utc_offset));
+    return ReadAll<DayUseCount>(*uses_by_day_, [](const SqliteStatement& s) {
+      return DayUseCount{s.ColumnInt(0), s.ColumnInt(1), s.ColumnInt(2)};
+    });
+  }
+
+  absl::StatusOr<std::vector<UseRow>> ListFlaggedUses(absl::Time from, absl::Time to,
+                                                      size_t limit) override {
+    const int64_t sql_limit = limit == 0 ? -1 : static_cast<int64_t>(limit);
+    flagged_uses_->BindInt(1, ToMicros(from)).BindInt(2, ToMicros(to)).BindInt(3, sql_limit);
+    return ReadAll(*flagged_uses_, &ReadUse);
+  }
+
   absl::StatusOr<std::vector<UseCount>> LastUses() override {
     // (actor, purpose + "\n" + category) -> latest micros.
     std::map<std::pair<std::string, std::string>, int64_t> latest;
@@ -441,7 +469,8 @@ class SqliteUseIndexStore final : public UseIndexStore {
   SqliteDatabase& db_;
   std::unique_ptr<SqliteStatement> insert_use_, touched_by_actor_, provided_to_, list_uses_,
       list_uses_of_actor_, count_categories_, count_categories_of_actor_, count_subjects_,
-      count_subjects_of_actor_, actor_days_, last_use_, last_verified_head_, put_verified_head_;
+      count_subjects_of_actor_, actor_days_, uses_by_day_, flagged_uses_, last_use_,
+      last_verified_head_, put_verified_head_;
   std::unique_ptr<SqliteStatement> last_use_before_[3];
   std::map<std::string, CountStatements, std::less<>> count_uses_;
 };
