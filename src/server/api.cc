@@ -33,6 +33,7 @@
 #include "ledger/verify.h"
 #include "notice/notice.h"
 #include "policy/policy_file.h"
+#include "server/console.h"
 
 namespace mamori::server {
 namespace {
@@ -457,6 +458,13 @@ Awaitable<Response> Api::Route(Call& call) {
   if (is(http::verb::get, {"privacy", "notice", "*"})) {
     call.route = "GET /privacy/notice/{service}";
     co_return PublicNotice(call, /*html=*/true);
+  }
+  // The staff console's static files (docs/console.md): no data, no token.
+  if (method == http::verb::get && !s.empty() && s[0] == "console") {
+    if (std::optional<Response> asset = ConsoleAsset(call.path)) {
+      call.route = "GET /console";
+      co_return *std::move(asset);
+    }
   }
   if (is(http::verb::get, {"v1", "public", "notice", "*"})) {
     call.route = "GET /v1/public/notice/{service}";

@@ -1,0 +1,599 @@
+// The mamori staff console: the audit dashboard (docs/console.md).
+//
+// <mamori-audit> asks for an API token, keeps it in sessionStorage only (never
+// in a URL, never in localStorage), reads GET /v1/audit/report for a date range
+// with `Authorization: Bearer`, and draws the report. Every value from the
+// server goes through Lit templates, which escape it; nothing is assigned to
+// innerHTML. The page fetches only from its own origin (the server's CSP says
+// so too).
+import { LitElement, css, html, nothing, svg } from 'lit';
+
+const kTokenKey = 'mamori.console.token';
+const kDayMs = 24 * 60 * 60 * 1000;
+
+// YYYY-MM-DD of a Date, in the browser's time zone.
+function isoDay(date) {
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+function yesNo(value) {
+  if (value === true) return 'yes';
+  if (value === false) return 'no';
+  return '—';
+}
+
+// The day (YYYY-MM-DD) of an RFC 3339 time in the operator's zone; `back`
+// milliseconds earlier first (a period's `to` is exclusive: its last day is
+// the day of the instant before it).
+function dayIn(iso, zone, back = 0) {
+  if (!iso) return '—';
+  const t = new Date(Date.parse(iso) - back);
+  try {
+    return new Intl.DateTimeFormat('en-CA', {
+      timeZone: zone || 'UTC', year: 'numeric', month: '2-digit', day: '2-digit',
+    }).format(t);
+  } catch {
+    return iso;
+  }
+}
+
+function show(value) {
+  if (value === null || value === undefined || value === '') return '—';
+  if (Array.isArray(value)) return value.map(show).join(', ');
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+// An RFC 3339 time as "YYYY-MM-DD HH:MM:SS" (as the server wrote it, no
+// time-zone conversion); anything else as is.
+function time(value) {
+  if (typeof value !== 'string') return show(value);
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})/.exec(value);
+  return m ? `${m[1]} ${m[2]}` : value;
+}
+
+function list(value) {
+  return Array.isArray(value) ? value : [];
+}
+
+// The error of an answer: the API's {"error":{"code","message"}}, or the
+// HTTP status when the body is something else.
+function apiError(response, body) {
+  const error = body && typeof body === 'object' ? body.error : undefined;
+  if (error && typeof error === 'object') {
+    return { code: show(error.code), message: show(error.message) };
+  }
+  return { code: `http_${response.status}`, message: response.statusText || 'request failed' };
+}
+
+async function readJson(response) {
+  try {
+    return await response.json();
+  } catch {
+    return undefined;
+  }
+}
+
+export class MamoriAudit extends LitElement {
+  static properties = {
+    token_: { state: true },
+    from_: { state: true },
+    to_: { state: true },
+    report_: { state: true },
+    error_: { state: true },
+    authMessage_: { state: true },
+    loading_: { state: true },
+  };
+
+  static styles = css`
+    :host { display: block; max-width: 1100px; margin: 0 auto; padding: 16px; }
+    header { display: flex; flex-wrap: wrap; gap: 12px; align-items: center;
+             justify-content: space-between; margin-bottom: 16px; }
+    h1 { font-size: 1.3rem; margin: 0; }
+    h2 { font-size: 1.05rem; margin: 0 0 8px; }
+    form { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }
+    section { background: #fff; border: 1px solid #d8dde3; border-radius: 6px;
+              padding: 12px 16px; margin-bottom: 12px; }
+    .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(330px, 1fr)); gap: 12px;
+            margin-bottom: 12px; }
+    .grid section { margin-bottom: 0; }
+    table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
+    th, td { text-align: left; padding: 3px 8px 3px 0; border-bottom: 1px solid #eef0f3;
+             vertical-align: top; }
+    th { font-weight: 600; color: #4a5562; }
+    td.num, th.num { text-align: right; }
+    dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 12px; margin: 0; }
+    dt { color: #4a5562; }
+    dd { margin: 0; overflow-wrap: anywhere; }
+    .ok { color: #126b2f; font-weight: 600; }
+    .bad { color: #a4161a; font-weight: 600; }
+    .muted { color: #6b7683; }
+    .error { background: #fdecea; border-color: #f5c2c0; color: #7a1315; }
+    .totals { display: flex; gap: 24px; margin-bottom: 8px; }
+    .totals b { font-size: 1.4rem; display: block; }
+    svg text { font-size: 11px; fill: #4a5562; }
+    .allowed { fill: #3b8f5a; }
+    .denied { fill: #c8473d; }
+    .bar { fill: #4a78b5; }
+    button { cursor: pointer; }
+  `;
+
+  constructor() {
+    super();
+    this.token_ = sessionStorage.getItem(kTokenKey) ?? '';
+    const today = new Date();
+    this.to_ = isoDay(today);
+    this.from_ = isoDay(new Date(today.getTime() - 29 * kDayMs));
+    this.report_ = null;
+    this.error_ = null;
+    this.authMessage_ = '';
+    this.loading_ = false;
+    this.sequence_ = 0;
+  }
+
+  connectedCallback() {
+    super.connectedCallback();
+    if (this.token_) this.load_();
+  }
+
+  query_(extra = {}) {
+    return new URLSearchParams({ from: this.from_, to: this.to_, ...extra }).toString();
+  }
+
+  fetch_(target) {
+    return fetch(target, {
+      headers: { Authorization: `Bearer ${this.token_}` },
+      cache: 'no-store',
+      credentials: 'omit',
+      referrerPolicy: 'no-referrer',
+    });
+  }
+
+  // Drops the token and asks for it again, with a message.
+  signOut_(message) {
+    sessionStorage.removeItem(kTokenKey);
+    this.token_ = '';
+    this.report_ = null;
+    this.error_ = null;
+    this.authMessage_ = message;
+  }
+
+  async load_() {
+    if (!this.token_) return;
+    if (this.from_ > this.to_) {
+      this.error_ = { code: 'invalid_range', message: 'the start date is after the end date' };
+      return;
+    }
+    const sequence = ++this.sequence_;
+    this.loading_ = true;
+    try {
+      const response = await this.fetch_(`/v1/audit/report?${this.query_()}`);
+      const body = await readJson(response);
+      if (sequence !== this.sequence_) return;
+      if (response.status === 401) {
+        const e = apiError(response, body);
+        this.signOut_(`${e.code}: ${e.message}`);
+      } else if (!response.ok || !body || typeof body !== 'object') {
+        this.error_ = apiError(response, body);
+        this.report_ = null;
+      } else {
+        this.error_ = null;
+        this.report_ = body;
+      }
+    } catch (e) {
+      if (sequence === this.sequence_) {
+        this.error_ = { code: 'network', message: String(e && e.message ? e.message : e) };
+      }
+    } finally {
+      if (sequence === this.sequence_) this.loading_ = false;
+    }
+  }
+
+  onToken_(event) {
+    event.preventDefault();
+    const input = this.renderRoot.querySelector('#token');
+    const token = input.value.trim();
+    input.value = '';
+    if (!token) return;
+    sessionStorage.setItem(kTokenKey, token);
+    this.token_ = token;
+    this.authMessage_ = '';
+    this.load_();
+  }
+
+  onRange_(event) {
+    event.preventDefault();
+    const from = this.renderRoot.querySelector('#from').value;
+    const to = this.renderRoot.querySelector('#to').value;
+    if (!from || !to) return;
+    this.from_ = from;
+    this.to_ = to;
+    this.load_();
+  }
+
+  // The printable report is server-rendered HTML behind the same bearer
+  // token, which a plain link cannot carry: fetch it and open it as a blob.
+  async onPrint_() {
+    try {
+      const response = await this.fetch_(`/v1/audit/report?${this.query_({ format: 'html' })}`);
+      if (response.status === 401) {
+        const e = apiError(response, await readJson(response));
+        this.signOut_(`${e.code}: ${e.message}`);
+        return;
+      }
+      if (!response.ok) {
+        this.error_ = apiError(response, await readJson(response));
+        return;
+      }
+      const blob = new Blob([await response.text()], { type: 'text/html' });
+      const url = URL.createObjectURL(blob);
+      window.open(url, '_blank', 'noopener');
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    } catch (e) {
+      this.error_ = { code: 'network', message: String(e && e.message ? e.message : e) };
+    }
+  }
+
+  render() {
+    return html`
+      <header>
+        <h1>mamori · audit dashboard</h1>
+        ${this.token_ ? this.renderRange_() : nothing}
+      </header>
+      ${this.token_ ? this.renderDashboard_() : this.renderLogin_()}
+    `;
+  }
+
+  renderLogin_() {
+    return html`
+      <section id="login">
+        <h2>API token</h2>
+        ${this.authMessage_
+          ? html`<p id="auth-message" class="bad" role="alert">${this.authMessage_}</p>`
+          : nothing}
+        <form @submit=${this.onToken_} autocomplete="off">
+          <label for="token">Token of an actor with the <code>audit</code> permission</label>
+          <input id="token" name="token" type="password" autocomplete="off" required
+                 spellcheck="false" size="48">
+          <button id="sign-in" type="submit">Open dashboard</button>
+        </form>
+        <p class="muted">The token stays in this browser tab (session storage) and is sent only
+          to this server, in the Authorization header.</p>
+      </section>
+    `;
+  }
+
+  renderRange_() {
+    return html`
+      <form id="range" @submit=${this.onRange_} @change=${this.onRange_}>
+        <label>from <input id="from" type="date" .value=${this.from_} required></label>
+        <label>to <input id="to" type="date" .value=${this.to_} required></label>
+        <button type="submit">Show</button>
+        <button id="print" type="button" @click=${this.onPrint_}>Printable report</button>
+        <button id="sign-out" type="button" @click=${() => this.signOut_('')}>Sign out</button>
+      </form>
+    `;
+  }
+
+  renderDashboard_() {
+    const r = this.report_;
+    return html`
+      ${this.error_
+        ? html`<section id="error" class="error" role="alert">
+            <b>${this.error_.code}</b>: ${this.error_.message}</section>`
+        : nothing}
+      ${this.loading_ && !r ? html`<p class="muted" id="loading">Loading…</p>` : nothing}
+      ${r ? this.renderReport_(r) : nothing}
+    `;
+  }
+
+  renderReport_(r) {
+    const period = r.period ?? {};
+    return html`
+      <p class="muted" id="period">Period ${dayIn(period.from, period.time_zone)} to
+        ${dayIn(period.to, period.time_zone, 1)} (${show(period.time_zone)}) ·
+        generated ${time(r.generated_at)}</p>
+      ${this.renderLedger_(r.ledger ?? {})}
+      ${this.renderDecisions_(r.decisions ?? {})}
+      ${this.renderExceptionUses_(list(r.exception_uses))}
+      <div class="grid">
+        ${this.renderRequests_(r.requests ?? {})}
+        ${this.renderRetention_(r.retention ?? {})}
+      </div>
+      ${this.renderIncidents_(list(r.incidents))}
+      ${this.renderAlerts_(list(r.alerts))}
+      ${this.renderTraining_(list(r.training))}
+      ${this.renderTrustees_(list(r.trustees))}
+      ${this.renderPolicyVersions_(list(r.policy_versions))}
+    `;
+  }
+
+  renderLedger_(ledger) {
+    const head = ledger.tree_head ?? {};
+    const problems = list(ledger.problems);
+    return html`
+      <section id="ledger">
+        <h2>Ledger</h2>
+        <dl>
+          <dt>verified</dt>
+          <dd id="ledger-verified" class=${ledger.verified === true ? 'ok' : 'bad'}>
+            ${ledger.verified === true ? 'yes' : 'no'}</dd>
+          <dt>entries</dt><dd id="ledger-entries">${show(ledger.entries)}</dd>
+          <dt>tree size</dt><dd id="ledger-tree-size">${show(head.tree_size)}</dd>
+          <dt>root hash</dt><dd><code>${show(head.root_hash)}</code></dd>
+          <dt>signed at</dt><dd>${time(head.signed_at)}</dd>
+          <dt>verified from</dt><dd>${show(ledger.verified_from)}</dd>
+        </dl>
+        ${problems.length
+          ? html`<ul id="ledger-problems" class="bad">
+              ${problems.map((p) => html`<li>${show(p)}</li>`)}</ul>`
+          : nothing}
+      </section>
+    `;
+  }
+
+  renderDecisions_(d) {
+    const byRule = list(d.by_rule);
+    return html`
+      <section id="decisions">
+        <h2>Decisions</h2>
+        <div class="totals">
+          <div>total <b id="decisions-total">${show(d.total)}</b></div>
+          <div>allowed <b id="decisions-allowed" class="ok">${show(d.allowed)}</b></div>
+          <div>denied <b id="decisions-denied" class="bad">${show(d.denied)}</b></div>
+        </div>
+        ${this.renderByDay_(list(d.by_day))}
+        <div class="grid">
+          <div>
+            <h2>By rule</h2>
+            <table id="by-rule">
+              <thead><tr><th>rule</th><th>outcome</th><th class="num">count</th></tr></thead>
+              <tbody>
+                ${byRule.map(
+                  (row) => html`<tr><td>${show(row.rule_id)}</td><td>${show(row.outcome)}</td>
+                    <td class="num">${show(row.count)}</td></tr>`,
+                )}
+              </tbody>
+            </table>
+          </div>
+          <div>
+            <h2>By role</h2>
+            ${this.renderByRole_(list(d.by_role))}
+          </div>
+        </div>
+      </section>
+    `;
+  }
+
+  // Allowed and denied decisions per day, as stacked bars.
+  renderByDay_(days) {
+    const rows = [...days].sort((a, b) => show(a.day).localeCompare(show(b.day)));
+    const width = 720;
+    const height = 170;
+    const left = 36;
+    const bottom = 20;
+    const top = 8;
+    const plotW = width - left - 4;
+    const plotH = height - top - bottom;
+    const max = Math.max(1, ...rows.map((r) => (Number(r.allowed) || 0) + (Number(r.denied) || 0)));
+    const step = rows.length ? plotW / rows.length : plotW;
+    const barW = Math.max(1, Math.min(28, step * 0.8));
+    const y = (v) => top + plotH - (v / max) * plotH;
+    return html`
+      <svg id="by-day" role="img" aria-label="decisions per day" viewBox="0 0 ${width} ${height}"
+           width="100%" preserveAspectRatio="xMinYMin meet">
+        <line x1=${left} y1=${top + plotH} x2=${width - 4} y2=${top + plotH} stroke="#b8c0ca"></line>
+        <text x=${left - 4} y=${top + 10} text-anchor="end">${max}</text>
+        <text x=${left - 4} y=${top + plotH} text-anchor="end">0</text>
+        ${rows.map((r, i) => {
+          const allowed = Number(r.allowed) || 0;
+          const denied = Number(r.denied) || 0;
+          const x = left + i * step + (step - barW) / 2;
+          return svg`<g class="day">
+            <title>${show(r.day)}: ${allowed} allowed, ${denied} denied</title>
+            <rect class="allowed" x=${x} y=${y(allowed)} width=${barW}
+                  height=${top + plotH - y(allowed)}></rect>
+            <rect class="denied" x=${x} y=${y(allowed + denied)} width=${barW}
+                  height=${y(allowed) - y(allowed + denied)}></rect>
+          </g>`;
+        })}
+        ${rows.length
+          ? svg`<text x=${left} y=${height - 4}>${show(rows[0].day)}</text>
+              <text x=${width - 4} y=${height - 4} text-anchor="end">
+                ${show(rows[rows.length - 1].day)}</text>`
+          : svg`<text x=${left + 8} y=${top + plotH / 2}>no decisions in this period</text>`}
+      </svg>
+      <p class="muted"><svg width="10" height="10"><rect class="allowed" width="10" height="10">
+        </rect></svg> allowed <svg width="10" height="10"><rect class="denied" width="10"
+        height="10"></rect></svg> denied</p>
+    `;
+  }
+
+  renderByRole_(roles) {
+    if (!roles.length) return html`<p class="muted" id="by-role">none</p>`;
+    const max = Math.max(1, ...roles.map((r) => Number(r.count) || 0));
+    const rowH = 20;
+    const labelW = 170;
+    const barMax = 200;
+    return html`
+      <svg id="by-role" role="img" aria-label="decisions by role" width="100%"
+           viewBox="0 0 ${labelW + barMax + 50} ${roles.length * rowH}">
+        ${roles.map((r, i) => {
+          const count = Number(r.count) || 0;
+          return svg`<g class="role">
+            <text x="0" y=${i * rowH + 14}>${show(r.role)}</text>
+            <rect class="bar" x=${labelW} y=${i * rowH + 4}
+                  width=${Math.max(1, (count / max) * barMax)} height="12"></rect>
+            <text x=${labelW + (count / max) * barMax + 6} y=${i * rowH + 14}>${count}</text>
+          </g>`;
+        })}
+      </svg>
+    `;
+  }
+
+  renderExceptionUses_(uses) {
+    return html`
+      <section id="exception-uses">
+        <h2>Uses under an exception ground</h2>
+        ${uses.length
+          ? html`<table>
+              <thead><tr><th>entry</th><th>at</th><th>actor</th><th>purpose</th><th>ground</th>
+                <th>subject</th><th>outcome</th></tr></thead>
+              <tbody>
+                ${uses.map(
+                  (u) => html`<tr><td>${show(u.entry)}</td><td>${time(u.at)}</td>
+                    <td>${show(u.actor)}</td><td>${show(u.purpose)}</td><td>${show(u.ground)}</td>
+                    <td>${show(u.subject)}</td>
+                    <td class=${u.outcome === 'allow' ? 'ok' : 'bad'}>${show(u.outcome)}</td></tr>`,
+                )}
+              </tbody></table>`
+          : html`<p class="muted">none</p>`}
+      </section>
+    `;
+  }
+
+  renderRequests_(requests) {
+    return html`
+      <section id="requests">
+        <h2>Customer requests</h2>
+        ${requests.tracked === false
+          ? html`<p class="muted">not tracked yet</p>`
+          : html`<dl>
+              ${Object.entries(requests).map(
+                ([k, v]) => html`<dt>${k}</dt><dd>${show(v)}</dd>`,
+              )}</dl>`}
+      </section>
+    `;
+  }
+
+  renderRetention_(retention) {
+    const past = Number(retention.records_past_retention) || 0;
+    return html`
+      <section id="retention">
+        <h2>Retention</h2>
+        <dl>
+          <dt>records past retention</dt>
+          <dd id="records-past-retention" class=${past > 0 ? 'bad' : 'ok'}>
+            ${show(retention.records_past_retention)}</dd>
+          <dt>held (legal hold)</dt><dd>${show(retention.held)}</dd>
+        </dl>
+      </section>
+    `;
+  }
+
+  renderIncidents_(incidents) {
+    const now = Date.now();
+    const report = (rep) => {
+      const overdue = !rep.submitted && Date.parse(rep.due) < now;
+      return html`<li>${show(rep.kind)}: due ${time(rep.due)} ·
+        ${rep.submitted
+          ? html`<span class="ok">submitted ${time(rep.submitted)}</span>`
+          : html`<span class=${overdue ? 'bad' : ''}>${overdue ? 'overdue' : 'pending'}</span>`}
+      </li>`;
+    };
+    return html`
+      <section id="incidents">
+        <h2>Incidents</h2>
+        ${incidents.length
+          ? html`<table>
+              <thead><tr><th>id</th><th>discovered</th><th>cause</th><th class="num">affected</th>
+                <th>reportable</th><th>reports and deadlines</th></tr></thead>
+              <tbody>
+                ${incidents.map(
+                  (i) => html`<tr><td>${show(i.id)}</td><td>${time(i.discovered_at)}</td>
+                    <td>${show(i.cause)}</td><td class="num">${show(i.affected)}</td>
+                    <td>${yesNo(i.reportable)}</td>
+                    <td><ul>${list(i.reports).map(report)}</ul></td></tr>`,
+                )}
+              </tbody></table>`
+          : html`<p class="muted">none</p>`}
+      </section>
+    `;
+  }
+
+  renderAlerts_(alerts) {
+    return html`
+      <section id="alerts">
+        <h2>Alerts</h2>
+        ${alerts.length
+          ? html`<table>
+              <thead><tr><th>id</th><th>actor</th><th>kind</th><th>day</th>
+                <th class="num">count / threshold</th><th>role</th></tr></thead>
+              <tbody>
+                ${alerts.map(
+                  (a) => html`<tr><td>${show(a.id)}</td><td>${show(a.actor)}</td>
+                    <td>${show(a.kind)}</td><td>${show(a.day)}</td>
+                    <td class="num">${show(a.count)} / ${show(a.threshold)}</td>
+                    <td>${show(a.role)}</td></tr>`,
+                )}
+              </tbody></table>`
+          : html`<p class="muted">none</p>`}
+      </section>
+    `;
+  }
+
+  renderTraining_(training) {
+    return html`
+      <section id="training">
+        <h2>Training due</h2>
+        ${training.length
+          ? html`<table>
+              <thead><tr><th>actor</th><th>course</th><th>valid until</th><th>status</th>
+                <th>roles</th></tr></thead>
+              <tbody>
+                ${training.map(
+                  (t) => html`<tr><td>${show(t.actor)}</td><td>${show(t.course)}</td>
+                    <td>${time(t.valid_until)}</td><td>${show(t.status)}</td>
+                    <td>${show(t.roles)}</td></tr>`,
+                )}
+              </tbody></table>`
+          : html`<p class="muted">none</p>`}
+      </section>
+    `;
+  }
+
+  renderTrustees_(trustees) {
+    return html`
+      <section id="trustees">
+        <h2>Trustees</h2>
+        ${trustees.length
+          ? html`<table>
+              <thead><tr><th>id</th><th>name</th><th>contract in force</th><th>audit overdue</th>
+                <th>next audit due</th></tr></thead>
+              <tbody>
+                ${trustees.map(
+                  (t) => html`<tr><td>${show(t.id)}</td><td>${show(t.name)}</td>
+                    <td class=${t.contract_in_force === false ? 'bad' : ''}>
+                      ${yesNo(t.contract_in_force)}</td>
+                    <td class=${t.overdue_audit === true ? 'bad' : ''}>${yesNo(t.overdue_audit)}</td>
+                    <td>${time(t.next_due)}</td></tr>`,
+                )}
+              </tbody></table>`
+          : html`<p class="muted">none</p>`}
+      </section>
+    `;
+  }
+
+  renderPolicyVersions_(versions) {
+    return html`
+      <section id="policy-versions">
+        <h2>Policy versions</h2>
+        ${versions.length
+          ? html`<table>
+              <thead><tr><th class="num">version</th><th>loaded at</th><th>loaded by</th>
+                <th>changes</th></tr></thead>
+              <tbody>
+                ${versions.map(
+                  (v) => html`<tr><td class="num">${show(v.version)}</td>
+                    <td>${time(v.loaded_at)}</td><td>${show(v.loaded_by)}</td>
+                    <td>${show(v.changes)}</td></tr>`,
+                )}
+              </tbody></table>`
+          : html`<p class="muted">none</p>`}
+      </section>
+    `;
+  }
+}
+
+customElements.define('mamori-audit', MamoriAudit);
