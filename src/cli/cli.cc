@@ -19,9 +19,9 @@
 #include <sstream>
 
 #include "cli/arguments.h"
-#include "cli/notice_command.h"
 #include "cli/audit_commands.h"
 #include "cli/incident_commands.h"
+#include "cli/notice_command.h"
 #include "cli/provision_commands.h"
 #include "cli/remote.h"
 #include "common/clock.h"
@@ -1452,7 +1452,8 @@ class CommandLine {
     serve->add_option("--port-file", port_file_, "Write the bound port to this file");
     serve
         ->add_option("--sweep-every", sweep_every_,
-                     "Run the retention sweep this often, e.g. 1h, 30m (0: never)")
+                     "Run the retention sweep (and fold the ledger into the use index) this often, "
+                     "e.g. 1h, 30m (0: never)")
         ->default_val("1h");
     Action(serve, [this]() -> absl::StatusOr<json> {
       const size_t colon = listen_.rfind(':');

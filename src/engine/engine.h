@@ -37,10 +37,10 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "common/clock.h"
-#include "common/random.h"
 #include "audit/report.h"
 #include "audit/supervision.h"
+#include "common/clock.h"
+#include "common/random.h"
 #include "engine/facts_cache.h"
 #include "engine/reader_pool.h"
 #include "engine/record_cache.h"
@@ -347,9 +347,9 @@ struct ActorActivity {
   int64_t decisions = 0;  // entries
   int64_t allowed = 0;
   int64_t denied = 0;
-  int64_t subjects_touched = 0;           // distinct subjects of allowed uses
-  std::vector<store::UseCount> by_purpose;  // key purpose, key2 outcome
-  std::vector<store::UseCount> by_action;   // key action, key2 outcome
+  int64_t subjects_touched = 0;              // distinct subjects of allowed uses
+  std::vector<store::UseCount> by_purpose;   // key purpose, key2 outcome
+  std::vector<store::UseCount> by_action;    // key action, key2 outcome
   std::vector<store::UseCount> by_category;  // allowed uses per category
   std::vector<store::UseCount> denials;      // key reason code (denied only)
 };
@@ -502,7 +502,7 @@ class Engine {
   // --- Incidents (docs/incidents.md; engine/incident.cc) ---
   // Folds the ledger's decisions into the use index, from where it left
   // off, in bounded writer jobs. The incident and supervision calls do it
-  // first; the server also runs it on a schedule.
+  // first; the server also runs it with each scheduled retention sweep.
   absl::Status UpdateUseIndex();
   // The operator's time zone, from the policy in force.
   absl::StatusOr<absl::TimeZone> TimeZone();
@@ -688,7 +688,9 @@ class Engine {
   // `scope`, the facts and the stored rows; `row` gets its counts.
   struct AffectedSubjects;
   absl::StatusOr<AffectedSubjects> ComputeAffected(const IncidentScope& scope);
-  absl::StatusOr<IncidentView> ViewOf(store::IncidentRow row);
+  // `subjects`: the affected subjects when the caller has them (else read).
+  absl::StatusOr<IncidentView> ViewOf(
+      store::IncidentRow row, const std::vector<store::IncidentSubjectRow>* subjects = nullptr);
   absl::StatusOr<IncidentView> UpdateIncident(
       const std::string& by, const std::string& id, std::string_view change,
       const std::function<absl::Status(store::IncidentRow&, nlohmann::json& entry)>& edit);

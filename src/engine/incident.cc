@@ -381,7 +381,8 @@ incident::IncidentFacts FactsOf(const store::IncidentRow& row,
 
 }  // namespace
 
-absl::StatusOr<IncidentView> Engine::ViewOf(store::IncidentRow row) {
+absl::StatusOr<IncidentView> Engine::ViewOf(store::IncidentRow row,
+                                            const std::vector<store::IncidentSubjectRow>* known) {
   IncidentView view;
   ASSIGN_OR_RETURN(json scope_json, [&]() -> absl::StatusOr<json> {
     json j = json::parse(row.scope_json, nullptr, false);
@@ -398,9 +399,12 @@ absl::StatusOr<IncidentView> Engine::ViewOf(store::IncidentRow row) {
   json narrative = json::parse(row.narrative_json, nullptr, false);
   if (narrative.is_discarded()) return absl::DataLossError("incident narrative is not JSON");
   ASSIGN_OR_RETURN(view.narrative, NarrativeFromJson(narrative));
-  ASSIGN_OR_RETURN(std::vector<store::IncidentSubjectRow> subjects,
-                   dir_.store().incidents().ListSubjects(row.id));
-  view.facts = FactsOf(row, subjects, financial_risk);
+  std::vector<store::IncidentSubjectRow> stored;
+  if (known == nullptr) {
+    ASSIGN_OR_RETURN(stored, dir_.store().incidents().ListSubjects(row.id));
+    known = &stored;
+  }
+  view.facts = FactsOf(row, *known, financial_risk);
   const policy::Policy& policy = dir_.policy();
   view.reportability = incident::Assess(policy, view.facts);
   ASSIGN_OR_RETURN(view.submitted, dir_.store().incidents().ListReports(row.id));
@@ -516,7 +520,7 @@ absl::StatusOr<IncidentView> Engine::OpenIncident(std::string by, IncidentSpec s
       subjects.push_back(std::move(s));
     }
     RETURN_IF_ERROR(dir_.store().incidents().ReplaceSubjects(row.id, subjects));
-    ASSIGN_OR_RETURN(IncidentView view, ViewOf(row));
+    ASSIGN_OR_RETURN(IncidentView view, ViewOf(row, &subjects));
     json entry = ChangeEntry("incident.open", by);
     entry["incident"] = view.row.id;
     entry["cause"] = view.row.cause;
@@ -540,6 +544,7 @@ absl::StatusOr<IncidentView> Engine::UpdateIncident(
     json entry = ChangeEntry(change, by);
     entry["incident"] = id;
     RETURN_IF_ERROR(edit(*row, entry));
+    row->updated_at = clock_.Now();
     RETURN_IF_ERROR(dir_.store().incidents().UpdateIncident(*row));
     ASSIGN_OR_RETURN(IncidentView view, ViewOf(*row));
     RETURN_IF_ERROR(ledger_->Append(std::move(entry)).status());

@@ -65,10 +65,11 @@ absl::StatusOr<std::vector<audit::Alert>> Engine::Alerts(absl::Time from, absl::
   RETURN_IF_ERROR(UpdateUseIndex());
   return Submit<std::vector<audit::Alert>>(
       JobKind::kRecords, [&]() -> absl::StatusOr<std::vector<audit::Alert>> {
-        ASSIGN_OR_RETURN(std::vector<store::ActorDayRow> days,
-                         dir_.store().uses().ActorDays(from, to, OffsetAt(OperatorZone(), from)));
+        // In actor order, one index seek per actor (UseSummary).
+        ASSIGN_OR_RETURN(store::UseSummary summary, dir_.store().uses().SummarizeUses(
+                                                        from, to, OffsetAt(OperatorZone(), from)));
         ASSIGN_OR_RETURN(std::vector<store::ActorRow> actors, dir_.store().facts().ListActors());
-        return audit::FindAlerts(dir_.policy(), actors, days);
+        return audit::FindAlerts(dir_.policy(), actors, summary.actor_days);
       });
 }
 
@@ -164,10 +165,10 @@ absl::StatusOr<audit::AuditFacts> Engine::AuditReport(absl::Time from, absl::Tim
         facts.generated_at = clock_.Now();
         facts.time_zone = policy.operator_info.time_zone;
         store::UseIndexStore& uses = dir_.store().uses();
-        ASSIGN_OR_RETURN(facts.decisions.by_rule, uses.CountUses("", from, to, "rule_id"));
-        ASSIGN_OR_RETURN(std::vector<store::DayUseCount> days,
-                         uses.CountUsesByDay(from, to, offset));
-        for (const store::DayUseCount& d : days) {
+        // One pass over the index for the counts and the actors' days.
+        ASSIGN_OR_RETURN(store::UseSummary totals, uses.SummarizeUses(from, to, offset));
+        facts.decisions.by_rule = std::move(totals.by_rule);
+        for (const store::DayUseCount& d : totals.by_day) {
           facts.decisions.by_day.push_back({audit::DayOf(d.day), d.allowed, d.denied});
         }
         ASSIGN_OR_RETURN(std::vector<store::ActorRow> actors, dir_.store().facts().ListActors());
@@ -175,23 +176,20 @@ absl::StatusOr<audit::AuditFacts> Engine::AuditReport(absl::Time from, absl::Tim
         for (const store::ActorRow& a : actors) actor_by_id[a.id] = &a;
         // Each allowed use counts for every role its actor holds: the access
         // that role gives was exercised.
-        ASSIGN_OR_RETURN(std::vector<store::UseCount> by_actor,
-                         uses.CountUses("", from, to, "actor"));
-        for (const store::UseCount& c : by_actor) {
+        for (const store::UseCount& c : totals.by_actor) {
           if (c.key2 != "allow") continue;
           auto it = actor_by_id.find(c.key);
           if (it == actor_by_id.end()) continue;
-          for (const std::string& role : it->second->roles)
+          for (const std::string& role : it->second->roles) {
             facts.decisions.by_role[role] += c.count;
+          }
         }
         ASSIGN_OR_RETURN(std::vector<store::UseRow> flagged, uses.ListFlaggedUses(from, to, 10000));
         for (const store::UseRow& u : flagged) {
           facts.exception_uses.push_back(
               {u.seq, u.at, u.actor, u.purpose, u.ground, u.subject, u.allowed ? "allow" : "deny"});
         }
-        ASSIGN_OR_RETURN(std::vector<store::ActorDayRow> actor_days,
-                         uses.ActorDays(from, to, offset));
-        facts.alerts = audit::FindAlerts(policy, actors, actor_days);
+        facts.alerts = audit::FindAlerts(policy, actors, totals.actor_days);
         ASSIGN_OR_RETURN(std::vector<store::TrainingRow> trainings,
                          dir_.store().facts().ListTrainings(""));
         std::map<std::string, std::vector<store::TrainingRow>> trainings_by_actor;

@@ -885,17 +885,43 @@ TEST_F(LedgerVerifyFromTest, ChecksOnlyWhatCameAfterTheVerifiedHead) {
   VerifyReport report = VerifyFrom(PointOf(middle_));
   EXPECT_TRUE(report.ok) << report.problem;
   EXPECT_EQ(report.verified_from, 1500u);
-  // From the chunk boundary at or before the head (1,024).
-  EXPECT_EQ(report.entries, 3000u - 1024u);
-  EXPECT_EQ(report.tree_heads, 2u);
+  // The entries and heads after the verified head.
+  EXPECT_EQ(report.entries, 1500u);
+  EXPECT_EQ(report.tree_heads, 1u);
   EXPECT_EQ(report.unsigned_entries, 500u);
   ASSERT_TRUE(report.latest_head.has_value());
   EXPECT_EQ(report.latest_head->tree_size, 2500u);
-  EXPECT_EQ(VerifyReportToJson(report)["verified_from"], 1500);
+  EXPECT_FALSE(report.first_bad_entry.has_value());
+  EXPECT_FALSE(report.bad_tree_head.has_value());
+  nlohmann::json j = VerifyReportToJson(report);
+  EXPECT_EQ(j["verified_from"], 1500);
+  EXPECT_EQ(j["entries"], 1500);
 
   VerifyReport at_latest = VerifyFrom(PointOf(latest_));
   EXPECT_TRUE(at_latest.ok) << at_latest.problem;
-  EXPECT_EQ(at_latest.entries, 3000u - 2048u);
+  EXPECT_EQ(at_latest.verified_from, 2500u);
+  EXPECT_EQ(at_latest.entries, 500u);
+  EXPECT_EQ(at_latest.tree_heads, 0u);
+  EXPECT_EQ(at_latest.unsigned_entries, 500u);
+}
+
+TEST_F(LedgerVerifyFromTest, FromTheLatestHeadWithNothingNewChecksNoEntry) {
+  clock_.Advance(absl::Seconds(1));
+  const TreeHead last = Sign();  // over all 3,000 entries
+  std::vector<std::pair<uint64_t, uint64_t>> progress;
+  absl::StatusOr<VerifyReport> report =
+      VerifyLedgerFrom(store_->ledger(), key_.public_key(), PointOf(last),
+                       [&](uint64_t done, uint64_t total) { progress.emplace_back(done, total); });
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->ok) << report->problem;
+  EXPECT_EQ(report->verified_from, 3000u);
+  EXPECT_EQ(report->entries, 0u);
+  EXPECT_EQ(report->tree_heads, 0u);
+  EXPECT_EQ(report->unsigned_entries, 0u);
+  ASSERT_TRUE(report->latest_head.has_value());
+  EXPECT_EQ(report->latest_head->tree_size, 3000u);
+  ASSERT_FALSE(progress.empty());
+  EXPECT_EQ(progress.back(), std::make_pair(uint64_t{0}, uint64_t{0}));
 }
 
 TEST_F(LedgerVerifyFromTest, FromZeroIsTheFullVerification) {
@@ -935,6 +961,50 @@ TEST_F(LedgerVerifyFromTest, OldEntriesAreTrustedThroughTheStoredNodesOfTheVerif
   VerifyReport report = VerifyFrom(PointOf(middle_));
   EXPECT_FALSE(report.ok);
   EXPECT_EQ(report.bad_tree_head, 1500u) << report.problem;
+  EXPECT_EQ(report.first_bad_entry, std::nullopt);
+  EXPECT_THAT(report.problem,
+              HasSubstr("the ledger before entry 1500 no longer matches the verified head"));
+  // The later head, whose root the changed node is also part of, was not
+  // reached: the start is checked first.
+  EXPECT_EQ(report.tree_heads, 0u);
+}
+
+TEST_F(LedgerVerifyFromTest, OldEntriesRewrittenWithTheirStoredNodesAreFound) {
+  // Entry 10 and every stored hash over it rewritten to fit: each row is
+  // consistent, but the frontier no longer hashes to the verified root.
+  const std::vector<store::LedgerEntryRow> before = Rows();
+  std::vector<store::LedgerEntryRow> rows = before;
+  rows[10].entry += " ";
+  const MerkleTree model = ModelOf(rows);
+  ASSERT_NO_FATAL_FAILURE(Tamper([&](RecordsFile& file) {
+    int rewritten = 0;
+    for (store::LedgerEntryRow& row : rows) {
+      row.leaf_hash = Bytes(LeafHash(row.entry));
+      row.nodes = NodesOf(model, static_cast<uint64_t>(row.seq));
+      const store::LedgerEntryRow& old = before[static_cast<size_t>(row.seq)];
+      if (row.entry == old.entry && row.nodes == old.nodes) continue;
+      file.PutEntry(row);
+      ++rewritten;
+    }
+    EXPECT_GT(rewritten, 1);  // the entry and the nodes over it
+  }));
+  VerifyReport report = VerifyFrom(PointOf(middle_));
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.bad_tree_head, 1500u);
+  EXPECT_THAT(report.problem,
+              HasSubstr("the ledger before entry 1500 no longer matches the verified head"));
+}
+
+TEST_F(LedgerVerifyFromTest, AMissingFrontierRowIsFound) {
+  // Row 1023 holds the stored node of the first 1,024 entries.
+  ASSERT_NO_FATAL_FAILURE(
+      Tamper([&](RecordsFile& file) { file.Exec("DELETE FROM ledger_entries WHERE seq = 1023"); }));
+  VerifyReport report = VerifyFrom(PointOf(middle_));
+  EXPECT_FALSE(report.ok);
+  EXPECT_EQ(report.bad_tree_head, 1500u);
+  EXPECT_THAT(report.problem,
+              HasSubstr("the ledger before entry 1500 no longer matches the verified head"));
+  EXPECT_THAT(report.problem, HasSubstr("1023"));
 }
 
 TEST_F(LedgerVerifyFromTest, AStartThatIsNotAStoredHeadIsRefused) {

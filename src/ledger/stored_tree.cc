@@ -36,22 +36,37 @@ absl::StatusOr<Hash> NodeFromRow(const store::LedgerEntryRow& row, int level) {
   return HashAt(row.nodes, offset);
 }
 
+// Node (level, index) from the row of its last leaf.
+absl::StatusOr<Hash> ReadStoredNode(store::LedgerStore& store, int level, uint64_t index) {
+  const uint64_t last_leaf = ((index + 1) << level) - 1;
+  ASSIGN_OR_RETURN(std::optional<store::LedgerEntryRow> row,
+                   store.GetEntry(static_cast<int64_t>(last_leaf)));
+  if (!row) return Corrupt(last_leaf, "missing");
+  return NodeFromRow(*row, level);
+}
+
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<StoredTree>> StoredTree::Open(store::LedgerStore& store) {
-  auto tree = std::unique_ptr<StoredTree>(new StoredTree(store));
-  ASSIGN_OR_RETURN(int64_t count, store.CountEntries());
-  tree->size_ = static_cast<uint64_t>(count);
+absl::StatusOr<std::array<Hash, 64>> ReadFrontier(store::LedgerStore& store, uint64_t size) {
+  std::array<Hash, 64> frontier{};
   // Bit l of size set: the subtree of 2^l leaves ending at the leaves before
   // the next lower set bits is complete; its hash is in its last leaf's row.
   uint64_t begin = 0;
   for (int level = 63; level >= 0; --level) {
     const uint64_t width = uint64_t{1} << level;
-    if ((tree->size_ & width) == 0) continue;
-    ASSIGN_OR_RETURN(tree->frontier_[static_cast<size_t>(level)],
-                     tree->ReadNode(level, begin >> level));
+    if ((size & width) == 0) continue;
+    ASSIGN_OR_RETURN(frontier[static_cast<size_t>(level)],
+                     ReadStoredNode(store, level, begin >> level));
     begin += width;
   }
+  return frontier;
+}
+
+absl::StatusOr<std::unique_ptr<StoredTree>> StoredTree::Open(store::LedgerStore& store) {
+  auto tree = std::unique_ptr<StoredTree>(new StoredTree(store));
+  ASSIGN_OR_RETURN(int64_t count, store.CountEntries());
+  tree->size_ = static_cast<uint64_t>(count);
+  ASSIGN_OR_RETURN(tree->frontier_, ReadFrontier(store, tree->size_));
   return tree;
 }
 
@@ -67,15 +82,7 @@ absl::StatusOr<Hash> StoredTree::Node(int level, uint64_t index) const {
     if (!cache_loaded_) RETURN_IF_ERROR(LoadCache());
     return cache_[static_cast<size_t>(level - kCachedLevel)][index];
   }
-  return ReadNode(level, index);
-}
-
-absl::StatusOr<Hash> StoredTree::ReadNode(int level, uint64_t index) const {
-  const uint64_t last_leaf = ((index + 1) << level) - 1;
-  ASSIGN_OR_RETURN(std::optional<store::LedgerEntryRow> row,
-                   store_.GetEntry(static_cast<int64_t>(last_leaf)));
-  if (!row) return Corrupt(last_leaf, "missing");
-  return NodeFromRow(*row, level);
+  return ReadStoredNode(store_, level, index);
 }
 
 absl::Status StoredTree::LoadCache() const {

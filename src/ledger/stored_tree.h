@@ -26,6 +26,13 @@
 
 namespace mamori::ledger {
 
+// The frontier of the first `size` stored leaves: frontier[l] is the hash of
+// the complete subtree of 2^l leaves on their right edge when bit l of `size`
+// is set (as RootOfFrontier takes it), read from the row of that subtree's
+// last leaf (one row per set bit). Not recomputed: what the rows hold.
+// DataLoss when a row it needs is missing or malformed.
+absl::StatusOr<std::array<Hash, 64>> ReadFrontier(store::LedgerStore& store, uint64_t size);
+
 class StoredTree final : public SubtreeSource {
  public:
   // Levels at and above this one are cached in memory.
@@ -56,8 +63,6 @@ class StoredTree final : public SubtreeSource {
 
  private:
   explicit StoredTree(store::LedgerStore& store) : store_(store) {}
-  // Node(level, index) from the row of its last leaf, bypassing the cache.
-  absl::StatusOr<Hash> ReadNode(int level, uint64_t index) const;
   absl::Status LoadCache() const;
 
   store::LedgerStore& store_;

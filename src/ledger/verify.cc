@@ -17,6 +17,7 @@
 #include "common/status_macros.h"
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
+#include "ledger/stored_tree.h"
 
 namespace mamori::ledger {
 namespace {
@@ -74,15 +75,10 @@ void HashChunk(Chunk& chunk) {
 // frontier of complete subtrees, one node hash per leaf on average.
 class Recomputation {
  public:
-  Recomputation() = default;
-  // Continues a tree of `size` leaves whose complete subtrees (one per set
-  // bit of `size`, the largest first) are `subtrees`.
-  Recomputation(uint64_t size, const std::vector<Hash>& subtrees) : size_(size) {
-    size_t i = 0;
-    for (int level = 63; level >= 0; --level) {
-      if ((size >> level) & 1) frontier_[static_cast<size_t>(level)] = subtrees[i++];
-    }
-  }
+  // Continues a tree of `size` leaves from its frontier (as RootOfFrontier
+  // takes it).
+  Recomputation(uint64_t size, const std::array<Hash, 64>& frontier)
+      : size_(size), frontier_(frontier) {}
 
   uint64_t size() const { return size_; }
 
@@ -191,13 +187,20 @@ absl::StatusOr<VerifyReport> VerifyLedgerFrom(store::LedgerStore& store,
   const uint64_t total = static_cast<uint64_t>(count);
 
   // From a verified head: the scan starts at the chunk boundary at or before
-  // it, from the stored nodes of the complete subtrees before that boundary;
-  // the root recomputed at the head's size must be the verified root, so
-  // those stored nodes (and the entries from the boundary on) are checked
-  // against it.
+  // it, from the stored frontier at that boundary (the stored nodes of the
+  // complete subtrees before it); the root recomputed at the head's size
+  // must be the verified root, so those stored nodes (and the entries from
+  // the boundary on) are checked against it.
   const uint64_t boundary = start.tree_size / kChunkSize * kChunkSize;
-  std::vector<Hash> subtrees;
+  std::array<Hash, 64> frontier{};
   size_t next_head = 0;
+  const auto no_longer_matches = [&](std::string_view why) {
+    report.bad_tree_head = start.tree_size;
+    return Fail(report, std::nullopt,
+                fmt::format("the ledger before entry {} no longer matches the verified head of "
+                            "size {}: {}",
+                            start.tree_size, start.tree_size, why));
+  };
   if (start.tree_size > 0) {
     auto head = std::find_if(heads.begin(), heads.end(),
                              [&](const TreeHead& h) { return h.tree_size == start.tree_size; });
@@ -212,28 +215,19 @@ absl::StatusOr<VerifyReport> VerifyLedgerFrom(store::LedgerStore& store,
     if (start.tree_size > total) {
       return Fail(report, total, fmt::format("entries from {} are missing", total));
     }
-    uint64_t covered = 0;
-    for (int level = 63; level >= 0; --level) {
-      if (((boundary >> level) & 1) == 0) continue;
-      covered += uint64_t{1} << level;
-      ASSIGN_OR_RETURN(std::optional<store::LedgerEntryRow> row,
-                       store.GetEntry(static_cast<int64_t>(covered - 1)));
-      // The subtree's node is at its level in the row of its last leaf
-      // (levels from 1; kChunkLevels >= 1, so never the leaf itself).
-      const size_t offset = static_cast<size_t>(level - 1) * kHashSize;
-      if (!row || row->nodes.size() < offset + kHashSize) {
-        return Fail(report, covered - 1,
-                    fmt::format("entry {}: its Merkle nodes are missing", covered - 1));
-      }
-      Hash node;
-      std::memcpy(node.data(), row->nodes.data() + offset, kHashSize);
-      subtrees.push_back(node);
+    absl::StatusOr<std::array<Hash, 64>> stored = ReadFrontier(store, boundary);
+    if (absl::IsDataLoss(stored.status())) {
+      return no_longer_matches(std::string(stored.status().message()));
     }
+    RETURN_IF_ERROR(stored.status());
+    frontier = *stored;
     // Heads before the boundary were checked by the verification that
     // ended at `start`.
     while (next_head < heads.size() && heads[next_head].tree_size < boundary) ++next_head;
   }
-  Recomputation tree(boundary, subtrees);
+  Recomputation tree(boundary, frontier);
+  // The entries the report counts: those after the verified head.
+  const uint64_t to_check = total - start.tree_size;
   uint64_t last_verified_size = boundary;
   std::optional<VerifyReport> failure;
 
@@ -298,6 +292,16 @@ absl::StatusOr<VerifyReport> VerifyLedgerFrom(store::LedgerStore& store,
         return false;
       }
       if (head.root_hash != tree.Root()) {
+        if (head.tree_size <= start.tree_size) {
+          // A head the earlier verification checked (from the boundary to the
+          // start). The entries from the boundary were rehashed and their
+          // stored nodes matched: a stored node before the boundary, or
+          // entries from it with their stored hashes, were rewritten.
+          failure = no_longer_matches(
+              "a stored Merkle node covering older entries, or an entry with its stored hashes, "
+              "was changed");
+          return false;
+        }
         report.bad_tree_head = head.tree_size;
         failure = Fail(report, last_verified_size,
                        fmt::format("tree head of size {}: its signed root does not match the "
@@ -306,7 +310,7 @@ absl::StatusOr<VerifyReport> VerifyLedgerFrom(store::LedgerStore& store,
         return false;
       }
       last_verified_size = head.tree_size;
-      ++report.tree_heads;
+      if (start.tree_size == 0 || head.tree_size > start.tree_size) ++report.tree_heads;
       ++next_head;
     }
     return true;
@@ -354,8 +358,10 @@ absl::StatusOr<VerifyReport> VerifyLedgerFrom(store::LedgerStore& store,
                                  first, expected, level));
       return false;
     }
-    ++report.entries;
-    if (progress && (report.entries & 0xffff) == 0) progress(report.entries, total);
+    if (expected >= start.tree_size) {
+      ++report.entries;
+      if (progress && (report.entries & 0xffff) == 0) progress(report.entries, to_check);
+    }
     return check_heads();
   };
 
@@ -424,7 +430,7 @@ absl::StatusOr<VerifyReport> VerifyLedgerFrom(store::LedgerStore& store,
   while (!failure && !in_flight.empty()) check_oldest();
   if (failure) return *failure;
   RETURN_IF_ERROR(scanned);
-  if (progress) progress(report.entries, total);
+  if (progress) progress(report.entries, to_check);
 
   if (next_head < heads.size()) {
     report.bad_tree_head = heads[next_head].tree_size;

@@ -10,6 +10,10 @@
 // Entries after the latest signed head cannot be checked against a
 // signature; they are counted in `unsigned_entries`, and an auditor who kept
 // an earlier head checks them with a consistency proof instead.
+//
+// VerifyLedgerFrom checks only what came after a head an earlier
+// verification checked (the internal-audit report's), trusting the older
+// entries through that head's root; see its comment for what that misses.
 #pragma once
 
 #include <cstdint>
@@ -27,8 +31,9 @@ namespace mamori::ledger {
 
 struct VerifyReport {
   bool ok = true;
-  uint64_t entries = 0;     // rows read
-  uint64_t tree_heads = 0;  // signed heads checked
+  // Entries and signed heads checked; from a verified head, those after it.
+  uint64_t entries = 0;
+  uint64_t tree_heads = 0;
   std::optional<TreeHead> latest_head;
   uint64_t unsigned_entries = 0;  // after the latest head
   // The verified head this verification started from (VerifyLedgerFrom);
@@ -41,7 +46,8 @@ struct VerifyReport {
   std::string problem;
 };
 
-// Called now and then with the number of entries checked so far.
+// Called now and then with the number of entries checked so far, of the
+// `entries_total` to check (from a verified head, those after it).
 using VerifyProgress = std::function<void(uint64_t entries_done, uint64_t entries_total)>;
 
 // An integrity failure is a report with ok == false, not an error; errors
@@ -59,13 +65,25 @@ struct VerifiedPoint {
 
 // Verifies what came after `start`: the entries from `start.tree_size` on
 // and every signed head after it, trusting the entries before it only
-// through `start.root_hash`. The stored Merkle nodes covering them must
-// still hash to that root, so a rewrite of an old entry that also rewrote
-// the stored nodes is caught; a change of an old entry's bytes alone is
-// not (its leaf is not rehashed): a full verification, now and then, finds
-// it. The head of `start.tree_size` must still be stored with that root.
-// `start.tree_size == 0` is a full verification. `entries` counts the rows
-// rehashed (from the chunk boundary at or before the start).
+// through `start.root_hash`, at a cost that follows what is new rather than
+// the ledger's size. The head of `start.tree_size` must still be stored with
+// that root (else a problem naming it in `bad_tree_head`), and the stored
+// frontier of the older entries (the stored Merkle nodes of the complete
+// subtrees that make up the first `start.tree_size` leaves,
+// ReadFrontier) must still hash to it (else "the ledger before entry N no
+// longer matches the verified head"); so a rewrite of old entries that also
+// rewrote their stored nodes is caught whenever it changes that root.
+// Not caught, by design: an old entry's bytes (or leaf hash) changed without
+// touching the stored nodes of the frontier, since old leaves are not
+// rehashed; a full verification, now and then, finds it. (Up to 1023
+// entries before the start, from the hashing's chunk boundary, are rehashed
+// again; `entries` and `tree_heads` count only what comes after the start.)
+// `start.tree_size == 0` is a full verification, the same report as
+// VerifyLedger's.
+//
+//   VerifiedPoint start{last.tree_size, last.root_hash};  // kept by the caller
+//   ASSIGN_OR_RETURN(VerifyReport report, VerifyLedgerFrom(store.ledger(), public_key, start));
+//   if (report.ok && report.latest_head) { /* keep it as the next start */ }
 absl::StatusOr<VerifyReport> VerifyLedgerFrom(store::LedgerStore& store,
                                               std::string_view public_key,
                                               const VerifiedPoint& start,

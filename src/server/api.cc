@@ -985,6 +985,7 @@ Awaitable<Response> Api::Route(Call& call) {
                                 "recurrence_prevention", "other", "inquiry_desk"}) {
         if (std::optional<std::string> v = body.OptionalString(field)) given[field] = *v;
       }
+      body.Finish();  // an unknown field is named as such, not as a missing one
       if (given.empty() && !body.error()) {
         body.Fail("missing_field", "give at least one narrative field");
       }

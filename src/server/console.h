@@ -1,5 +1,6 @@
-// The staff console's static files (docs/console.md): the audit dashboard
-// page and its script, built from web/console and compiled into the binary.
+// The staff console's static files (docs/console.md): the pages (the audit
+// dashboard, incidents and alerts, which share one HTML shell) and their
+// script, built from web/console and compiled into the binary.
 //
 // They hold no data and need no token; the page asks for one and sends it,
 // as a bearer header, on every /v1 call it makes. Every answer carries a
@@ -20,7 +21,8 @@
 namespace mamori::server {
 
 // The console file at `path` (a request path without its query, such as
-// "/console/audit"), as a 200 answer; nullopt when `path` names none.
+// "/console/audit", "/console/incidents" or "/console/alerts"), as a 200 answer; nullopt when
+// `path` names none.
 std::optional<Response> ConsoleAsset(std::string_view path);
 
 }  // namespace mamori::server

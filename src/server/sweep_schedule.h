@@ -1,6 +1,7 @@
 // SweepSchedule: the server's automatic retention sweep (docs/retention.md).
-// Every `interval` it runs Engine::SweepRetention as `system:retention` on a
-// thread of its own; the sweep works in bounded writer jobs, so requests go
+// Every `interval` it folds the ledger's new decisions into the use index
+// (Engine::UpdateUseIndex, for incidents and the audit report) and runs
+// Engine::SweepRetention as `system:retention` on a thread of its own; the sweep works in bounded writer jobs, so requests go
 // on meanwhile. Results and failures go to the log as counts only.
 //
 //   SweepSchedule schedule(engine, absl::Hours(1));

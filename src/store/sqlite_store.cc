@@ -288,7 +288,7 @@ CREATE TABLE ledger_uses (
   ground       TEXT    NOT NULL,
   PRIMARY KEY (seq, subject)
 ) WITHOUT ROWID;
-CREATE INDEX uses_by_actor ON ledger_uses(actor, at, allowed, action, categories);
+CREATE INDEX uses_by_actor ON ledger_uses(actor, at, allowed, action, categories, rule_id);
 CREATE INDEX uses_by_actor_purpose ON ledger_uses(actor, purpose, categories, at)
   WHERE allowed = 1;
 CREATE INDEX uses_by_recipient ON ledger_uses(recipient, at) WHERE recipient <> '';

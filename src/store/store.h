@@ -554,6 +554,16 @@ struct DayUseCount {
   int64_t denied = 0;
 };
 
+// The decisions of a period at once, for the audit report: what
+// CountUses(by rule_id / actor), CountUsesByDay and ActorDays give, from
+// one pass over the index in actor order.
+struct UseSummary {
+  std::vector<UseCount> by_rule;   // key rule_id, key2 "allow"/"deny"; entries
+  std::vector<UseCount> by_actor;  // key actor, key2 "allow"/"deny"; entries
+  std::vector<DayUseCount> by_day;
+  std::vector<ActorDayRow> actor_days;
+};
+
 // The signed tree head the last full verification covered: the next
 // verification starts there.
 struct VerifiedHeadRow {
@@ -598,6 +608,9 @@ class UseIndexStore {
   // Decisions per day (days begin at UTC + `utc_offset`), in day order.
   virtual absl::StatusOr<std::vector<DayUseCount>> CountUsesByDay(absl::Time from, absl::Time to,
                                                                   absl::Duration utc_offset) = 0;
+  // All of the above for [from, to) with days at UTC + `utc_offset`.
+  virtual absl::StatusOr<UseSummary> SummarizeUses(absl::Time from, absl::Time to,
+                                                   absl::Duration utc_offset) = 0;
   // Uses that named an exception ground, in seq order, at most `limit`.
   virtual absl::StatusOr<std::vector<UseRow>> ListFlaggedUses(absl::Time from, absl::Time to,
                                                               size_t limit) = 0;

@@ -1552,6 +1552,58 @@ TEST_P(UseIndexStoreConformanceTest, UsesByDayCountEntriesAndFlaggedUsesAreListe
             1u);
 }
 
+TEST_P(UseIndexStoreConformanceTest, SummarizeUsesAgreesWithTheSeparateCounts) {
+  const int64_t day = 19723;
+  const int64_t midnight = day * 86400;
+  auto use = [&](int64_t seq, int64_t seconds, std::string actor, bool allowed, std::string subject,
+                 std::string rule) {
+    UseRow r = Use(seq, 0, std::move(actor), "find", allowed, std::move(subject), {"pd:Name"});
+    r.at = absl::FromUnixSeconds(midnight + seconds);
+    r.rule_id = std::move(rule);
+    return r;
+  };
+  const int64_t jst_midnight = 15 * 3600;
+  Insert({
+      use(1, 10, "emp:a", true, "sub_1", "appi.18.1"),
+      use(1, 10, "emp:a", true, "sub_2", "appi.18.1"),  // one entry, two subjects
+      use(2, 20, "emp:a", true, "sub_1", "appi.18.1"),
+      use(3, 30, "emp:a", false, "sub_3", "appi.23"),
+      use(4, jst_midnight + 5, "emp:a", false, "", "appi.23"),
+      use(5, jst_midnight + 6, "emp:b", true, "sub_4", "appi.18.1"),
+      use(6, 86400 * 3, "emp:b", true, "sub_5", "appi.18.1"),  // outside the window
+  });
+  const absl::Time from = absl::FromUnixSeconds(midnight);
+  const absl::Time to = absl::FromUnixSeconds(midnight + 86400);
+  UseSummary summary = uses().SummarizeUses(from, to, absl::Hours(9)).value();
+  auto sorted = [](std::vector<UseCount> v) {
+    std::sort(v.begin(), v.end(), [](const UseCount& a, const UseCount& b) {
+      return std::tie(a.key, a.key2) < std::tie(b.key, b.key2);
+    });
+    return v;
+  };
+  auto same_counts = [&](const std::vector<UseCount>& a, const std::vector<UseCount>& b) {
+    std::vector<UseCount> x = sorted(a), y = sorted(b);
+    if (x.size() != y.size()) return false;
+    for (size_t i = 0; i < x.size(); ++i) {
+      if (x[i].key != y[i].key || x[i].key2 != y[i].key2 || x[i].count != y[i].count) return false;
+    }
+    return true;
+  };
+  EXPECT_TRUE(same_counts(summary.by_rule, uses().CountUses("", from, to, "rule_id").value()));
+  EXPECT_TRUE(same_counts(summary.by_actor, uses().CountUses("", from, to, "actor").value()));
+  std::vector<DayUseCount> days = uses().CountUsesByDay(from, to, absl::Hours(9)).value();
+  ASSERT_EQ(summary.by_day.size(), days.size());
+  for (size_t i = 0; i < days.size(); ++i) {
+    EXPECT_EQ(summary.by_day[i].day, days[i].day);
+    EXPECT_EQ(summary.by_day[i].allowed, days[i].allowed);
+    EXPECT_EQ(summary.by_day[i].denied, days[i].denied);
+  }
+  EXPECT_TRUE(SameRows(summary.actor_days, uses().ActorDays(from, to, absl::Hours(9)).value()));
+  EXPECT_TRUE(SameRows(summary.actor_days,
+                       {ActorDayRow{"emp:a", day, 2, 1}, ActorDayRow{"emp:a", day + 1, 0, 1},
+                        ActorDayRow{"emp:b", day + 1, 1, 0}}));
+}
+
 TEST_P(UseIndexStoreConformanceTest, LastUsesPerActorPurposeAndCategory) {
   UseRow other_purpose = Use(4, 40, "emp:a", "read", true, "sub_1", {"pd:Name"});
   other_purpose.purpose = "dpv:B";

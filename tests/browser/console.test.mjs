@@ -1,4 +1,4 @@
-// The audit dashboard (docs/console.md) in headless chromium, driven with
+// The staff console (docs/console.md) in headless chromium, driven with
 // playwright-core. console_test.sh starts the server and sets:
 //   MAMORI_URL       http://127.0.0.1:PORT
 //   MAMORI_TOKEN     a token of a privacy officer (permission "audit")
@@ -242,6 +242,139 @@ try {
     await page.locator('#ledger-verified').waitFor({ timeout: kWait });
   });
   await check('sign out forgets the token', async () => {
+    await page.locator('#sign-out').click();
+    await page.locator('#token').waitFor({ timeout: kWait });
+    return (await page.evaluate(() => sessionStorage.length)) === 0;
+  });
+
+  // --- the alerts page: an alert opened as an incident --------------------------------
+  phase = 'alerts';
+  const alertsAnswer = await page.goto(`${base}/console/alerts`, { waitUntil: 'load' });
+  await check('GET /console/alerts is 200 text/html with the same CSP', () => {
+    const h = alertsAnswer.headers();
+    return alertsAnswer.status() === 200 && /^text\/html/.test(h['content-type']) &&
+      h['content-security-policy'] === csp && h['x-content-type-options'] === 'nosniff';
+  });
+  await check('the nav links the three pages, the current one marked', async () => {
+    await page.locator('#nav').waitFor({ timeout: kWait });
+    const hrefs = await page.locator('#nav a').evaluateAll((as) =>
+      as.map((a) => a.getAttribute('href')));
+    const pages = ['/console/audit', '/console/incidents', '/console/alerts'];
+    return JSON.stringify(hrefs) === JSON.stringify(pages) &&
+      (await page.locator('#nav-alerts').getAttribute('aria-current')) === 'page';
+  });
+  await check('the alerts page asks for the token (signed out)', async () => {
+    await page.locator('#token').waitFor({ timeout: kWait });
+    await page.locator('#token').fill(token);
+    await page.locator('#sign-in').click();
+    await page.locator('#alerts, #error').first().waitFor({ timeout: kWait });
+    if (await page.locator('#error').count()) {
+      throw new Error(`the page shows: ${(await page.locator('#error').textContent()).trim()}`);
+    }
+  });
+  const alertRow = page.locator('#alerts tr[data-alert^="alr_repeated_denials_"]');
+  await check('the agent\'s five denials are a repeated_denials alert', async () => {
+    await alertRow.first().waitFor({ timeout: kWait });
+    const cells = (await alertRow.first().locator('td').allTextContents()).map((t) => t.trim());
+    const [actor, kind, , counts] = cells;
+    if (actor !== 'emp:agent' || kind !== 'repeated_denials' || !/^\d+ \/ 5$/.test(counts)) {
+      throw new Error(`row: ${JSON.stringify(cells)}`);
+    }
+  });
+  const incidentPosts = () =>
+    requests.filter((u) => /\/v1\/alerts\/[^/]+\/incident$/.test(new URL(u).pathname)).length;
+  await check('"open incident" needs a description', async () => {
+    await alertRow.first().locator('button[type=submit]').click();
+    await page.waitForTimeout(200);
+    return incidentPosts() === 0 && new URL(page.url()).pathname === '/console/alerts';
+  });
+  const description = 'agent denied five times <script>window.pwned = 1</script>';
+  let incidentId = '';
+  await check('"open incident" opens one and shows it on the incidents page', async () => {
+    await alertRow.first().locator('input[name=description]').fill(description);
+    await Promise.all([
+      page.waitForURL(/\/console\/incidents\?incident=/, { timeout: kWait }),
+      alertRow.first().locator('button[type=submit]').click(),
+    ]);
+    incidentId = new URL(page.url()).searchParams.get('incident');
+    await page.locator('#incident-detail').waitFor({ timeout: kWait });
+    return /^inc_/.test(incidentId) && (await text('#detail-id')) === incidentId;
+  });
+
+  // --- the incidents page ------------------------------------------------------------------
+  phase = 'incidents';
+  await check('the incident is in the list, with its next report due', async () => {
+    const row = page.locator(`#incident-list tr[data-incident="${incidentId}"]`);
+    await row.waitFor({ timeout: kWait });
+    const cells = (await row.locator('td').allTextContents()).map((t) => t.trim());
+    if (cells[2] !== 'insider' || cells[5] !== 'yes' || !/appi_preliminary/.test(cells[6])) {
+      throw new Error(`row: ${JSON.stringify(cells)}`);
+    }
+  });
+  await check('the detail: insider, suspected, reportable (wrongful purpose), 1 person', async () =>
+    /insider \(suspected\)/.test(await text('#detail-cause')) &&
+    (await text('#detail-reportable')) === 'yes' &&
+    /wrongful_purpose/.test(await text('#detail-reasons')) &&
+    (await text('#detail-affected')) === '1' &&
+    (await page.locator('#categories td', { hasText: 'pd:Name' }).count()) === 1);
+  await check('the description is shown as text, not markup', async () =>
+    (await text('#detail-description')) === description &&
+    (await page.evaluate(() => window.pwned)) === undefined);
+  const preliminary = page.locator('#reports tr[data-kind="appi_preliminary"]');
+  await check('the required reports: appi_preliminary and appi_final, pending', async () =>
+    (await preliminary.count()) === 1 &&
+    (await page.locator('#reports tr[data-kind="appi_final"]').count()) === 1 &&
+    /pending/.test(await preliminary.locator('td.status').textContent()));
+  await check('the timeline shows the opening', async () => {
+    await page.locator('#timeline tbody tr').first().waitFor({ timeout: kWait });
+  });
+  await check('"mark submitted" records the preliminary report with its reference', async () => {
+    const rows = await page.locator('#timeline tbody tr').count();
+    await preliminary.locator('input[name=reference]').fill('PPC-2026-0001');
+    await preliminary.locator('button[type=submit]').click();
+    const status = async () => (await preliminary.locator('td.status').textContent()).trim();
+    await until(async () => /^submitted /.test(await status()), 'the report shown submitted');
+    const cells = (await preliminary.locator('td').allTextContents()).map((t) => t.trim());
+    if (cells[4] !== 'PPC-2026-0001') throw new Error(`row: ${JSON.stringify(cells)}`);
+    await until(async () => (await page.locator('#timeline tbody tr').count()) > rows,
+      'a new timeline entry');
+    await until(async () => /appi_final/.test(await page.locator(
+      `#incident-list tr[data-incident="${incidentId}"] td.next-due`).textContent()),
+      'the list\'s next report: appi_final');
+  });
+  const prevention = '権限の見直しと監視の強化 (RP-0042) <b>not bold</b>';
+  await check('a narrative field is saved and kept after a reload', async () => {
+    await page.locator('#narrative-recurrence_prevention').fill(prevention);
+    await page.locator('#save-narrative').click();
+    await until(async () => (await page.locator('#notice').count()) > 0 &&
+      /narrative saved/.test(await text('#notice')), 'the "narrative saved" notice');
+    await page.reload({ waitUntil: 'load' });
+    await page.locator('#narrative-recurrence_prevention').waitFor({ timeout: kWait });
+    await until(async () =>
+      (await page.locator('#narrative-recurrence_prevention').inputValue()) === prevention,
+      'the narrative after the reload');
+  });
+  await check('the preliminary report\'s draft (ja, html) opens from a blob: URL', async () => {
+    const [popup] = await Promise.all([
+      context.waitForEvent('page', { timeout: kWait }),
+      preliminary.locator('button.draft-ja').click(),
+    ]);
+    await popup.waitForLoadState('load');
+    const url = popup.url();
+    const body = (await popup.locator('body').textContent({ timeout: kWait })).trim();
+    await popup.close();
+    if (!url.startsWith('blob:')) throw new Error(`opened ${url}`);
+    if (!body.includes(prevention)) {
+      throw new Error(`the draft lacks the narrative: ${body.slice(0, 200)}`);
+    }
+  });
+  await check('the nav leads back to the audit page with the same token', async () => {
+    await Promise.all([page.waitForURL(/\/console\/audit$/), page.locator('#nav-audit').click()]);
+    await page.locator('#incidents').waitFor({ timeout: kWait });
+    await until(async () => (await text('#incidents')).includes(incidentId),
+      'the incident in the audit report');
+  });
+  await check('sign out on another page forgets the token too', async () => {
     await page.locator('#sign-out').click();
     await page.locator('#token').waitFor({ timeout: kWait });
     return (await page.evaluate(() => sessionStorage.length)) === 0;

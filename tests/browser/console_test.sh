@@ -2,9 +2,10 @@
 # The staff console's audit dashboard in a real browser (docs/console.md): the
 # real `mamori serve` on a free port and a fresh data directory, a
 # privacy officer's token, a few uses through the API, then console.test.mjs
-# drives Debian's chromium (playwright-core) through the page: headers, the
-# token prompt, a wrong token, the dashboard, a new date range, no console
-# errors and no request leaving localhost.
+# drives Debian's chromium (playwright-core) through the pages: headers, the
+# token prompt, a wrong token, the dashboard, a new date range; an alert
+# opened as an incident, its reports, narrative and draft; no console errors
+# and no request leaving localhost.
 source "$MAMORI_SOURCE_DIR/tests/e2e/lib.sh"
 
 HERE="$MAMORI_SOURCE_DIR/tests/browser"
@@ -90,6 +91,13 @@ post /v1/read "{\"subject\":\"$S\",\"purpose\":\"dpv:CustomerCare\",\"categories
 expect_code 200 "an allowed read"
 post /v1/read "{\"subject\":\"$S\",\"purpose\":\"dpv:Marketing\",\"categories\":[\"pd:Name\"]}"
 expect_code 403 "a denied read"
+# Four more: five denials in a day raise a repeated_denials alert for the
+# agent (docs/supervision.md), which the alerts page turns into an incident.
+for _ in 1 2 3 4; do
+  post /v1/read "{\"subject\":\"$S\",\"purpose\":\"dpv:Marketing\",\"categories\":[\"pd:Name\"]}"
+  [ "$CODE" = 403 ] || break
+done
+expect_code 403 "five denied reads in a day (a repeated_denials alert)"
 
 # --- the browser -------------------------------------------------------------------
 set +e

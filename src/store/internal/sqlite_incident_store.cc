@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <climits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -23,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
@@ -220,6 +222,15 @@ class SqliteUseIndexStore final : public UseIndexStore {
             "COUNT(DISTINCT CASE WHEN allowed = 0 THEN seq END) "
             "FROM ledger_uses WHERE at >= ?1 AND at < ?2 GROUP BY day ORDER BY day",
             kMicrosPerDay)));
+    // SummarizeUses: each actor in turn (an index seek), then its window in
+    // index order, where one entry's rows are adjacent and days follow
+    // each other.
+    ASSIGN_OR_RETURN(next_actor_, db_.Prepare("SELECT actor FROM ledger_uses WHERE actor > ? "
+                                              "ORDER BY actor LIMIT 1"));
+    ASSIGN_OR_RETURN(actor_window_,
+                     db_.Prepare("SELECT at, allowed, rule_id, seq, subject FROM ledger_uses "
+                                 "INDEXED BY uses_by_actor WHERE actor = ? AND at >= ? AND at < ? "
+                                 "ORDER BY actor, at, allowed, action, categories, rule_id"));
     ASSIGN_OR_RETURN(flagged_uses_,
                      db_.Prepare(fmt::format("{}WHERE flagged = 1 AND at >= ? AND at < ? "
                                              "ORDER BY seq, subject LIMIT ?",
@@ -383,6 +394,82 @@ class SqliteUseIndexStore final : public UseIndexStore {
     });
   }
 
+  absl::StatusOr<UseSummary> SummarizeUses(absl::Time from, absl::Time to,
+                                           absl::Duration utc_offset) override {
+    const int64_t offset = absl::ToInt64Microseconds(utc_offset);
+    std::map<std::pair<std::string, bool>, int64_t> by_rule;
+    std::map<int64_t, std::pair<int64_t, int64_t>> by_day;
+    UseSummary summary;
+    std::string actor;
+    std::string subject;
+    absl::flat_hash_set<std::string> day_subjects;
+    while (true) {
+      {
+        SqliteStatement& next = *next_actor_;
+        StatementScope scope(next);
+        next.BindText(1, actor);
+        ASSIGN_OR_RETURN(StepResult r, next.Step());
+        if (r == StepResult::kDone) break;
+        actor = next.ColumnText(0);
+      }
+      SqliteStatement& rows = *actor_window_;
+      StatementScope scope(rows);
+      rows.BindText(1, actor).BindInt(2, ToMicros(from)).BindInt(3, ToMicros(to));
+      int64_t allowed_entries = 0, denied_entries = 0;
+      int64_t last_seq = -1, day = INT64_MIN;
+      ActorDayRow current{actor, 0, 0, 0};
+      auto close_day = [&] {
+        if (day != INT64_MIN) {
+          current.subjects = static_cast<int64_t>(day_subjects.size());
+          summary.actor_days.push_back(current);
+        }
+        day_subjects.clear();
+      };
+      while (true) {
+        ASSIGN_OR_RETURN(StepResult r, rows.Step());
+        if (r == StepResult::kDone) break;
+        const int64_t at = rows.ColumnInt(0);
+        const bool allowed = rows.ColumnInt(1) != 0;
+        const int64_t seq = rows.ColumnInt(3);
+        const int64_t row_day = (at + offset) / kMicrosPerDay;
+        if (row_day != day) {
+          close_day();
+          day = row_day;
+          current = ActorDayRow{actor, day, 0, 0};
+        }
+        if (allowed) {
+          std::string_view s = rows.ColumnTextView(4);
+          if (!s.empty()) {
+            subject.assign(s);
+            day_subjects.insert(subject);
+          }
+        }
+        if (seq == last_seq) continue;  // another subject of the same entry
+        last_seq = seq;
+        ++by_rule[{std::string(rows.ColumnTextView(2)), allowed}];
+        auto& [day_allowed, day_denied] = by_day[row_day];
+        if (allowed) {
+          ++allowed_entries;
+          ++day_allowed;
+        } else {
+          ++denied_entries;
+          ++day_denied;
+          ++current.denials;
+        }
+      }
+      close_day();
+      if (allowed_entries > 0) summary.by_actor.push_back({actor, "allow", allowed_entries});
+      if (denied_entries > 0) summary.by_actor.push_back({actor, "deny", denied_entries});
+    }
+    for (const auto& [key, count] : by_rule) {
+      summary.by_rule.push_back({key.first, key.second ? "allow" : "deny", count});
+    }
+    for (const auto& [d, counts] : by_day) {
+      summary.by_day.push_back({d, counts.first, counts.second});
+    }
+    return summary;
+  }
+
   absl::StatusOr<std::vector<UseRow>> ListFlaggedUses(absl::Time from, absl::Time to,
                                                       size_t limit) override {
     const int64_t sql_limit = limit == 0 ? -1 : static_cast<int64_t>(limit);
@@ -469,8 +556,8 @@ class SqliteUseIndexStore final : public UseIndexStore {
   SqliteDatabase& db_;
   std::unique_ptr<SqliteStatement> insert_use_, touched_by_actor_, provided_to_, list_uses_,
       list_uses_of_actor_, count_categories_, count_categories_of_actor_, count_subjects_,
-      count_subjects_of_actor_, actor_days_, uses_by_day_, flagged_uses_, last_use_,
-      last_verified_head_, put_verified_head_;
+      count_subjects_of_actor_, actor_days_, uses_by_day_, flagged_uses_, next_actor_,
+      actor_window_, last_use_, last_verified_head_, put_verified_head_;
   std::unique_ptr<SqliteStatement> last_use_before_[3];
   std::map<std::string, CountStatements, std::less<>> count_uses_;
 };

@@ -1,15 +1,24 @@
-// The mamori staff console: the audit dashboard (docs/console.md).
+// The mamori staff console (docs/console.md): three pages that share one HTML
+// shell, which mounts the page's element by path:
+//   /console/audit      <mamori-audit>      GET /v1/audit/report for a period
+//   /console/incidents  <mamori-incidents>  the incidents, one in detail
+//   /console/alerts     <mamori-alerts>     GET /v1/alerts, open an incident
 //
-// <mamori-audit> asks for an API token, keeps it in sessionStorage only (never
-// in a URL, never in localStorage), reads GET /v1/audit/report for a date range
-// with `Authorization: Bearer`, and draws the report. Every value from the
-// server goes through Lit templates, which escape it; nothing is assigned to
-// innerHTML. The page fetches only from its own origin (the server's CSP says
-// so too).
+// Each page asks for an API token, keeps it in sessionStorage only (never in
+// a URL, never in localStorage; the pages of one tab share it) and sends it
+// as `Authorization: Bearer`. Every value from the server goes through Lit
+// templates, which escape it; nothing is assigned to innerHTML. The pages
+// fetch only from their own origin (the server's CSP says so too).
 import { LitElement, css, html, nothing, svg } from 'lit';
 
 const kTokenKey = 'mamori.console.token';
 const kDayMs = 24 * 60 * 60 * 1000;
+// The pages, in the nav's order; the shell mounts the one its path names.
+const kPages = {
+  audit: { path: '/console/audit', label: 'Audit', element: 'mamori-audit' },
+  incidents: { path: '/console/incidents', label: 'Incidents', element: 'mamori-incidents' },
+  alerts: { path: '/console/alerts', label: 'Alerts', element: 'mamori-alerts' },
+};
 
 // YYYY-MM-DD of a Date, in the browser's time zone.
 function isoDay(date) {
@@ -75,12 +84,17 @@ async function readJson(response) {
   }
 }
 
-export class MamoriAudit extends LitElement {
+// What every page shares: the token prompt, the nav, the error line, calls
+// to the API and server-rendered HTML opened as a blob.
+class ConsolePage extends LitElement {
+  // Set by each page: its key in kPages, its heading and the permission its
+  // token needs.
+  static page = '';
+  static heading = '';
+  static permission = '';
+
   static properties = {
     token_: { state: true },
-    from_: { state: true },
-    to_: { state: true },
-    report_: { state: true },
     error_: { state: true },
     authMessage_: { state: true },
     loading_: { state: true },
@@ -117,15 +131,22 @@ export class MamoriAudit extends LitElement {
     .denied { fill: #c8473d; }
     .bar { fill: #4a78b5; }
     button { cursor: pointer; }
+    nav { display: flex; gap: 16px; align-items: center; margin-bottom: 8px; font-size: 0.95rem; }
+    nav a { color: #2a5c9a; text-decoration: none; }
+    nav a[aria-current='page'] { color: #1d232b; font-weight: 600; }
+    nav button { margin-left: auto; }
+    .notice { background: #e8f5ec; border-color: #b7dfc3; }
+    textarea { width: 100%; box-sizing: border-box; font: inherit; }
+    .fields { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr));
+              gap: 8px 16px; margin-bottom: 8px; }
+    .fields label { display: block; color: #4a5562; }
+    tr.selected td { background: #eef4fb; }
+    button.link { border: none; background: none; padding: 0; color: #2a5c9a;
+                  text-decoration: underline; font: inherit; }
   `;
-
   constructor() {
     super();
     this.token_ = sessionStorage.getItem(kTokenKey) ?? '';
-    const today = new Date();
-    this.to_ = isoDay(today);
-    this.from_ = isoDay(new Date(today.getTime() - 29 * kDayMs));
-    this.report_ = null;
     this.error_ = null;
     this.authMessage_ = '';
     this.loading_ = false;
@@ -134,29 +155,188 @@ export class MamoriAudit extends LitElement {
 
   connectedCallback() {
     super.connectedCallback();
+    document.title = `mamori · ${this.constructor.heading}`;
     if (this.token_) this.load_();
   }
 
-  query_(extra = {}) {
-    return new URLSearchParams({ from: this.from_, to: this.to_, ...extra }).toString();
-  }
+  // Reads what the page shows; each page overrides it.
+  load_() {}
 
-  fetch_(target) {
-    return fetch(target, {
-      headers: { Authorization: `Bearer ${this.token_}` },
+  // Forgets what the page shows (on sign-out); each page overrides it.
+  clear_() {}
+
+  fetch_(target, init = {}) {
+    const headers = { Authorization: `Bearer ${this.token_}` };
+    const options = {
+      method: init.method ?? 'GET',
+      headers,
       cache: 'no-store',
       credentials: 'omit',
       referrerPolicy: 'no-referrer',
-    });
+    };
+    if (init.json !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      options.body = JSON.stringify(init.json);
+    }
+    return fetch(target, options);
+  }
+
+  // One API call: its JSON body, or undefined after showing the error (a 401
+  // signs out with the API's message).
+  async call_(method, target, json) {
+    try {
+      const response = await this.fetch_(target, { method, json });
+      const body = await readJson(response);
+      if (response.status === 401) {
+        const e = apiError(response, body);
+        this.signOut_(`${e.code}: ${e.message}`);
+        return undefined;
+      }
+      if (!response.ok || !body || typeof body !== 'object') {
+        this.error_ = apiError(response, body);
+        return undefined;
+      }
+      return body;
+    } catch (e) {
+      this.error_ = { code: 'network', message: String(e && e.message ? e.message : e) };
+      return undefined;
+    }
   }
 
   // Drops the token and asks for it again, with a message.
   signOut_(message) {
     sessionStorage.removeItem(kTokenKey);
     this.token_ = '';
-    this.report_ = null;
     this.error_ = null;
     this.authMessage_ = message;
+    this.clear_();
+  }
+
+  onToken_(event) {
+    event.preventDefault();
+    const input = this.renderRoot.querySelector('#token');
+    const token = input.value.trim();
+    input.value = '';
+    if (!token) return;
+    sessionStorage.setItem(kTokenKey, token);
+    this.token_ = token;
+    this.authMessage_ = '';
+    this.load_();
+  }
+
+  // Server-rendered HTML (the printable report, a report draft) is behind the
+  // same bearer token, which a plain link cannot carry: fetch it and open it
+  // as a blob.
+  async openHtml_(target) {
+    try {
+      const response = await this.fetch_(target);
+      if (response.status === 401) {
+        const e = apiError(response, await readJson(response));
+        this.signOut_(`${e.code}: ${e.message}`);
+        return;
+      }
+      if (!response.ok) {
+        this.error_ = apiError(response, await readJson(response));
+        return;
+      }
+      const blob = new Blob([await response.text()], { type: 'text/html' });
+      const url = URL.createObjectURL(blob);
+      window.open(url, '_blank', 'noopener');
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    } catch (e) {
+      this.error_ = { code: 'network', message: String(e && e.message ? e.message : e) };
+    }
+  }
+
+  render() {
+    return html`
+      ${this.renderNav_()}
+      <header>
+        <h1>mamori · ${this.constructor.heading}</h1>
+        ${this.token_ ? this.renderControls_() : nothing}
+      </header>
+      ${this.token_ ? this.renderBody_() : this.renderLogin_()}
+    `;
+  }
+
+  renderNav_() {
+    const current = this.constructor.page;
+    return html`
+      <nav id="nav" aria-label="console pages">
+        ${Object.entries(kPages).map(
+          ([page, { path, label }]) => html`<a href=${path} id=${`nav-${page}`}
+            aria-current=${page === current ? 'page' : 'false'}>${label}</a>`,
+        )}
+        ${this.token_
+          ? html`<button id="sign-out" type="button" @click=${() => this.signOut_('')}>
+              Sign out</button>`
+          : nothing}
+      </nav>
+    `;
+  }
+
+  renderControls_() {
+    return nothing;
+  }
+
+  renderBody_() {
+    return nothing;
+  }
+
+  renderError_() {
+    return this.error_
+      ? html`<section id="error" class="error" role="alert">
+          <b>${this.error_.code}</b>: ${this.error_.message}</section>`
+      : nothing;
+  }
+
+  renderLogin_() {
+    return html`
+      <section id="login">
+        <h2>API token</h2>
+        ${this.authMessage_
+          ? html`<p id="auth-message" class="bad" role="alert">${this.authMessage_}</p>`
+          : nothing}
+        <form @submit=${this.onToken_} autocomplete="off">
+          <label for="token">Token of an actor with the
+            <code>${this.constructor.permission}</code> permission</label>
+          <input id="token" name="token" type="password" autocomplete="off" required
+                 spellcheck="false" size="48">
+          <button id="sign-in" type="submit">Open ${this.constructor.heading}</button>
+        </form>
+        <p class="muted">The token stays in this browser tab (session storage) and is sent only
+          to this server, in the Authorization header.</p>
+      </section>
+    `;
+  }
+}
+
+export class MamoriAudit extends ConsolePage {
+  static page = 'audit';
+  static heading = 'audit dashboard';
+  static permission = 'audit';
+
+  static properties = {
+    from_: { state: true },
+    to_: { state: true },
+    report_: { state: true },
+  };
+
+
+  constructor() {
+    super();
+    const today = new Date();
+    this.to_ = isoDay(today);
+    this.from_ = isoDay(new Date(today.getTime() - 29 * kDayMs));
+    this.report_ = null;
+  }
+
+  query_(extra = {}) {
+    return new URLSearchParams({ from: this.from_, to: this.to_, ...extra }).toString();
+  }
+
+  clear_() {
+    this.report_ = null;
   }
 
   async load_() {
@@ -190,18 +370,6 @@ export class MamoriAudit extends LitElement {
     }
   }
 
-  onToken_(event) {
-    event.preventDefault();
-    const input = this.renderRoot.querySelector('#token');
-    const token = input.value.trim();
-    input.value = '';
-    if (!token) return;
-    sessionStorage.setItem(kTokenKey, token);
-    this.token_ = token;
-    this.authMessage_ = '';
-    this.load_();
-  }
-
   onRange_(event) {
     event.preventDefault();
     const from = this.renderRoot.querySelector('#from').value;
@@ -212,56 +380,17 @@ export class MamoriAudit extends LitElement {
     this.load_();
   }
 
-  // The printable report is server-rendered HTML behind the same bearer
-  // token, which a plain link cannot carry: fetch it and open it as a blob.
-  async onPrint_() {
-    try {
-      const response = await this.fetch_(`/v1/audit/report?${this.query_({ format: 'html' })}`);
-      if (response.status === 401) {
-        const e = apiError(response, await readJson(response));
-        this.signOut_(`${e.code}: ${e.message}`);
-        return;
-      }
-      if (!response.ok) {
-        this.error_ = apiError(response, await readJson(response));
-        return;
-      }
-      const blob = new Blob([await response.text()], { type: 'text/html' });
-      const url = URL.createObjectURL(blob);
-      window.open(url, '_blank', 'noopener');
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
-    } catch (e) {
-      this.error_ = { code: 'network', message: String(e && e.message ? e.message : e) };
-    }
+  // The printable report is server-rendered HTML (see openHtml_).
+  onPrint_() {
+    this.openHtml_(`/v1/audit/report?${this.query_({ format: 'html' })}`);
   }
 
-  render() {
-    return html`
-      <header>
-        <h1>mamori · audit dashboard</h1>
-        ${this.token_ ? this.renderRange_() : nothing}
-      </header>
-      ${this.token_ ? this.renderDashboard_() : this.renderLogin_()}
-    `;
+  renderControls_() {
+    return this.renderRange_();
   }
 
-  renderLogin_() {
-    return html`
-      <section id="login">
-        <h2>API token</h2>
-        ${this.authMessage_
-          ? html`<p id="auth-message" class="bad" role="alert">${this.authMessage_}</p>`
-          : nothing}
-        <form @submit=${this.onToken_} autocomplete="off">
-          <label for="token">Token of an actor with the <code>audit</code> permission</label>
-          <input id="token" name="token" type="password" autocomplete="off" required
-                 spellcheck="false" size="48">
-          <button id="sign-in" type="submit">Open dashboard</button>
-        </form>
-        <p class="muted">The token stays in this browser tab (session storage) and is sent only
-          to this server, in the Authorization header.</p>
-      </section>
-    `;
+  renderBody_() {
+    return this.renderDashboard_();
   }
 
   renderRange_() {
@@ -271,7 +400,6 @@ export class MamoriAudit extends LitElement {
         <label>to <input id="to" type="date" .value=${this.to_} required></label>
         <button type="submit">Show</button>
         <button id="print" type="button" @click=${this.onPrint_}>Printable report</button>
-        <button id="sign-out" type="button" @click=${() => this.signOut_('')}>Sign out</button>
       </form>
     `;
   }
@@ -279,10 +407,7 @@ export class MamoriAudit extends LitElement {
   renderDashboard_() {
     const r = this.report_;
     return html`
-      ${this.error_
-        ? html`<section id="error" class="error" role="alert">
-            <b>${this.error_.code}</b>: ${this.error_.message}</section>`
-        : nothing}
+      ${this.renderError_()}
       ${this.loading_ && !r ? html`<p class="muted" id="loading">Loading…</p>` : nothing}
       ${r ? this.renderReport_(r) : nothing}
     `;
@@ -596,4 +721,444 @@ export class MamoriAudit extends LitElement {
   }
 }
 
-customElements.define('mamori-audit', MamoriAudit);
+// The narrative fields of an incident's reports (POST .../narrative).
+const kNarrativeFields = [
+  ['secondary_damage', 'Secondary damage'],
+  ['response_to_persons', 'Response to the persons concerned'],
+  ['publication', 'Publication'],
+  ['recurrence_prevention', 'Recurrence prevention'],
+  ['other', 'Other'],
+  ['inquiry_desk', 'Inquiry desk'],
+];
+
+// The earliest report not yet submitted, or undefined.
+function nextReport(incident) {
+  return list(incident.reports)
+    .filter((r) => r.status !== 'submitted')
+    .sort((a, b) => show(a.due).localeCompare(show(b.due)))[0];
+}
+
+function incidentPath(id) {
+  return `/v1/incidents/${encodeURIComponent(id)}`;
+}
+
+// The incident the address names (?incident=ID), or ''.
+function incidentInUrl() {
+  return new URLSearchParams(location.search).get('incident') ?? '';
+}
+
+// /console/incidents: every incident, and the one selected in detail (its
+// facts, required reports with their drafts, narrative and timeline).
+export class MamoriIncidents extends ConsolePage {
+  static page = 'incidents';
+  static heading = 'incidents';
+  static permission = 'incidents';
+
+  static properties = {
+    incidents_: { state: true },
+    selected_: { state: true },
+    detail_: { state: true },
+    timeline_: { state: true },
+    notice_: { state: true },
+  };
+
+  constructor() {
+    super();
+    this.incidents_ = null;
+    this.selected_ = incidentInUrl();
+    this.detail_ = null;
+    this.timeline_ = null;
+    this.notice_ = '';
+    this.onPopState_ = () => {
+      this.selected_ = incidentInUrl();
+      this.loadDetail_();
+    };
+  }
+
+  connectedCallback() {
+    super.connectedCallback();
+    window.addEventListener('popstate', this.onPopState_);
+  }
+
+  disconnectedCallback() {
+    window.removeEventListener('popstate', this.onPopState_);
+    super.disconnectedCallback();
+  }
+
+  clear_() {
+    this.incidents_ = null;
+    this.detail_ = null;
+    this.timeline_ = null;
+    this.notice_ = '';
+  }
+
+  async load_() {
+    if (!this.token_) return;
+    this.error_ = null;
+    this.loading_ = true;
+    const body = await this.call_('GET', '/v1/incidents');
+    this.loading_ = false;
+    if (body) this.incidents_ = list(body.incidents);
+    if (body && this.selected_) await this.loadDetail_();
+  }
+
+  async loadDetail_() {
+    const id = this.selected_;
+    this.notice_ = '';
+    if (!id || !this.token_) {
+      this.detail_ = null;
+      this.timeline_ = null;
+      return;
+    }
+    const sequence = ++this.sequence_;
+    const detail = await this.call_('GET', incidentPath(id));
+    if (sequence !== this.sequence_) return;
+    this.detail_ = detail ?? null;
+    if (!detail) return;
+    this.error_ = null;
+    await this.loadTimeline_();
+  }
+
+  async loadTimeline_() {
+    const id = this.selected_;
+    const timeline = await this.call_('GET', `${incidentPath(id)}/timeline`);
+    if (timeline && id === this.selected_) this.timeline_ = list(timeline.events);
+  }
+
+  select_(id) {
+    if (id === this.selected_) return;
+    history.pushState(null, '', `?${new URLSearchParams({ incident: id })}`);
+    this.selected_ = id;
+    this.loadDetail_();
+  }
+
+  // After a change: the new incident in detail, the list and timeline again.
+  async changed_(body, notice) {
+    if (!body) return;
+    this.error_ = null;
+    this.detail_ = body;
+    this.notice_ = notice;
+    const listed = await this.call_('GET', '/v1/incidents');
+    if (listed) this.incidents_ = list(listed.incidents);
+    await this.loadTimeline_();
+  }
+
+  async onSubmitted_(event, kind) {
+    event.preventDefault();
+    const id = this.selected_;
+    const reference = event.target.querySelector('input[name=reference]').value.trim();
+    const body = await this.call_('POST', `${incidentPath(id)}/reports`, { kind, reference });
+    if (id === this.selected_) await this.changed_(body, `${kind} marked submitted`);
+  }
+
+  async onNarrative_(event) {
+    event.preventDefault();
+    const id = this.selected_;
+    const fields = {};
+    for (const [field] of kNarrativeFields) {
+      fields[field] = this.renderRoot.querySelector(`#narrative-${field}`).value;
+    }
+    const body = await this.call_('POST', `${incidentPath(id)}/narrative`, fields);
+    if (id === this.selected_) await this.changed_(body, 'narrative saved');
+  }
+
+  onDraft_(kind, lang) {
+    const query = new URLSearchParams({ lang, format: 'html' });
+    this.openHtml_(`${incidentPath(this.selected_)}/drafts/${encodeURIComponent(kind)}?${query}`);
+  }
+
+  renderControls_() {
+    return html`<button id="reload" type="button" @click=${() => this.load_()}>Reload</button>`;
+  }
+
+  renderBody_() {
+    return html`
+      ${this.renderError_()}
+      ${this.notice_
+        ? html`<section id="notice" class="notice" role="status">${this.notice_}</section>`
+        : nothing}
+      ${this.loading_ && !this.incidents_
+        ? html`<p class="muted" id="loading">Loading…</p>`
+        : nothing}
+      ${this.incidents_ ? this.renderList_(this.incidents_) : nothing}
+      ${this.detail_ ? this.renderDetail_(this.detail_) : nothing}
+    `;
+  }
+
+  renderList_(incidents) {
+    const next = (i) => {
+      const r = nextReport(i);
+      if (!r) return html`<span class="muted">—</span>`;
+      return html`<span class=${r.overdue === true ? 'bad' : ''}>${show(r.kind)}
+        ${time(r.due)}${r.overdue === true ? ' · overdue' : ''}</span>`;
+    };
+    return html`
+      <section id="incident-list">
+        <h2>Incidents</h2>
+        ${incidents.length
+          ? html`<table>
+              <thead><tr><th>id</th><th>discovered</th><th>cause</th><th>status</th>
+                <th class="num">affected</th><th>reportable</th><th>next report due</th>
+                </tr></thead>
+              <tbody>
+                ${incidents.map(
+                  (i) => html`<tr class=${i.incident === this.selected_ ? 'selected' : ''}
+                      data-incident=${show(i.incident)}>
+                    <td><button class="link" type="button"
+                      @click=${() => this.select_(i.incident)}>${show(i.incident)}</button></td>
+                    <td>${time(i.discovered_at)}</td><td>${show(i.cause)}</td>
+                    <td>${show(i.status)}</td><td class="num">${show(i.affected)}</td>
+                    <td>${yesNo(i.reportable)}</td><td class="next-due">${next(i)}</td></tr>`,
+                )}
+              </tbody></table>`
+          : html`<p class="muted">none</p>`}
+      </section>
+    `;
+  }
+
+  renderDetail_(d) {
+    return html`
+      <section id="incident-detail" data-incident=${show(d.incident)}>
+        <h2>Incident <span id="detail-id">${show(d.incident)}</span></h2>
+        <dl>
+          <dt>status</dt><dd id="detail-status">${show(d.status)}</dd>
+          <dt>cause</dt>
+          <dd id="detail-cause">${show(d.cause)}${d.suspected ? ' (suspected)' : ''}</dd>
+          <dt>description</dt><dd id="detail-description">${show(d.description)}</dd>
+          <dt>discovered</dt><dd>${time(d.discovered_at)}</dd>
+          <dt>occurred</dt><dd>${time(d.occurred_at)}</dd>
+          <dt>opened</dt><dd>${time(d.opened_at)} by ${show(d.opened_by)}</dd>
+          <dt>affected persons</dt><dd id="detail-affected">${show(d.affected)}</dd>
+          <dt>persons counted</dt><dd>${show(d.persons)}</dd>
+          <dt>reportable</dt>
+          <dd id="detail-reportable" class=${d.reportable ? 'bad' : ''}>${yesNo(d.reportable)}</dd>
+          <dt>reasons</dt><dd id="detail-reasons">${show(list(d.reasons))}</dd>
+          <dt>exempt categories</dt><dd>${show(list(d.exempt_categories))}</dd>
+          <dt>closed</dt><dd>${time(d.closed_at)}</dd>
+        </dl>
+      </section>
+      <section id="categories">
+        <h2>Categories</h2>
+        ${list(d.categories).length
+          ? html`<table>
+              <thead><tr><th>category</th><th class="num">persons</th>
+                <th>encrypted, keys safe</th></tr></thead>
+              <tbody>
+                ${list(d.categories).map(
+                  (c) => html`<tr><td>${show(c.id)}</td><td class="num">${show(c.subjects)}</td>
+                    <td>${yesNo(c.encrypted_without_keys)}</td></tr>`,
+                )}
+              </tbody></table>`
+          : html`<p class="muted">none</p>`}
+      </section>
+      ${this.renderReports_(list(d.reports))}
+      ${this.renderNarrative_(d.narrative ?? {})}
+      ${this.renderTimeline_()}
+    `;
+  }
+
+  renderReports_(reports) {
+    return html`
+      <section id="reports">
+        <h2>Required reports</h2>
+        ${reports.length
+          ? html`<table>
+              <thead><tr><th>report</th><th>to</th><th>due</th><th>status</th><th>reference</th>
+                <th>draft</th></tr></thead>
+              <tbody>
+                ${reports.map((r) => {
+                  const kind = show(r.kind);
+                  return html`<tr data-kind=${kind}>
+                    <td>${kind}</td>
+                    <td>${show(r.authority)}${r.filed_with && r.filed_with !== r.authority
+                      ? html` (via ${show(r.filed_with)})` : nothing}</td>
+                    <td class=${r.overdue === true ? 'bad' : ''}>${time(r.due)}
+                      ${r.overdue === true ? html`<b class="overdue">overdue</b>` : nothing}</td>
+                    <td class="status">${r.status === 'submitted'
+                      ? html`<span class="ok">submitted ${time(r.submitted_at)}</span>`
+                      : html`<form class="mark" @submit=${(e) => this.onSubmitted_(e, r.kind)}>
+                          <span>${show(r.status)}</span>
+                          <input name="reference" placeholder="reference" size="14"
+                                 aria-label=${`reference of the ${kind} report`}>
+                          <button type="submit">Mark submitted</button></form>`}</td>
+                    <td>${show(r.reference)}</td>
+                    <td><button class="draft-ja" type="button"
+                          @click=${() => this.onDraft_(r.kind, 'ja')}>日本語</button>
+                        <button class="draft-en" type="button"
+                          @click=${() => this.onDraft_(r.kind, 'en')}>English</button></td>
+                  </tr>`;
+                })}
+              </tbody></table>`
+          : html`<p class="muted">none required</p>`}
+      </section>
+    `;
+  }
+
+  renderNarrative_(narrative) {
+    return html`
+      <section>
+        <h2>Narrative (for the reports)</h2>
+        <form id="narrative" @submit=${this.onNarrative_}>
+          <div class="fields">
+            ${kNarrativeFields.map(
+              ([field, label]) => html`<div>
+                <label for=${`narrative-${field}`}>${label}</label>
+                <textarea id=${`narrative-${field}`} rows="3"
+                  .value=${typeof narrative[field] === 'string' ? narrative[field] : ''}></textarea>
+              </div>`,
+            )}
+          </div>
+          <button id="save-narrative" type="submit">Save narrative</button>
+        </form>
+      </section>
+    `;
+  }
+
+  renderTimeline_() {
+    const events = this.timeline_;
+    const shown = new Set(['entry', 'at', 'actor', 'change', 'incident']);
+    return html`
+      <section id="timeline">
+        <h2>Timeline</h2>
+        ${!events
+          ? html`<p class="muted">Loading…</p>`
+          : events.length
+          ? html`<table>
+              <thead><tr><th class="num">entry</th><th>at</th><th>actor</th><th>change</th>
+                <th>details</th></tr></thead>
+              <tbody>
+                ${events.map(
+                  (e) => html`<tr><td class="num">${show(e.entry)}</td><td>${time(e.at)}</td>
+                    <td>${show(e.actor)}</td><td class="change">${show(e.change ?? e.type)}</td>
+                    <td><code>${JSON.stringify(
+                      Object.fromEntries(Object.entries(e).filter(([k]) => !shown.has(k))),
+                    )}</code></td></tr>`,
+                )}
+              </tbody></table>`
+          : html`<p class="muted">none</p>`}
+      </section>
+    `;
+  }
+}
+
+// /console/alerts: the period's alerts (GET /v1/alerts), each of which can
+// open an incident (then shown on the incidents page).
+export class MamoriAlerts extends ConsolePage {
+  static page = 'alerts';
+  static heading = 'alerts';
+  static permission = 'audit';
+
+  static properties = {
+    from_: { state: true },
+    to_: { state: true },
+    alerts_: { state: true },
+  };
+
+  constructor() {
+    super();
+    const today = new Date();
+    this.to_ = isoDay(today);
+    this.from_ = isoDay(new Date(today.getTime() - 29 * kDayMs));
+    this.alerts_ = null;
+  }
+
+  clear_() {
+    this.alerts_ = null;
+  }
+
+  async load_() {
+    if (!this.token_) return;
+    if (this.from_ > this.to_) {
+      this.error_ = { code: 'invalid_range', message: 'the start date is after the end date' };
+      return;
+    }
+    const sequence = ++this.sequence_;
+    this.error_ = null;
+    this.loading_ = true;
+    const query = new URLSearchParams({ from: this.from_, to: this.to_ });
+    const body = await this.call_('GET', `/v1/alerts?${query}`);
+    if (sequence !== this.sequence_) return;
+    this.loading_ = false;
+    this.alerts_ = body ? list(body.alerts) : null;
+  }
+
+  onRange_(event) {
+    event.preventDefault();
+    const from = this.renderRoot.querySelector('#from').value;
+    const to = this.renderRoot.querySelector('#to').value;
+    if (!from || !to) return;
+    this.from_ = from;
+    this.to_ = to;
+    this.load_();
+  }
+
+  async onOpen_(event, alert) {
+    event.preventDefault();
+    const description = event.target.querySelector('input[name=description]').value.trim();
+    if (!description) return;
+    this.error_ = null;
+    const body = await this.call_('POST', `/v1/alerts/${encodeURIComponent(alert)}/incident`, {
+      cause: 'insider',
+      description,
+    });
+    if (body && body.incident) {
+      const query = new URLSearchParams({ incident: body.incident });
+      location.assign(`${kPages.incidents.path}?${query}`);
+    }
+  }
+
+  renderControls_() {
+    return html`
+      <form id="range" @submit=${this.onRange_} @change=${this.onRange_}>
+        <label>from <input id="from" type="date" .value=${this.from_} required></label>
+        <label>to <input id="to" type="date" .value=${this.to_} required></label>
+        <button type="submit">Show</button>
+      </form>
+    `;
+  }
+
+  renderBody_() {
+    const alerts = this.alerts_;
+    return html`
+      ${this.renderError_()}
+      ${this.loading_ && !alerts ? html`<p class="muted" id="loading">Loading…</p>` : nothing}
+      ${alerts
+        ? html`<section id="alerts">
+            <h2>Alerts</h2>
+            ${alerts.length
+              ? html`<table>
+                  <thead><tr><th>actor</th><th>kind</th><th>day</th>
+                    <th class="num">count / threshold</th><th>role</th><th>open an incident
+                    (cause: insider)</th></tr></thead>
+                  <tbody>
+                    ${alerts.map(
+                      (a) => html`<tr data-alert=${show(a.id)}>
+                        <td>${show(a.actor)}</td><td>${show(a.kind)}</td><td>${show(a.day)}</td>
+                        <td class="num">${show(a.count)} / ${show(a.threshold)}</td>
+                        <td>${show(a.role)}</td>
+                        <td><form class="open" @submit=${(e) => this.onOpen_(e, a.id)}>
+                          <input name="description" required size="24" placeholder="description"
+                                 aria-label=${`description of an incident for ${show(a.id)}`}>
+                          <button type="submit">Open incident</button></form></td></tr>`,
+                    )}
+                  </tbody></table>`
+              : html`<p class="muted">none</p>`}
+          </section>`
+        : nothing}
+    `;
+  }
+}
+
+for (const [page, element] of [
+  ['audit', MamoriAudit],
+  ['incidents', MamoriIncidents],
+  ['alerts', MamoriAlerts],
+]) {
+  customElements.define(kPages[page].element, element);
+}
+
+// The shell is the same for every page: mount the one the path names.
+const mounted = Object.values(kPages).find((p) => p.path === location.pathname);
+if (mounted && !document.querySelector(mounted.element)) {
+  document.body.append(document.createElement(mounted.element));
+}
