@@ -55,6 +55,25 @@ else
 fi
 chmod 600 "$token_file"
 
+# A privacy officer for the staff console (requests, complaints, audit) and
+# its token, created once beside the agent's.
+officer=emp:demo-officer
+officer_token_file="$demo.officer.token"
+if ! "$mamori" actor list --data "$demo" | jq -e --arg a "$officer" '.actors[] | select(.actor == $a)' >/dev/null; then
+  "$mamori" actor add --data "$demo" --id "$officer" --role privacy-officer >/dev/null
+  for course in privacy-annual secrecy-annual my-number; do
+    "$mamori" training record --data "$demo" --actor "$officer" --course "$course" \
+      --completed "$(date -u +%F)" >/dev/null
+  done
+  echo "Added the privacy officer $officer, trained today." >&2
+fi
+if [ ! -s "$officer_token_file" ]; then
+  created=$("$mamori" token create --data "$demo" --actor "$officer" 2> >(grep -v '^Store this token' >&2))
+  (umask 077 && jq -r .token <<<"$created" >"$officer_token_file")
+  echo "Created an API token for $officer in $officer_token_file (mode 0600)." >&2
+fi
+chmod 600 "$officer_token_file"
+
 status=$("$mamori" status --data "$demo")
 subjects=$(jq -r .subjects <<<"$status")
 records=$(jq -r .records <<<"$status")
@@ -68,7 +87,13 @@ mamori is built: $mamori
 Demo data: $demo ($subjects customers, $records encrypted records, $entries ledger entries)
 Master key: $demo.master.key (mode 0600, kept outside the data directory)
 Agent: $agent (role call-center-agent, privacy-annual training); its token: $token_file
+Privacy officer: $officer (role privacy-officer); its token: $officer_token_file
 Server: $url (starting now; Ctrl-C stops it)
+
+In a browser: the customers' privacy center at $url/privacy (notices, the seven
+requests, complaints, a request's status), and the staff console at
+$url/console/requests (sign in with the officer's token: requests, complaints,
+a customer lookup, the audit dashboard).
 
 Try it from another terminal. Each find, read, decide and collection is decided
 for the token's actor and recorded in the ledger. The token stays in its file:
@@ -79,6 +104,12 @@ for the token's actor and recorded in the ledger. The token stays in its file:
   curl -s $auth -d '{"subject":"'\$S'",$use,"categories":["pd:Name","pd:EmailAddress"]}' $url/v1/read
   curl -s $auth -d '{"subject":"'\$S'",$use,"categories":["pd:PaymentCardNumber"]}' $url/v1/read   # 403 denied, with the decision
   curl -s $url/metrics | grep mamori_decisions
+A customer's disclosure request, verified and executed by the officer:
+  R=\$(curl -s -d '{"kind":"disclosure","identifiers":{"contract":"MT-0001-0001","phone":"090-1234-5678","birth_date":"1985-04-12"}}' $url/v1/public/requests)
+  OFFICER="Authorization: Bearer \$(cat $officer_token_file)"; ID=\$(jq -r .request <<<"\$R")
+  curl -s -H "\$OFFICER" -d '{}' $url/v1/requests/\$ID/verify | jq .request.verification
+  curl -s -H "\$OFFICER" -d '{}' $url/v1/requests/\$ID/approve | jq '.status, .result.records[].value'
+  curl -s -H "X-Request-Secret: \$(jq -r .secret <<<"\$R")" $url/v1/public/requests/\$ID | jq .status
 The command line goes through the same server (--server URL --token T, here from
 MAMORI_SERVER and MAMORI_TOKEN), with the exit codes of the direct commands:
   mamori find --purpose dpv:CustomerCare --name "タナカ ケンジ"   # full-width kana finds ﾀﾅｶ ｹﾝｼﾞ

@@ -1,5 +1,7 @@
 #include "audit/report.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <string_view>
 #include <utility>
@@ -479,10 +481,39 @@ nlohmann::json AuditReportJson(const AuditFacts& facts) {
   }
   j["exception_uses"] = std::move(exception_uses);
 
-  // The request and complaint workflow (src/requests) is not kept by the
-  // engine yet: there is nothing to count, and the report says so rather
-  // than showing zeros.
-  j["requests"] = {{"tracked", false}};
+  // Without the request store (facts gathered for another part's test)
+  // there is nothing to count, and the report says so rather than showing
+  // zeros.
+  const RequestFacts& rf = facts.requests;
+  if (!rf.tracked) {
+    j["requests"] = {{"tracked", false}};
+  } else {
+    auto lines = [](const std::vector<RequestLine>& list) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const RequestLine& line : list) {
+        out.push_back({{"id", line.id},
+                       {"kind", line.kind},
+                       {"status", line.status},
+                       {"due", common::FormatTimestamp(line.due)},
+                       {"answered_at", line.answered_at ? nlohmann::json(common::FormatTimestamp(
+                                                              *line.answered_at))
+                                                        : nlohmann::json()}});
+      }
+      return out;
+    };
+    j["requests"] = {{"tracked", true},
+                     {"received", rf.received},
+                     {"completed", rf.completed},
+                     {"refused", rf.refused},
+                     {"withdrawn", rf.withdrawn},
+                     {"open", rf.open},
+                     {"overdue", lines(rf.overdue)},
+                     {"answered_late", lines(rf.answered_late)},
+                     {"complaints",
+                      {{"received", rf.complaints_received},
+                       {"overdue", lines(rf.complaints_overdue)},
+                       {"responded_late", lines(rf.complaints_late)}}}};
+  }
 
   nlohmann::json trustees = nlohmann::json::array();
   for (const TrusteeFacts& t : facts.trustees) {
@@ -536,6 +567,7 @@ nlohmann::json AuditReportJson(const AuditFacts& facts) {
 
 std::string AuditReportHtml(const AuditFacts& facts, notice::Language language) {
   const Labels& l = language == notice::Language::kJa ? kJa : kEn;
+  const bool ja = language == notice::Language::kJa;
   const internal::ChartLabels chart{.none = l.none,
                                     .allowed = l.allowed,
                                     .denied = l.denied,
@@ -628,7 +660,42 @@ std::string AuditReportHtml(const AuditFacts& facts, notice::Language language) 
   out.CloseSection();
 
   out.OpenSection("requests", l.requests);
-  out.Element("p", l.requests_untracked);
+  if (!facts.requests.tracked) {
+    out.Element("p", l.requests_untracked);
+  } else {
+    const RequestFacts& r = facts.requests;
+    out.Element(
+        "p",
+        ja ? fmt::format("期間中の受付 {} 件（完了 {}、拒否 {}、取下げ {}）、"
+                         "現在対応中 {} 件、期限超過 {} 件、期限後の回答 {} 件。"
+                         "苦情の受付 {} 件、初回回答の期限超過 {} 件、期限後の初回回答 {} 件。",
+                         r.received, r.completed, r.refused, r.withdrawn, r.open, r.overdue.size(),
+                         r.answered_late.size(), r.complaints_received, r.complaints_overdue.size(),
+                         r.complaints_late.size())
+           : fmt::format("{} received in the period ({} completed, {} refused, {} "
+                         "withdrawn); {} open now, {} overdue, {} answered late. "
+                         "{} complaints received, {} past their first-response time, "
+                         "{} answered late.",
+                         r.received, r.completed, r.refused, r.withdrawn, r.open, r.overdue.size(),
+                         r.answered_late.size(), r.complaints_received, r.complaints_overdue.size(),
+                         r.complaints_late.size()));
+    std::vector<Row> late;
+    auto add = [&](const std::vector<RequestLine>& list, bool alert) {
+      for (const RequestLine& line : list) {
+        late.push_back(Row{.cells = {Code(line.id), Code(line.kind), Code(line.status),
+                                     Time(line.due), OptionalTime(line.answered_at, l)},
+                           .alert = alert});
+      }
+    };
+    add(r.overdue, true);
+    add(r.answered_late, false);
+    add(r.complaints_overdue, true);
+    add(r.complaints_late, false);
+    WriteTable(out,
+               {"ID", ja ? "種別" : "Kind", ja ? "状態" : "Status", ja ? "期限" : "Due",
+                ja ? "回答日時" : "Answered"},
+               late, l);
+  }
   out.CloseSection();
 
   out.OpenSection("trustees", l.trustees);

@@ -107,6 +107,32 @@ struct PolicyVersionFacts {
   nlohmann::json changes;  // policy::DiffPolicies against the version before
 };
 
+// A customer request or complaint the report lists: overdue now, or
+// answered after its due time in the period.
+struct RequestLine {
+  std::string id;
+  std::string kind;  // request kind, or the complaint's category
+  std::string status;
+  absl::Time due;
+  std::optional<absl::Time> answered_at;  // final step (requests), first response (complaints)
+};
+
+// Customer requests and complaints (docs/requests.md). `tracked` is false
+// only for facts gathered without the request store (tests of other parts).
+struct RequestFacts {
+  bool tracked = false;
+  int64_t received = 0;  // requests received in the period
+  int64_t completed = 0;
+  int64_t refused = 0;
+  int64_t withdrawn = 0;
+  int64_t open = 0;                             // now
+  std::vector<RequestLine> overdue;             // open past their due time now
+  std::vector<RequestLine> answered_late;       // answered in the period after their due time
+  int64_t complaints_received = 0;              // in the period
+  std::vector<RequestLine> complaints_overdue;  // first response missing past due, now
+  std::vector<RequestLine> complaints_late;     // first response in the period, after due
+};
+
 // Everything the report shows, gathered by the engine.
 struct AuditFacts {
   absl::Time from;  // the period: from <= t < to
@@ -122,6 +148,7 @@ struct AuditFacts {
   std::vector<Alert> alerts;
   std::vector<IncidentSummary> incidents;
   std::vector<PolicyVersionFacts> policy_versions;  // loaded in the period
+  RequestFacts requests;
 };
 
 // A report not submitted whose due time is before `now`.
@@ -133,7 +160,10 @@ bool IsOverdue(const ReportDue& report, absl::Time now);
 // {total, allowed, denied, by_rule [{rule_id, outcome, count}], by_day [{day,
 // allowed, denied}], by_role [{role, count}] (most used first)},
 // exception_uses [{seq, at, actor, purpose, ground, subject, outcome}],
-// requests {tracked: false}, trustees [{id, name, overdue_audit,
+// requests {tracked: false} or {tracked: true, received, completed, refused,
+// withdrawn, open, overdue [LINE], answered_late [LINE], complaints
+// {received, overdue [LINE], responded_late [LINE]}} with LINE {id, kind,
+// status, due, answered_at}, trustees [{id, name, overdue_audit,
 // contract_in_force, next_due}], retention {records_past_retention, held},
 // training [TrainingStatusJson], alerts [AlertJson], incidents [{id,
 // discovered_at, cause, affected_subjects, reportable, reports [{kind, due,

@@ -184,6 +184,37 @@ TEST(AuditReportJsonTest, EmptyReport) {
   EXPECT_EQ(j["requests"], nlohmann::json({{"tracked", false}}));
 }
 
+TEST(AuditReportJsonTest, RequestsAndComplaints) {
+  AuditFacts facts;
+  const absl::Time due = absl::FromUnixSeconds(1'795'000'000);
+  facts.requests.tracked = true;
+  facts.requests.received = 5;
+  facts.requests.completed = 3;
+  facts.requests.refused = 1;
+  facts.requests.open = 2;
+  facts.requests.overdue = {{"req_1", "disclosure", "verifying", due, std::nullopt}};
+  facts.requests.answered_late = {{"req_2", "deletion", "completed", due, due + absl::Hours(3)}};
+  facts.requests.complaints_received = 2;
+  facts.requests.complaints_overdue = {{"cmp_1", "marketing", "received", due, std::nullopt}};
+  const nlohmann::json j = AuditReportJson(facts);
+  EXPECT_EQ(j["requests"], nlohmann::json::parse(R"({
+      "tracked": true, "received": 5, "completed": 3, "refused": 1, "withdrawn": 0, "open": 2,
+      "overdue": [{"id": "req_1", "kind": "disclosure", "status": "verifying",
+                   "due": "2026-11-18T11:06:40Z", "answered_at": null}],
+      "answered_late": [{"id": "req_2", "kind": "deletion", "status": "completed",
+                         "due": "2026-11-18T11:06:40Z", "answered_at": "2026-11-18T14:06:40Z"}],
+      "complaints": {"received": 2,
+                     "overdue": [{"id": "cmp_1", "kind": "marketing", "status": "received",
+                                  "due": "2026-11-18T11:06:40Z", "answered_at": null}],
+                     "responded_late": []}})"));
+  const std::string en = AuditReportHtml(facts, notice::Language::kEn);
+  EXPECT_NE(en.find("5 received in the period"), std::string::npos);
+  EXPECT_NE(en.find("req_2"), std::string::npos);
+  EXPECT_EQ(en.find("not tracked"), std::string::npos);
+  const std::string ja = AuditReportHtml(facts, notice::Language::kJa);
+  EXPECT_NE(ja.find("期間中の受付 5 件"), std::string::npos);
+}
+
 size_t Count(const std::string& text, std::string_view needle) {
   size_t n = 0;
   for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {

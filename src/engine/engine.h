@@ -53,6 +53,9 @@
 #include "notice/notice.h"
 #include "policy/decision.h"
 #include "policy/provision.h"
+#include "requests/complaint.h"
+#include "requests/request.h"
+#include "requests/verification.h"
 #include "vault/data_directory.h"
 #include "vault/vault.h"
 
@@ -248,6 +251,63 @@ struct TrusteeStatus {
 struct ProvisionRecords {
   std::vector<store::ProvisionRecordRow> records;
   std::vector<store::ReceiptRow> receipts;  // by subject only
+};
+
+// --- Customer requests and complaints (docs/requests.md) ---
+
+// A request as the customer makes it (POST /v1/public/requests).
+struct RequestSpec {
+  std::string kind = {};  // requests::RequestKindName
+  std::vector<requests::GivenIdentifier> identifiers = {};
+  std::string details = {};
+  std::string language = "ja";  // "ja" or "en": every answer to the customer
+  std::optional<requests::Agent> agent = std::nullopt;
+  // What a correction, addition, deletion or stop_use is about; the value
+  // corrected or added; the purpose a stop_use stops; the recipient a
+  // stop_provision stops; whether a stop_use also erases.
+  std::optional<std::string> category = std::nullopt;
+  std::optional<std::string> value = std::nullopt;
+  std::optional<std::string> purpose = std::nullopt;
+  std::optional<std::string> recipient = std::nullopt;
+  bool erase = false;
+};
+
+// What a request's state does not hold: the kind-specific fields, the
+// language, and the internal verification reason (never shown to the
+// customer).
+struct RequestOptions {
+  std::string language = "ja";
+  std::optional<std::string> category;
+  std::optional<std::string> value;
+  std::optional<std::string> purpose;
+  std::optional<std::string> recipient;
+  bool erase = false;
+  std::string verification_reason;  // requests::VerificationReasonName, "" before a check
+  std::string verification_about;   // the identifier kind it concerns, or ""
+};
+
+// A request received: its id, the secret the customer keeps to see it
+// (shown once; only its hash is stored), and when it is due.
+struct RequestReceipt {
+  std::string id;
+  std::string secret;
+  absl::Time due;
+};
+
+struct RequestView {
+  requests::RequestState state;
+  RequestOptions options;
+  std::optional<nlohmann::json> result;  // the result document, once there is one
+  std::vector<int64_t> trail;            // the request's ledger entries, in order
+};
+
+// A complaint as the complainant makes it (POST /v1/public/complaints).
+struct ComplaintSpec {
+  std::string service = {};  // "" when about none
+  std::string category = {};
+  std::string text = {};
+  std::string contact = {};
+  std::string language = "ja";
 };
 
 // --- Incidents (docs/incidents.md) ---
@@ -538,6 +598,46 @@ class Engine {
   absl::StatusOr<NoticeBatch> IncidentNotices(std::string actor, std::string id,
                                               std::string purpose, notice::Language language);
 
+  // --- Customer requests and complaints (docs/requests.md; engine/requests.cc) ---
+  // Receives a request: InvalidArgument for a bad kind, no identifier or a
+  // field the kind does not take; ResourceExhausted (payload
+  // "retry_after_seconds") when the identifiers given were used too often.
+  absl::StatusOr<RequestReceipt> SubmitRequest(RequestSpec spec);
+  // The request whose secret is `secret`; NotFound alike for an unknown id
+  // and a wrong secret.
+  absl::StatusOr<RequestView> PublicRequest(std::string id, std::string secret);
+  absl::StatusOr<RequestView> WithdrawPublicRequest(std::string id, std::string secret);
+  // Every request, by due time (plain columns only: nothing is decrypted).
+  absl::StatusOr<std::vector<store::RequestRow>> ListRequests();
+  absl::StatusOr<RequestView> GetRequest(std::string id);
+  absl::StatusOr<RequestView> AssignRequest(std::string by, std::string id, std::string assignee);
+  // Looks the identifiers up in the blind indexes and checks the policy's
+  // factors (requests::Verify); verified or cannot_verify.
+  absl::StatusOr<RequestView> VerifyRequest(std::string by, std::string id);
+  // Approves a verified request and executes it, decided by
+  // requests::DecideExecution for `by` (PermissionDenied with the decision's
+  // reason when denied). A failed execution leaves the request in progress
+  // with its error, for RetryRequest.
+  absl::StatusOr<RequestView> ApproveRequest(std::string by, std::string id);
+  absl::StatusOr<RequestView> RefuseRequest(std::string by, std::string id,
+                                            requests::RefusalGround ground, std::string text);
+  absl::StatusOr<RequestView> ExtendRequest(std::string by, std::string id, int days,
+                                            std::string reason, std::string notice);
+  // Clears a failed execution's error and executes the request again.
+  absl::StatusOr<RequestView> RetryRequest(std::string by, std::string id);
+  absl::StatusOr<RequestView> WithdrawRequest(std::string by, std::string id);
+  // The ledger entries at these sequence numbers, each with its "seq".
+  absl::StatusOr<std::vector<nlohmann::json>> LedgerEntries(std::vector<int64_t> seqs);
+
+  absl::StatusOr<requests::Complaint> SubmitComplaint(ComplaintSpec spec);
+  absl::StatusOr<std::vector<requests::Complaint>> ListComplaints();
+  absl::StatusOr<requests::Complaint> GetComplaint(std::string id);
+  absl::StatusOr<requests::Complaint> AssignComplaint(std::string by, std::string id,
+                                                      std::string assignee);
+  absl::StatusOr<requests::Complaint> RespondComplaint(std::string by, std::string id,
+                                                       std::string response);
+  absl::StatusOr<requests::Complaint> CloseComplaint(std::string by, std::string id);
+
   // --- Supervision and internal audit (engine/supervision.cc) ---
   // InvalidArgument when from >= to.
   absl::StatusOr<ActorActivity> ActivityOf(std::string actor, absl::Time from, absl::Time to);
@@ -711,6 +811,25 @@ class Engine {
   // Subjects whose records the current batch changed: forgotten by the
   // record cache once the batch commits (writer thread only).
   std::vector<std::string> changed_subjects_;
+  // Requests (engine/requests.cc). Each runs inside a writer job.
+  struct StoredRequest;
+  absl::StatusOr<StoredRequest> LoadRequest(const std::string& id);
+  absl::StatusOr<RequestView> SaveRequest(StoredRequest& stored, nlohmann::json entry);
+  absl::StatusOr<RequestView> ViewOfRequest(const StoredRequest& stored);
+  absl::StatusOr<RequestView> StepRequest(
+      const std::string& by, const std::string& id, std::string_view change,
+      const std::function<absl::StatusOr<requests::Transition>(StoredRequest&)>& step);
+  absl::StatusOr<nlohmann::json> ExecuteRequest(const std::string& by, StoredRequest& stored,
+                                                requests::Outcome& outcome);
+  absl::Status PutStopOrder(const std::string& by, const StopOrderSpec& spec,
+                            store::StopOrderRow* out);
+  absl::StatusOr<int64_t> EraseRecordsForRequest(const std::string& by,
+                                                 const std::string& request_id,
+                                                 const std::vector<store::RecordRow>& records);
+  absl::StatusOr<requests::Complaint> StepComplaint(
+      const std::string& by, const std::string& id, std::string_view change,
+      const std::function<absl::StatusOr<requests::Complaint>(const requests::Complaint&)>& step);
+  std::unique_ptr<requests::AttemptLimiter> request_limiter_;  // writer thread only
   // Purposes whose meaning changed without being declared reasonably
   // related since a policy version (policy::PurposesChangedWithoutRelation
   // over every later version): records collected under that version lost

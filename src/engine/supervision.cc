@@ -239,6 +239,47 @@ absl::StatusOr<audit::AuditFacts> Engine::AuditReport(absl::Time from, absl::Tim
           facts.policy_versions.push_back(std::move(version));
         }
         std::reverse(facts.policy_versions.begin(), facts.policy_versions.end());
+
+        // Customer requests and complaints, from their plain columns: the
+        // period's intake and late answers, and what is overdue now. The
+        // last step's time answers a final request.
+        audit::RequestFacts& r = facts.requests;
+        r.tracked = true;
+        const absl::Time now = facts.generated_at;
+        ASSIGN_OR_RETURN(std::vector<store::RequestRow> requests,
+                         dir_.store().requests().ListRequests());
+        for (const store::RequestRow& row : requests) {
+          const bool final =
+              row.status == "completed" || row.status == "refused" || row.status == "withdrawn";
+          if (row.received_at >= from && row.received_at < to) {
+            ++r.received;
+            if (row.status == "completed") ++r.completed;
+            if (row.status == "refused") ++r.refused;
+            if (row.status == "withdrawn") ++r.withdrawn;
+          }
+          if (!final) ++r.open;
+          audit::RequestLine line{row.id, row.kind, row.status, row.due, std::nullopt};
+          if (!final && now >= row.due) r.overdue.push_back(line);
+          if (final && row.status != "withdrawn" && row.updated_at > row.due &&
+              row.updated_at >= from && row.updated_at < to) {
+            line.answered_at = row.updated_at;
+            r.answered_late.push_back(line);
+          }
+        }
+        ASSIGN_OR_RETURN(std::vector<store::ComplaintRow> complaints,
+                         dir_.store().requests().ListComplaints());
+        for (const store::ComplaintRow& c : complaints) {
+          if (c.received_at >= from && c.received_at < to) ++r.complaints_received;
+          audit::RequestLine line{c.id, c.category, c.status, c.first_response_due,
+                                  c.first_response_at};
+          if (!c.first_response_at && now >= c.first_response_due) {
+            r.complaints_overdue.push_back(line);
+          }
+          if (c.first_response_at && *c.first_response_at > c.first_response_due &&
+              *c.first_response_at >= from && *c.first_response_at < to) {
+            r.complaints_late.push_back(line);
+          }
+        }
         return true;
       }).status();
   RETURN_IF_ERROR(gathered);

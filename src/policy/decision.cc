@@ -51,7 +51,7 @@ constexpr std::array<ReasonInfo, 18> kReasons = {{
     {"allowed", "", Outcome::kAllow},
 }};
 
-constexpr std::array<RuleInfo, 21> kRules = {{
+constexpr std::array<RuleInfo, 26> kRules = {{
     {kRulePurposeSpecified, "APPI Art. 17(1)", "", "",
      "purposes and their categories are specified as concretely as possible"},
     {kRuleWithinPurpose, "APPI Art. 18(1)", "", "",
@@ -91,6 +91,21 @@ constexpr std::array<RuleInfo, 21> kRules = {{
     {"appi.29", "APPI Art. 29", "", "",
      "the provider's record of consent-based and opt-out provision, kept 3 years (1 year from "
      "the last provision where a contract stands in for it)"},
+    {"appi.32.2", "APPI Art. 32(2)", "", "",
+     "the person is told the purposes of use of their data on request "
+     "(requests::DecideExecution)"},
+    {"appi.33", "APPI Art. 33", "", "",
+     "the person's data, with third-party provision records, is disclosed to them on request "
+     "(requests::DecideExecution)"},
+    {"appi.34", "APPI Art. 34", "", "",
+     "data that is not true is corrected, added to or deleted on request "
+     "(requests::DecideExecution)"},
+    {"appi.35", "APPI Art. 35", "", "",
+     "use or third-party provision is stopped, or data erased, on request "
+     "(requests::DecideExecution)"},
+    {"appi.37", "APPI Art. 37", "", "",
+     "a request is executed only for a verified requester, after staff approval "
+     "(requests::DecideExecution)"},
     {kRuleStopUse, "APPI Art. 35(1)", "", "",
      "a cessation-of-use order stops the use of the person's data"},
     {"appi.35.3", "APPI Art. 35(3)", "", "",

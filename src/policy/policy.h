@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -125,6 +126,11 @@ struct RetentionRule {
   RetentionAnchor anchor = RetentionAnchor::kCollection;
   std::optional<Period> minimum;
   std::optional<Period> maximum;
+  // The law that obliges the operator to keep records for this period (e.g.
+  // "Corporation Tax Act Art. 126"); empty when the period is the
+  // operator's choice. A customer's erasure request does not erase what a
+  // statutory period still keeps (LEGAL.md; docs/requests.md).
+  std::string statutory = {};
 };
 
 struct Course {
@@ -194,6 +200,17 @@ struct JointUse {
 // What public notices state that the elements above do not (Art. 32(1)):
 // the fee for a request and the security measures taken. Each text comes in
 // Japanese and English; empty when the policy file does not give it.
+// How customer requests and complaints are handled (docs/requests.md,
+// "The policy file"): the identifiers a requester must give, the days to
+// answer each kind and the hours to a complaint's first response.
+struct RequestSettings {
+  std::vector<IdentifierKind> verification;  // required factors; none: any match
+  // Days to answer, by request kind name ("disclosure", ...); a kind not
+  // named takes the default of 14 (requests::ServiceLevels).
+  std::map<std::string, int, std::less<>> service_level_days;
+  int complaint_first_response_hours = 48;
+};
+
 struct NoticeTexts {
   std::string request_fee_ja;
   std::string request_fee_en;
@@ -240,6 +257,7 @@ struct Policy {
   std::vector<Recipient> recipients;
   std::vector<JointUse> joint_uses;
   NoticeTexts notice;
+  RequestSettings requests;
 
   // Look-ups by id; nullptr when absent. With several elements of one id
   // (only a hand-built policy can have them), the first. Hash look-ups when

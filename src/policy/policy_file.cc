@@ -461,7 +461,7 @@ class PolicyCompiler {
     TableReader reader(
         problems_, root, "the policy file",
         {"policy", "operator", "group_companies", "services", "categories", "purposes", "retention",
-         "roles", "courses", "trustees", "recipients", "joint_uses", "notice"},
+         "roles", "courses", "trustees", "recipients", "joint_uses", "notice", "requests"},
         root_source);
     reader.CheckUnknownKeys();
     if (const toml::table* t = reader.Table("policy", true)) ReadPolicyHeader(*t);
@@ -477,6 +477,7 @@ class PolicyCompiler {
     for (const toml::table* t : reader.Tables("recipients")) ReadRecipient(*t);
     for (const toml::table* t : reader.Tables("joint_uses")) ReadJointUse(*t);
     if (const toml::table* t = reader.Table("notice", false)) ReadNotice(*t);
+    if (const toml::table* t = reader.Table("requests", false)) ReadRequests(*t);
   }
 
   void ReadPolicyHeader(const toml::table& table) {
@@ -648,8 +649,8 @@ class PolicyCompiler {
     auto [rule, source] = NewElement(policy_.retention, retention_sources_);
     retention_texts_.emplace_back();
     RetentionTexts& texts = retention_texts_.back();
-    TableReader reader(problems_, table, "", {"id", "duration", "anchor", "minimum", "maximum"},
-                       source);
+    TableReader reader(problems_, table, "",
+                       {"id", "duration", "anchor", "minimum", "maximum", "statutory"}, source);
     rule.id = ReadId(reader, "retention rule", policy_.retention.size());
     reader.CheckUnknownKeys();
     if (auto p = ReadPeriod(reader, source, "duration", true, texts.duration)) {
@@ -661,6 +662,14 @@ class PolicyCompiler {
       }
     }
     ReadEnum(reader, problems_, source, "anchor", true, kRetentionAnchors, rule.anchor);
+    if (auto v = reader.String("statutory", false)) {
+      if (v->empty()) {
+        problems_.Add(source.Field("statutory"),
+                      absl::StrCat("statutory of ", reader.label(),
+                                   " must name the law; leave it out when there is none"));
+      }
+      rule.statutory = *v;
+    }
     rule.minimum = ReadPeriod(reader, source, "minimum", false, texts.minimum);
     rule.maximum = ReadPeriod(reader, source, "maximum", false, texts.maximum);
   }
@@ -835,6 +844,64 @@ class PolicyCompiler {
       problems_.Add(source.Field(given),
                     absl::StrCat("[notice] gives \"", given, "\" but not \"", missing,
                                  "\"; notices are shown in Japanese and English"));
+    }
+  }
+
+  // [requests]: the procedure for customer requests (Art. 37) and the
+  // complaint desk's first-response time.
+  void ReadRequests(const toml::table& table) {
+    ElementSource source;
+    TableReader reader(problems_, table, "[requests]",
+                       {"verification", "service_level_days", "complaint_first_response_hours"},
+                       source);
+    reader.CheckUnknownKeys();
+    RequestSettings& settings = policy_.requests;
+    if (std::optional<std::vector<std::string>> factors =
+            reader.StringList("verification", false)) {
+      for (size_t i = 0; i < factors->size(); ++i) {
+        const std::string& name = (*factors)[i];
+        std::optional<IdentifierKind> kind;
+        for (const auto& [known, value] : kIdentifierKinds) {
+          if (known == name && value != IdentifierKind::kNone) kind = value;
+        }
+        if (!kind) {
+          problems_.Add(
+              source.Item("verification", i),
+              absl::StrCat("element ", i + 1,
+                           " of \"verification\" in [requests] is unknown identifier \"", name,
+                           "\"; expected one of phone, email, contract, name, "
+                           "birth_date"));
+        } else if (std::find(settings.verification.begin(), settings.verification.end(), *kind) !=
+                   settings.verification.end()) {
+          problems_.Add(source.Item("verification", i),
+                        absl::StrCat("\"verification\" in [requests] names \"", name, "\" twice"));
+        } else {
+          settings.verification.push_back(*kind);
+        }
+      }
+    }
+    if (const toml::table* days = reader.Table("service_level_days", false)) {
+      static constexpr std::string_view kKinds[] = {"purpose_notice", "disclosure", "correction",
+                                                    "addition",       "deletion",   "stop_use",
+                                                    "stop_provision"};
+      ElementSource days_source;
+      TableReader days_reader(problems_, *days, "[requests.service_level_days]", {}, days_source);
+      for (const auto& [key, node] : *days) {
+        const std::string_view kind = key.str();
+        if (std::find(std::begin(kKinds), std::end(kKinds), kind) == std::end(kKinds)) {
+          problems_.Add(PosOf(node),
+                        absl::StrCat("[requests.service_level_days] has unknown "
+                                     "request kind \"",
+                                     ToAbsl(kind), "\"; expected one of ", ListNames(kKinds)));
+          continue;
+        }
+        if (std::optional<int> n = days_reader.PositiveInt(kind, true)) {
+          settings.service_level_days.emplace(std::string(kind), *n);
+        }
+      }
+    }
+    if (std::optional<int> hours = reader.PositiveInt("complaint_first_response_hours", false)) {
+      settings.complaint_first_response_hours = *hours;
     }
   }
 

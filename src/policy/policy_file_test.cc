@@ -150,6 +150,34 @@ TEST(PolicyFileTest, ExampleCompilesLegalFacts) {
   EXPECT_EQ(p.FindRecipient("hikari-servicer")->country, "JP");
   EXPECT_FALSE(p.FindRecipient("hikari-servicer")->opt_out_filing.has_value());
   EXPECT_EQ(p.joint_uses[0].notice_date, absl::CivilDay(2025, 4, 1));
+
+  EXPECT_THAT(p.FindRetention("billing-7y")->statutory, ::testing::HasSubstr("Corporation Tax"));
+  EXPECT_TRUE(p.FindRetention("marketing-2y")->statutory.empty());
+  EXPECT_THAT(
+      p.requests.verification,
+      ElementsAre(IdentifierKind::kContract, IdentifierKind::kPhone, IdentifierKind::kBirthDate));
+  EXPECT_EQ(p.requests.service_level_days.at("stop_use"), 10);
+  EXPECT_EQ(p.requests.service_level_days.at("disclosure"), 14);
+  EXPECT_EQ(p.requests.complaint_first_response_hours, 48);
+}
+
+TEST(PolicyFileTest, RequestSettingsDefaultWhenAbsent) {
+  absl::StatusOr<Policy> p = ParsePolicyText(R"toml(
+[policy]
+name = "t"
+[operator]
+name = "株式会社テスト"
+address = "東京都"
+representative = "代表"
+privacy_contact = "p@example.jp"
+complaint_desk = "0120"
+time_zone = "Asia/Tokyo"
+)toml",
+                                             "t.toml");
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_TRUE(p->requests.verification.empty());
+  EXPECT_TRUE(p->requests.service_level_days.empty());
+  EXPECT_EQ(p->requests.complaint_first_response_hours, 48);
 }
 
 TEST(PolicyFileTest, DocumentationExampleChecksClean) {

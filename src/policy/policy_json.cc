@@ -65,7 +65,8 @@ json ToJson(const RetentionRule& r) {
           {"duration", FormatPeriod(r.duration)},
           {"anchor", RetentionAnchorName(r.anchor)},
           {"minimum", PeriodOrNull(r.minimum)},
-          {"maximum", PeriodOrNull(r.maximum)}};
+          {"maximum", PeriodOrNull(r.maximum)},
+          {"statutory", r.statutory.empty() ? json() : json(r.statutory)}};
 }
 
 json ToJson(const Role& r) {
@@ -126,6 +127,16 @@ json ToJson(const NoticeTexts& n) {
           {"security_measures_en", n.security_measures_en}};
 }
 
+json ToJson(const RequestSettings& r) {
+  json factors = json::array();
+  for (IdentifierKind kind : r.verification) factors.push_back(IdentifierKindName(kind));
+  json days = json::object();
+  for (const auto& [kind, n] : r.service_level_days) days[kind] = n;
+  return {{"verification", factors},
+          {"service_level_days", days},
+          {"complaint_first_response_hours", r.complaint_first_response_hours}};
+}
+
 template <typename T>
 json ListToJson(const std::vector<T>& items) {
   json list = json::array();
@@ -148,7 +159,8 @@ nlohmann::json PolicyToJson(const Policy& policy) {
           {"trustees", ListToJson(policy.trustees)},
           {"recipients", ListToJson(policy.recipients)},
           {"joint_uses", ListToJson(policy.joint_uses)},
-          {"notice", ToJson(policy.notice)}};
+          {"notice", ToJson(policy.notice)},
+          {"requests", ToJson(policy.requests)}};
 }
 
 }  // namespace mamori::policy

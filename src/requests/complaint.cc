@@ -4,6 +4,8 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "common/time_format.h"
 
 namespace mamori::requests {
@@ -121,6 +123,46 @@ nlohmann::json ComplaintToJson(const Complaint& c) {
       {"first_response_at",
        c.first_response_at ? json(common::FormatTimestamp(*c.first_response_at)) : json(nullptr)},
       {"last_response", c.last_response.empty() ? json(nullptr) : json(c.last_response)}};
+}
+
+absl::StatusOr<Complaint> ComplaintFromJson(const nlohmann::json& j) {
+  if (!j.is_object()) return absl::InvalidArgumentError("complaint: not an object");
+  absl::Status problem;
+  auto text = [&](std::string_view field) -> std::string {
+    auto it = j.find(field);
+    if (it == j.end() || it->is_null()) return "";
+    if (!it->is_string()) {
+      if (problem.ok())
+        problem = absl::InvalidArgumentError(fmt::format("complaint: bad {}", field));
+      return "";
+    }
+    return it->get<std::string>();
+  };
+  auto time = [&](std::string_view field) -> absl::Time {
+    absl::StatusOr<absl::Time> t = common::ParseTimestamp(text(field));
+    if (!t.ok()) {
+      if (problem.ok())
+        problem = absl::InvalidArgumentError(fmt::format("complaint: bad {}", field));
+      return absl::Time();
+    }
+    return *t;
+  };
+  Complaint c;
+  c.id = text("id");
+  c.service = text("service");
+  c.category = text("category");
+  c.text = text("text");
+  c.contact = text("contact");
+  c.received_at = time("received_at");
+  c.first_response_due = time("first_response_due");
+  absl::StatusOr<ComplaintStatus> status = ParseComplaintStatus(text("status"));
+  if (!status.ok() && problem.ok()) problem = absl::InvalidArgumentError("complaint: bad status");
+  if (status.ok()) c.status = *status;
+  c.assignee = text("assignee");
+  if (!text("first_response_at").empty()) c.first_response_at = time("first_response_at");
+  c.last_response = text("last_response");
+  RETURN_IF_ERROR(problem);
+  return c;
 }
 
 }  // namespace mamori::requests

@@ -92,5 +92,8 @@ bool RespondedLate(const Complaint& c);
 
 // Every field; times in RFC 3339 UTC, absent ones null.
 nlohmann::json ComplaintToJson(const Complaint& c);
+// The inverse of ComplaintToJson (times to the second). InvalidArgument
+// naming the field for anything else.
+absl::StatusOr<Complaint> ComplaintFromJson(const nlohmann::json& j);
 
 }  // namespace mamori::requests

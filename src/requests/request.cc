@@ -4,7 +4,9 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "common/status_macros.h"
 #include "common/time_format.h"
 #include "retention/retention.h"
 
@@ -536,6 +538,151 @@ nlohmann::json RequestToJson(const RequestState& r) {
           {"refusal", refusal},
           {"error", r.error ? json(*r.error) : json(nullptr)},
           {"failures", r.failures}};
+}
+
+std::string_view RequestKindText(RequestKind kind, notice::Language language) {
+  const bool ja = language == notice::Language::kJa;
+  switch (kind) {
+    case RequestKind::kPurposeNotice:
+      return ja ? "利用目的の通知" : "Notice of the purposes of use";
+    case RequestKind::kDisclosure:
+      return ja ? "開示" : "Disclosure";
+    case RequestKind::kCorrection:
+      return ja ? "訂正" : "Correction";
+    case RequestKind::kAddition:
+      return ja ? "追加" : "Addition";
+    case RequestKind::kDeletion:
+      return ja ? "削除" : "Deletion";
+    case RequestKind::kStopUse:
+      return ja ? "利用停止・消去" : "Stop of use or erasure";
+    case RequestKind::kStopProvision:
+      return ja ? "第三者提供の停止" : "Stop of provision to third parties";
+  }
+  return "";
+}
+
+namespace {
+
+// Reads RequestToJson's fields back; the first problem is kept.
+class JsonFields {
+ public:
+  explicit JsonFields(const nlohmann::json& j) : j_(j) {}
+  absl::Status status() const { return status_; }
+
+  std::string String(const nlohmann::json& j, std::string_view field) {
+    auto it = j.find(field);
+    if (it == j.end() || it->is_null()) return "";
+    if (!it->is_string()) return Fail(field), "";
+    return it->get<std::string>();
+  }
+  std::string String(std::string_view field) { return String(j_, field); }
+  absl::Time Time(const nlohmann::json& j, std::string_view field) {
+    const std::string text = String(j, field);
+    absl::StatusOr<absl::Time> t = common::ParseTimestamp(text);
+    if (!t.ok()) return Fail(field), absl::Time();
+    return *t;
+  }
+  absl::Time Time(std::string_view field) { return Time(j_, field); }
+  int Int(const nlohmann::json& j, std::string_view field) {
+    auto it = j.find(field);
+    if (it == j.end() || !it->is_number_integer()) return Fail(field), 0;
+    return it->get<int>();
+  }
+  const nlohmann::json& Array(std::string_view field) {
+    static const nlohmann::json kEmpty = nlohmann::json::array();
+    auto it = j_.find(field);
+    if (it == j_.end() || !it->is_array()) return Fail(field), kEmpty;
+    return *it;
+  }
+  const nlohmann::json* Object(std::string_view field) {
+    auto it = j_.find(field);
+    if (it == j_.end() || it->is_null()) return nullptr;
+    if (!it->is_object()) return Fail(field), nullptr;
+    return &*it;
+  }
+  template <typename T>
+  T Parsed(absl::StatusOr<T> value, std::string_view field) {
+    if (!value.ok()) return Fail(field), T{};
+    return *value;
+  }
+  void Fail(std::string_view field) {
+    if (status_.ok()) {
+      status_ = absl::InvalidArgumentError(fmt::format("request state: bad {}", field));
+    }
+  }
+
+ private:
+  const nlohmann::json& j_;
+  absl::Status status_;
+};
+
+}  // namespace
+
+absl::StatusOr<RequestState> RequestFromJson(const nlohmann::json& j) {
+  if (!j.is_object()) return absl::InvalidArgumentError("request state: not an object");
+  JsonFields f(j);
+  RequestState r;
+  r.id = f.String("id");
+  r.kind = f.Parsed(ParseRequestKind(f.String("kind")), "kind");
+  for (const nlohmann::json& given : f.Array("identifiers")) {
+    if (!given.is_object()) {
+      f.Fail("identifiers");
+      continue;
+    }
+    r.identifiers.push_back(
+        {f.Parsed(ParseGivenIdentifierKind(f.String(given, "kind")), "identifiers"),
+         f.String(given, "value")});
+  }
+  if (const nlohmann::json* agent = f.Object("agent")) {
+    r.agent = Agent{f.Parsed(ParseAgentKind(f.String(*agent, "kind")), "agent"),
+                    f.String(*agent, "name"), f.String(*agent, "contact")};
+  }
+  r.details = f.String("details");
+  r.received_at = f.Time("received_at");
+  r.due = f.Time("due");
+  for (const nlohmann::json& e : f.Array("extensions")) {
+    if (!e.is_object()) {
+      f.Fail("extensions");
+      continue;
+    }
+    r.extensions.push_back({f.Int(e, "days"), f.String(e, "reason"), f.String(e, "notice"),
+                            f.Time(e, "noticed_at"), f.Time(e, "previous_due"),
+                            f.Time(e, "new_due")});
+  }
+  r.status = f.Parsed(ParseRequestStatus(f.String("status")), "status");
+  const std::string verification = f.String("verification");
+  bool known_verification = false;
+  for (VerificationState v : {VerificationState::kUnverified, VerificationState::kCannotVerify,
+                              VerificationState::kVerified}) {
+    if (VerificationStateName(v) == verification) {
+      r.verification = v;
+      known_verification = true;
+    }
+  }
+  if (!known_verification) f.Fail("verification");
+  r.subject_id = f.String("subject_id");
+  r.assignee = f.String("assignee");
+  if (const nlohmann::json* outcome = f.Object("outcome")) {
+    Outcome o;
+    o.summary = f.String(*outcome, "summary");
+    o.no_data_held = outcome->value("no_data_held", false);
+    if (auto kept = outcome->find("kept"); kept != outcome->end() && kept->is_array()) {
+      for (const nlohmann::json& k : *kept) {
+        if (k.is_object()) o.kept.push_back({f.String(k, "item"), f.String(k, "reason")});
+      }
+    }
+    r.outcome = std::move(o);
+  }
+  if (const nlohmann::json* refusal = f.Object("refusal")) {
+    r.refusal = Refusal{f.Parsed(ParseRefusalGround(f.String(*refusal, "ground")), "refusal"),
+                        f.String(*refusal, "text")};
+  }
+  if (auto error = j.find("error"); error != j.end() && error->is_string()) {
+    r.error = error->get<std::string>();
+  }
+  r.failures = f.Int(j, "failures");
+  RETURN_IF_ERROR(f.status());
+  return r;
 }
 
 }  // namespace mamori::requests

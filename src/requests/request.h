@@ -60,6 +60,8 @@ std::string_view RequestKindName(RequestKind kind);
 absl::StatusOr<RequestKind> ParseRequestKind(std::string_view name);
 // The APPI article the kind rests on: "Art. 32(2)", "Art. 33", ...
 std::string_view RequestKindArticle(RequestKind kind);
+// The kind as the privacy center names it: "開示", "Disclosure", ...
+std::string_view RequestKindText(RequestKind kind, notice::Language language);
 
 enum class RequestStatus {
   kReceived,    // recorded, nothing done yet
@@ -314,5 +316,9 @@ bool IsOverdue(const RequestState& r, absl::Time now);
 // The staff view of a request: every field, times in RFC 3339 UTC, enums by
 // name, absent optionals as null.
 nlohmann::json RequestToJson(const RequestState& r);
+// The inverse of RequestToJson (times to the second, as it writes them):
+// how the engine keeps a request's state. InvalidArgument naming the field
+// for anything RequestToJson would not have written.
+absl::StatusOr<RequestState> RequestFromJson(const nlohmann::json& j);
 
 }  // namespace mamori::requests

@@ -33,6 +33,8 @@
 #include "ledger/verify.h"
 #include "notice/notice.h"
 #include "policy/policy_file.h"
+#include "requests/document.h"
+#include "requests/request.h"
 #include "server/console.h"
 
 namespace mamori::server {
@@ -67,6 +69,8 @@ ApiError FromStatus(const absl::Status& s) {
       return {http::status::unauthorized, "unauthenticated", message};
     case absl::StatusCode::kPermissionDenied:
       return {http::status::forbidden, "forbidden", message};
+    case absl::StatusCode::kResourceExhausted:
+      return {http::status::too_many_requests, "rate_limited", message};
     case absl::StatusCode::kUnavailable:
       return {http::status::service_unavailable, "unavailable", message};
     case absl::StatusCode::kDataLoss:
@@ -225,6 +229,119 @@ Response Denied(const policy::Decision& d, uint64_t entry) {
   return ErrorResponse(
       {http::status::forbidden, "denied", fmt::format("denied: {} [{}]", d.reason_code, d.rule_id)},
       json{{"decision", DecisionJson(d, entry)}});
+}
+
+// --- Customer requests and complaints (docs/requests.md, "The API") ---
+
+// What the customer sees of a request: its state, never the identifiers
+// they gave nor why a verification failed.
+json PublicRequestJson(const engine::RequestView& v) {
+  const requests::RequestState& r = v.state;
+  const notice::Language language =
+      v.options.language == "en" ? notice::Language::kEn : notice::Language::kJa;
+  json extensions = json::array();
+  for (const requests::Extension& e : r.extensions) {
+    extensions.push_back({{"days", e.days},
+                          {"reason", e.reason},
+                          {"notice", e.notice},
+                          {"new_due", common::FormatTimestamp(e.new_due)}});
+  }
+  json refusal = nullptr;
+  if (r.refusal) {
+    refusal = {{"ground", requests::RefusalGroundName(r.refusal->ground)},
+               {"article", requests::RefusalGroundArticle(r.refusal->ground)},
+               {"text", r.refusal->text},
+               {"notice", requests::RefusalGroundText(r.refusal->ground, language)}};
+  }
+  json full = requests::RequestToJson(r);
+  return {{"request", r.id},
+          {"kind", requests::RequestKindName(r.kind)},
+          {"status", requests::RequestStatusName(r.status)},
+          {"received_at", common::FormatTimestamp(r.received_at)},
+          {"due", common::FormatTimestamp(r.due)},
+          {"language", v.options.language},
+          {"verification",
+           requests::VerificationStateName(r.verification) == "verified"
+               ? "verified"
+               : (r.verification == requests::VerificationState::kUnverified ? "unverified"
+                                                                             : "cannot_verify")},
+          {"extensions", extensions},
+          {"refusal", refusal},
+          {"outcome", full["outcome"]},
+          {"result", v.result.has_value() && r.status == requests::RequestStatus::kCompleted}};
+}
+
+// The staff view: everything, the customer's words and the internal
+// verification reason included.
+json StaffRequestJson(const engine::RequestView& v, absl::Time now) {
+  json j = requests::RequestToJson(v.state);
+  auto optional = [](const std::optional<std::string>& o) { return o ? json(*o) : json(); };
+  j["language"] = v.options.language;
+  j["category"] = optional(v.options.category);
+  j["value"] = optional(v.options.value);
+  j["purpose"] = optional(v.options.purpose);
+  j["recipient"] = optional(v.options.recipient);
+  j["erase"] = v.options.erase;
+  j["verification_reason"] =
+      v.options.verification_reason.empty() ? json() : json(v.options.verification_reason);
+  j["verification_about"] =
+      v.options.verification_about.empty() ? json() : json(v.options.verification_about);
+  j["overdue"] = requests::IsOverdue(v.state, now);
+  return j;
+}
+
+json RequestSummaryJson(const store::RequestRow& row, absl::Time now) {
+  json summary = json::parse(row.summary_json, nullptr, /*allow_exceptions=*/false);
+  if (!summary.is_object()) summary = json::object();
+  const bool open =
+      row.status == "received" || row.status == "verifying" || row.status == "in_progress";
+  return {{"id", row.id},
+          {"kind", row.kind},
+          {"status", row.status},
+          {"verification", row.verification},
+          {"received_at", common::FormatTimestamp(row.received_at)},
+          {"due", common::FormatTimestamp(row.due)},
+          {"overdue", open && now >= row.due},
+          {"assignee", row.assignee.empty() ? json() : json(row.assignee)},
+          {"subject", row.subject_id.empty() ? json() : json(row.subject_id)},
+          {"error", summary.value("error", json())},
+          {"failures", summary.value("failures", 0)},
+          {"agent", summary.value("agent", false)}};
+}
+
+json ComplaintJson(const requests::Complaint& c, absl::Time now) {
+  json j = requests::ComplaintToJson(c);
+  j["overdue"] = requests::IsOverdue(c, now);
+  return j;
+}
+
+// Parses a public route's body: a JSON object, or the error answer.
+std::optional<Response> ParseObject(const std::string& text, json& out) {
+  out = text.empty() ? json::object() : json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (out.is_discarded()) {
+    return ErrorResponse({http::status::bad_request, "invalid_json", "the body is not JSON"});
+  }
+  if (!out.is_object()) {
+    return ErrorResponse(
+        {http::status::bad_request, "invalid_json", "the body must be a JSON object"});
+  }
+  return std::nullopt;
+}
+
+// The requester's secret, from its header only (never the URL).
+std::string RequestSecret(const Request& request) {
+  auto it = request.find("X-Request-Secret");
+  if (it == request.end()) return "";
+  return std::string(it->value().data(), it->value().size());
+}
+
+Response TooMany(const absl::Status& s) {
+  Response res = ErrorResponse({http::status::too_many_requests, "rate_limited",
+                                std::string(common::FromAbsl(s.message()))});
+  if (auto after = s.GetPayload("retry_after_seconds")) {
+    res.set(http::field::retry_after, std::string(*after));
+  }
+  return res;
 }
 
 // The query parameters of a request target, decoded (uriparser).
@@ -460,15 +577,236 @@ Awaitable<Response> Api::Route(Call& call) {
     co_return PublicNotice(call, /*html=*/true);
   }
   // The staff console's static files (docs/console.md): no data, no token.
-  if (method == http::verb::get && !s.empty() && s[0] == "console") {
+  // The customer privacy center (/privacy) likewise: its forms call
+  // /v1/public/... only.
+  if (method == http::verb::get && !s.empty() &&
+      (s[0] == "console" || s[0] == "privacy" || s[0] == "favicon.ico")) {
     if (std::optional<Response> asset = ConsoleAsset(call.path)) {
-      call.route = "GET /console";
+      call.route = s[0] == "console" ? "GET /console" : "GET /" + s[0];
       co_return *std::move(asset);
     }
   }
   if (is(http::verb::get, {"v1", "public", "notice", "*"})) {
     call.route = "GET /v1/public/notice/{service}";
     co_return PublicNotice(call, /*html=*/false);
+  }
+  // --- Customer requests and complaints: the privacy center's API, for
+  // anyone, no token (docs/requests.md). ---
+  if (is(http::verb::get, {"v1", "public", "privacy-center"})) {
+    call.route = "GET /v1/public/privacy-center";
+    std::shared_ptr<const policy::Policy> policy;
+    {
+      std::lock_guard<std::mutex> lock(public_policy_mutex_);
+      policy = public_policy_;
+    }
+    const bool en = call.query.contains("lang") && call.query.at("lang") == "en";
+    if (call.query.contains("lang") && call.query.at("lang") != "en" &&
+        call.query.at("lang") != "ja") {
+      co_return ErrorResponse(
+          {http::status::bad_request, "invalid_argument", "lang: expected ja or en"});
+    }
+    const policy::Operator& op = policy->operator_info;
+    json services = json::array();
+    for (const policy::Service& service : policy->services) {
+      services.push_back({{"id", service.id}, {"name", en ? service.name_en : service.name_ja}});
+    }
+    json kinds = json::array();
+    for (requests::RequestKind kind : requests::kRequestKinds) {
+      auto it = policy->requests.service_level_days.find(requests::RequestKindName(kind));
+      kinds.push_back({{"kind", requests::RequestKindName(kind)},
+                       {"name", requests::RequestKindText(
+                                    kind, en ? notice::Language::kEn : notice::Language::kJa)},
+                       {"article", requests::RequestKindArticle(kind)},
+                       {"days", it != policy->requests.service_level_days.end()
+                                    ? it->second
+                                    : requests::kDefaultServiceLevelDays}});
+    }
+    // Recipients by id, for a stop-provision request.
+    json recipients = json::array();
+    for (const policy::Recipient& recipient : policy->recipients) {
+      recipients.push_back({{"id", recipient.id}, {"name", recipient.name}});
+    }
+    json factors = json::array();
+    for (policy::IdentifierKind kind : policy->requests.verification) {
+      factors.push_back(policy::IdentifierKindName(kind));
+    }
+    json categories = json::array();
+    for (auto [id, ja, en_name] :
+         {std::tuple{"handling", "個人情報の取扱い", "Handling of personal information"},
+          std::tuple{"request", "開示等のご請求", "A request about your data"},
+          std::tuple{"marketing", "広告・勧誘", "Marketing"},
+          std::tuple{"security", "漏えい・セキュリティ", "Leaks and security"},
+          std::tuple{"other", "その他", "Other"}}) {
+      categories.push_back({{"id", id}, {"name", en ? en_name : ja}});
+    }
+    co_return JsonResponse(
+        http::status::ok,
+        {{"operator",
+          {{"name", en && !op.name_en.empty() ? op.name_en : op.name},
+           {"address", op.address},
+           {"representative", op.representative},
+           {"privacy_contact", op.privacy_contact},
+           {"complaint_desk", op.complaint_desk}}},
+         {"time_zone", op.time_zone},
+         {"services", services},
+         {"recipients", recipients},
+         {"request_kinds", kinds},
+         {"verification", factors},
+         {"complaint_first_response_hours", policy->requests.complaint_first_response_hours},
+         {"complaint_categories", categories},
+         {"fee", en ? policy->notice.request_fee_en : policy->notice.request_fee_ja},
+         {"security_measures",
+          en ? policy->notice.security_measures_en : policy->notice.security_measures_ja}});
+  }
+  if (is(http::verb::post, {"v1", "public", "requests"})) {
+    call.route = "POST /v1/public/requests";
+    json object;
+    if (auto bad = ParseObject(call.request.body(), object)) co_return *bad;
+    Body body(object);
+    engine::RequestSpec spec;
+    spec.kind = body.RequiredString("kind");
+    if (std::optional<json> ids = body.OptionalObject("identifiers")) {
+      for (const auto& [field, value] : ids->items()) {
+        std::optional<policy::IdentifierKind> kind = IdentifierField(field);
+        if (!kind) {
+          body.Fail("unknown_field", fmt::format("identifiers.{}: unknown field", field));
+        } else if (!value.is_string()) {
+          body.Fail("wrong_type", fmt::format("identifiers.{}: expected a string", field));
+        } else if (!value.get<std::string>().empty()) {
+          spec.identifiers.push_back({*kind, value.get<std::string>()});
+        }
+      }
+      if (spec.identifiers.empty()) {
+        body.Fail("invalid_argument", "identifiers: at least one is required");
+      }
+    } else {
+      body.Fail("missing_field", "identifiers: required");
+    }
+    spec.details = body.OptionalString("details").value_or("");
+    spec.language = body.OptionalString("language").value_or("ja");
+    if (std::optional<json> agent = body.OptionalObject("agent")) {
+      Body a(*agent);
+      requests::Agent given;
+      absl::StatusOr<requests::AgentKind> agent_kind =
+          requests::ParseAgentKind(a.RequiredString("kind"));
+      if (agent_kind.ok()) given.kind = *agent_kind;
+      given.name = a.RequiredString("name");
+      given.contact = a.OptionalString("contact").value_or("");
+      a.Finish();
+      if (a.error()) {
+        body.Fail(a.error()->code, "agent." + a.error()->message);
+      } else if (!agent_kind.ok()) {
+        body.Fail("invalid_argument",
+                  "agent.kind: expected legal_representative or authorized_proxy");
+      }
+      spec.agent = std::move(given);
+    }
+    spec.category = body.OptionalString("category");
+    spec.value = body.OptionalString("value");
+    spec.purpose = body.OptionalString("purpose");
+    spec.recipient = body.OptionalString("recipient");
+    spec.erase = body.OptionalBool("erase").value_or(false);
+    body.Finish();
+    if (body.error()) co_return ErrorResponse(*body.error());
+    std::function<absl::StatusOr<engine::RequestReceipt>()> job_submit =
+        [this, spec = std::move(spec)]() mutable { return engine_.SubmitRequest(std::move(spec)); };
+    auto pending_submit = AwaitBlocking<engine::RequestReceipt>(blocking_, std::move(job_submit));
+    absl::StatusOr<engine::RequestReceipt> r = co_await std::move(pending_submit);
+    if (!r.ok() && r.status().code() == absl::StatusCode::kResourceExhausted) {
+      co_return TooMany(r.status());
+    }
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    Response res = JsonResponse(http::status::created, {{"request", r->id},
+                                                        {"secret", r->secret},
+                                                        {"due", common::FormatTimestamp(r->due)},
+                                                        {"status", "received"}});
+    res.set(http::field::cache_control, "no-store");
+    co_return res;
+  }
+  if (method == http::verb::get && s.size() >= 4 && s.size() <= 5 && s[0] == "v1" &&
+      s[1] == "public" && s[2] == "requests" && (s.size() == 4 || s[4] == "result")) {
+    const bool result = s.size() == 5;
+    call.route = result ? "GET /v1/public/requests/{id}/result" : "GET /v1/public/requests/{id}";
+    std::string format = call.query.contains("format") ? call.query.at("format") : "json";
+    if (format != "json" && format != "html") {
+      co_return ErrorResponse(
+          {http::status::bad_request, "invalid_argument", "format: expected json or html"});
+    }
+    std::function<absl::StatusOr<engine::RequestView>()> job_public =
+        [this, id = s[3], secret = RequestSecret(call.request)] {
+          return engine_.PublicRequest(id, secret);
+        };
+    auto pending_public = AwaitBlocking<engine::RequestView>(blocking_, std::move(job_public));
+    absl::StatusOr<engine::RequestView> v = co_await std::move(pending_public);
+    if (!v.ok()) co_return ErrorResponse(FromStatus(v.status()));
+    if (!result) {
+      Response res = JsonResponse(http::status::ok, PublicRequestJson(*v));
+      res.set(http::field::cache_control, "no-store");
+      co_return res;
+    }
+    if (!v->result || v->state.status != requests::RequestStatus::kCompleted) {
+      co_return ErrorResponse(
+          {http::status::not_found, "not_found", "the request has no result yet"});
+    }
+    const json outcome = requests::RequestToJson(v->state)["outcome"];
+    Response res{http::status::ok, 11};
+    if (format == "html") {
+      res = HtmlPage(requests::ResultHtml(
+          *v->result, outcome,
+          v->options.language == "en" ? notice::Language::kEn : notice::Language::kJa));
+      res.set(http::field::content_disposition,
+              fmt::format("attachment; filename=\"{}.html\"", v->state.id));
+    } else {
+      json doc = *v->result;
+      doc["outcome"] = outcome;
+      res = JsonResponse(http::status::ok, doc);
+      res.set(http::field::content_disposition,
+              fmt::format("attachment; filename=\"{}.json\"", v->state.id));
+      res.set(http::field::cache_control, "no-store");
+    }
+    co_return res;
+  }
+  if (is(http::verb::post, {"v1", "public", "requests", "*", "withdraw"})) {
+    call.route = "POST /v1/public/requests/{id}/withdraw";
+    json object;
+    if (auto bad = ParseObject(call.request.body(), object)) co_return *bad;
+    Body body(object);
+    body.Finish();
+    if (body.error()) co_return ErrorResponse(*body.error());
+    std::function<absl::StatusOr<engine::RequestView>()> job_withdraw =
+        [this, id = s[3], secret = RequestSecret(call.request)] {
+          return engine_.WithdrawPublicRequest(id, secret);
+        };
+    auto pending_withdraw = AwaitBlocking<engine::RequestView>(blocking_, std::move(job_withdraw));
+    absl::StatusOr<engine::RequestView> v = co_await std::move(pending_withdraw);
+    if (!v.ok()) co_return ErrorResponse(FromStatus(v.status()));
+    co_return JsonResponse(http::status::ok, PublicRequestJson(*v));
+  }
+  if (is(http::verb::post, {"v1", "public", "complaints"})) {
+    call.route = "POST /v1/public/complaints";
+    json object;
+    if (auto bad = ParseObject(call.request.body(), object)) co_return *bad;
+    Body body(object);
+    engine::ComplaintSpec spec;
+    spec.service = body.OptionalString("service").value_or("");
+    spec.category = body.RequiredString("category");
+    spec.text = body.RequiredString("text");
+    spec.contact = body.RequiredString("contact");
+    spec.language = body.OptionalString("language").value_or("ja");
+    body.Finish();
+    if (body.error()) co_return ErrorResponse(*body.error());
+    std::function<absl::StatusOr<requests::Complaint>()> job_complaint =
+        [this, spec = std::move(spec)]() mutable {
+          return engine_.SubmitComplaint(std::move(spec));
+        };
+    auto pending_complaint =
+        AwaitBlocking<requests::Complaint>(blocking_, std::move(job_complaint));
+    absl::StatusOr<requests::Complaint> c = co_await std::move(pending_complaint);
+    if (!c.ok()) co_return ErrorResponse(FromStatus(c.status()));
+    co_return JsonResponse(
+        http::status::created,
+        {{"complaint", c->id},
+         {"first_response_due", common::FormatTimestamp(c->first_response_due)}});
   }
   if (s.empty() || s[0] != "v1") {
     co_return ErrorResponse({http::status::not_found, "not_found", "no such endpoint"});
@@ -877,6 +1215,215 @@ Awaitable<Response> Api::Route(Call& call) {
       if (html) co_return HtmlPage(r->get<std::string>());
       co_return JsonResponse(success, *r);
     }
+  }
+
+  // --- Customer requests (docs/requests.md): permission "requests" ---
+  if (s.size() >= 2 && s[1] == "requests") {
+    auto permission_check = require_permission("requests");
+    if (auto refused = co_await std::move(permission_check)) co_return *refused;
+    if (is(http::verb::get, {"v1", "requests"})) {
+      call.route = "GET /v1/requests";
+      std::optional<std::string> status_filter, kind_filter;
+      if (auto it = call.query.find("status"); it != call.query.end()) {
+        if (!requests::ParseRequestStatus(it->second).ok()) {
+          co_return ErrorResponse(
+              {http::status::bad_request, "invalid_argument", "status: unknown request status"});
+        }
+        status_filter = it->second;
+      }
+      if (auto it = call.query.find("kind"); it != call.query.end()) {
+        if (!requests::ParseRequestKind(it->second).ok()) {
+          co_return ErrorResponse(
+              {http::status::bad_request, "invalid_argument", "kind: unknown request kind"});
+        }
+        kind_filter = it->second;
+      }
+      std::optional<absl::Time> due_before;
+      if (auto it = call.query.find("due_before"); it != call.query.end()) {
+        absl::StatusOr<absl::CivilDay> day = common::ParseDate(it->second);
+        if (!day.ok()) {
+          co_return ErrorResponse({http::status::bad_request, "invalid_argument",
+                                   "due_before: expected a date YYYY-MM-DD"});
+        }
+        std::function<absl::StatusOr<absl::TimeZone>()> job_zone = [this] {
+          return engine_.TimeZone();
+        };
+        auto pending_zone = AwaitBlocking<absl::TimeZone>(blocking_, std::move(job_zone));
+        absl::StatusOr<absl::TimeZone> zone = co_await std::move(pending_zone);
+        if (!zone.ok()) co_return ErrorResponse(FromStatus(zone.status()));
+        due_before = absl::FromCivil(*day, *zone);
+      }
+      bool overdue_only = false;
+      if (auto it = call.query.find("overdue"); it != call.query.end()) {
+        if (it->second != "true" && it->second != "false") {
+          co_return ErrorResponse(
+              {http::status::bad_request, "invalid_argument", "overdue: expected true or false"});
+        }
+        overdue_only = it->second == "true";
+      }
+      std::function<absl::StatusOr<std::vector<store::RequestRow>>()> job_list = [this] {
+        return engine_.ListRequests();
+      };
+      auto pending_list =
+          AwaitBlocking<std::vector<store::RequestRow>>(blocking_, std::move(job_list));
+      absl::StatusOr<std::vector<store::RequestRow>> rows = co_await std::move(pending_list);
+      if (!rows.ok()) co_return ErrorResponse(FromStatus(rows.status()));
+      const absl::Time now = absl::Now();
+      json list = json::array();
+      for (const store::RequestRow& row : *rows) {
+        if (status_filter && row.status != *status_filter) continue;
+        if (kind_filter && row.kind != *kind_filter) continue;
+        if (due_before && row.due >= *due_before) continue;
+        json summary = RequestSummaryJson(row, now);
+        if (overdue_only && !summary["overdue"].get<bool>()) continue;
+        list.push_back(std::move(summary));
+      }
+      co_return JsonResponse(http::status::ok, {{"requests", list}});
+    }
+    std::optional<std::function<absl::StatusOr<engine::RequestView>()>> step;
+    if (is(http::verb::get, {"v1", "requests", "*"})) {
+      call.route = "GET /v1/requests/{id}";
+      step = [this, id = s[2]] { return engine_.GetRequest(id); };
+    } else if (is(http::verb::post, {"v1", "requests", "*", "assign"})) {
+      call.route = "POST /v1/requests/{id}/assign";
+      // Without an assignee, the caller takes the request.
+      std::string assignee = body.OptionalString("assignee").value_or(call.actor);
+      if (auto bad = bad_body()) co_return *bad;
+      step = [this, actor = call.actor, id = s[2], assignee] {
+        return engine_.AssignRequest(actor, id, assignee);
+      };
+    } else if (is(http::verb::post, {"v1", "requests", "*", "verify"})) {
+      call.route = "POST /v1/requests/{id}/verify";
+      if (auto bad = bad_body()) co_return *bad;
+      step = [this, actor = call.actor, id = s[2]] { return engine_.VerifyRequest(actor, id); };
+    } else if (is(http::verb::post, {"v1", "requests", "*", "approve"})) {
+      call.route = "POST /v1/requests/{id}/approve";
+      if (auto bad = bad_body()) co_return *bad;
+      step = [this, actor = call.actor, id = s[2]] { return engine_.ApproveRequest(actor, id); };
+    } else if (is(http::verb::post, {"v1", "requests", "*", "refuse"})) {
+      call.route = "POST /v1/requests/{id}/refuse";
+      std::string ground_name = body.RequiredString("ground");
+      std::string text = body.RequiredString("text");
+      absl::StatusOr<requests::RefusalGround> ground = requests::ParseRefusalGround(ground_name);
+      if (!ground_name.empty() && !ground.ok()) {
+        body.Fail("invalid_argument", "ground: unknown refusal ground");
+      }
+      if (auto bad = bad_body()) co_return *bad;
+      step = [this, actor = call.actor, id = s[2], g = *ground, text] {
+        return engine_.RefuseRequest(actor, id, g, text);
+      };
+    } else if (is(http::verb::post, {"v1", "requests", "*", "extend"})) {
+      call.route = "POST /v1/requests/{id}/extend";
+      std::optional<int64_t> days = body.OptionalInteger("days");
+      if (!days) body.Fail("missing_field", "days: required");
+      std::string reason = body.RequiredString("reason");
+      std::string notice_text = body.RequiredString("notice");
+      if (days && (*days < 1 || *days > 366)) {
+        body.Fail("invalid_argument", "days: between 1 and 366");
+      }
+      if (auto bad = bad_body()) co_return *bad;
+      step = [this, actor = call.actor, id = s[2], n = static_cast<int>(*days), reason,
+              notice_text] { return engine_.ExtendRequest(actor, id, n, reason, notice_text); };
+    } else if (is(http::verb::post, {"v1", "requests", "*", "retry"})) {
+      call.route = "POST /v1/requests/{id}/retry";
+      if (auto bad = bad_body()) co_return *bad;
+      step = [this, actor = call.actor, id = s[2]] { return engine_.RetryRequest(actor, id); };
+    } else if (is(http::verb::post, {"v1", "requests", "*", "withdraw"})) {
+      call.route = "POST /v1/requests/{id}/withdraw";
+      if (auto bad = bad_body()) co_return *bad;
+      step = [this, actor = call.actor, id = s[2]] { return engine_.WithdrawRequest(actor, id); };
+    }
+    if (!step) co_return ErrorResponse({http::status::not_found, "not_found", "no such endpoint"});
+    auto pending_step = AwaitBlocking<engine::RequestView>(blocking_, *std::move(step));
+    absl::StatusOr<engine::RequestView> v = co_await std::move(pending_step);
+    if (!v.ok()) co_return ErrorResponse(FromStatus(v.status()));
+    std::function<absl::StatusOr<std::vector<json>>()> job_trail = [this, seqs = v->trail] {
+      return engine_.LedgerEntries(seqs);
+    };
+    auto pending_trail = AwaitBlocking<std::vector<json>>(blocking_, std::move(job_trail));
+    absl::StatusOr<std::vector<json>> trail = co_await std::move(pending_trail);
+    if (!trail.ok()) co_return ErrorResponse(FromStatus(trail.status()));
+    co_return JsonResponse(http::status::ok,
+                           {{"request", StaffRequestJson(*v, absl::Now())},
+                            {"status", requests::RequestStatusName(v->state.status)},
+                            {"result", v->result ? *v->result : json()},
+                            {"trail", *trail}});
+  }
+
+  // --- Complaints (docs/requests.md): permission "complaints" ---
+  if (s.size() >= 2 && s[1] == "complaints") {
+    auto permission_check = require_permission("complaints");
+    if (auto refused = co_await std::move(permission_check)) co_return *refused;
+    if (is(http::verb::get, {"v1", "complaints"})) {
+      call.route = "GET /v1/complaints";
+      std::optional<std::string> status_filter;
+      if (auto it = call.query.find("status"); it != call.query.end()) {
+        if (!requests::ParseComplaintStatus(it->second).ok()) {
+          co_return ErrorResponse(
+              {http::status::bad_request, "invalid_argument", "status: unknown complaint status"});
+        }
+        status_filter = it->second;
+      }
+      bool overdue_only = false;
+      if (auto it = call.query.find("overdue"); it != call.query.end()) {
+        if (it->second != "true" && it->second != "false") {
+          co_return ErrorResponse(
+              {http::status::bad_request, "invalid_argument", "overdue: expected true or false"});
+        }
+        overdue_only = it->second == "true";
+      }
+      std::function<absl::StatusOr<std::vector<requests::Complaint>>()> job_complaints = [this] {
+        return engine_.ListComplaints();
+      };
+      auto pending_complaints =
+          AwaitBlocking<std::vector<requests::Complaint>>(blocking_, std::move(job_complaints));
+      absl::StatusOr<std::vector<requests::Complaint>> list =
+          co_await std::move(pending_complaints);
+      if (!list.ok()) co_return ErrorResponse(FromStatus(list.status()));
+      const absl::Time now = absl::Now();
+      json out = json::array();
+      for (const requests::Complaint& c : *list) {
+        if (status_filter && requests::ComplaintStatusName(c.status) != *status_filter) continue;
+        if (overdue_only && !requests::IsOverdue(c, now)) continue;
+        out.push_back(ComplaintJson(c, now));
+      }
+      co_return JsonResponse(http::status::ok, {{"complaints", out}});
+    }
+    std::optional<std::function<absl::StatusOr<requests::Complaint>()>> change;
+    if (is(http::verb::get, {"v1", "complaints", "*"})) {
+      call.route = "GET /v1/complaints/{id}";
+      change = [this, id = s[2]] { return engine_.GetComplaint(id); };
+    } else if (is(http::verb::post, {"v1", "complaints", "*", "assign"})) {
+      call.route = "POST /v1/complaints/{id}/assign";
+      std::string assignee = body.OptionalString("assignee").value_or(call.actor);
+      if (auto bad = bad_body()) co_return *bad;
+      change = [this, actor = call.actor, id = s[2], assignee] {
+        return engine_.AssignComplaint(actor, id, assignee);
+      };
+    } else if (is(http::verb::post, {"v1", "complaints", "*", "respond"})) {
+      call.route = "POST /v1/complaints/{id}/respond";
+      std::string response = body.RequiredString("response");
+      if (auto bad = bad_body()) co_return *bad;
+      change = [this, actor = call.actor, id = s[2], response] {
+        return engine_.RespondComplaint(actor, id, response);
+      };
+    } else if (is(http::verb::post, {"v1", "complaints", "*", "close"})) {
+      call.route = "POST /v1/complaints/{id}/close";
+      if (auto bad = bad_body()) co_return *bad;
+      change = [this, actor = call.actor, id = s[2]] { return engine_.CloseComplaint(actor, id); };
+    }
+    if (!change) {
+      co_return ErrorResponse({http::status::not_found, "not_found", "no such endpoint"});
+    }
+    auto pending_change = AwaitBlocking<requests::Complaint>(blocking_, *std::move(change));
+    absl::StatusOr<requests::Complaint> c = co_await std::move(pending_change);
+    if (!c.ok()) co_return ErrorResponse(FromStatus(c.status()));
+    const absl::Time now = absl::Now();
+    if (call.route == "GET /v1/complaints/{id}") {
+      co_return JsonResponse(http::status::ok, {{"complaint", ComplaintJson(*c, now)},
+                                                {"overdue", requests::IsOverdue(*c, now)}});
+    }
+    co_return JsonResponse(http::status::ok, ComplaintJson(*c, now));
   }
 
   // --- Incidents (docs/incidents.md): permission "incidents" ---

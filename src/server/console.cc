@@ -9,6 +9,9 @@ namespace console_internal {
 // the page's element by path.
 std::string_view AuditPage();
 std::string_view Script();
+// The customer privacy center (web/console/src/privacy.html and privacy.js).
+std::string_view PrivacyPage();
+std::string_view PrivacyScript();
 }  // namespace console_internal
 
 namespace {
@@ -41,11 +44,25 @@ Response Asset(std::string_view content_type, std::string_view body) {
 }  // namespace
 
 std::optional<Response> ConsoleAsset(std::string_view path) {
-  if (path == "/console/audit" || path == "/console/incidents" || path == "/console/alerts") {
+  if (path == "/console/audit" || path == "/console/incidents" || path == "/console/alerts" ||
+      path == "/console/requests" || path == "/console/complaints" || path == "/console/lookup") {
     return Asset("text/html; charset=utf-8", console_internal::AuditPage());
   }
   if (path == "/console/assets/console.js") {
     return Asset("text/javascript; charset=utf-8", console_internal::Script());
+  }
+  // Browsers ask for an icon; there is none, and saying so quietly keeps
+  // their consoles free of 404s.
+  if (path == "/favicon.ico") {
+    Response res{http::status::no_content, 11};
+    res.set(http::field::cache_control, "max-age=86400");
+    return res;
+  }
+  if (path == "/privacy" || path == "/privacy/") {
+    return Asset("text/html; charset=utf-8", console_internal::PrivacyPage());
+  }
+  if (path == "/privacy/assets/privacy.js") {
+    return Asset("text/javascript; charset=utf-8", console_internal::PrivacyScript());
   }
   return std::nullopt;
 }

@@ -331,6 +331,42 @@ CREATE TABLE incident_reports (
   PRIMARY KEY (incident_id, kind)
 );
 )sql"},
+    // Customer requests and complaints (docs/requests.md). What the customer
+    // gave is sealed (sealed_state, sealed); the plain columns are what the
+    // queues filter and sort on.
+    {9, R"sql(
+CREATE TABLE requests (
+  id             TEXT    PRIMARY KEY,
+  kind           TEXT    NOT NULL,
+  status         TEXT    NOT NULL,
+  verification   TEXT    NOT NULL,
+  received_at    BIGINT  NOT NULL,
+  due            BIGINT  NOT NULL,
+  assignee       TEXT    NOT NULL,
+  subject_id     TEXT    NOT NULL,
+  secret_sha256  BLOB    NOT NULL,
+  summary_json   TEXT    NOT NULL,
+  sealed_state   BLOB    NOT NULL,
+  sealed_result  BLOB    NOT NULL,
+  trail          TEXT    NOT NULL,
+  updated_at     BIGINT  NOT NULL
+);
+CREATE INDEX requests_by_due ON requests(due, id);
+CREATE TABLE complaints (
+  id                  TEXT    PRIMARY KEY,
+  status              TEXT    NOT NULL,
+  service             TEXT    NOT NULL,
+  category            TEXT    NOT NULL,
+  received_at         BIGINT  NOT NULL,
+  first_response_due  BIGINT  NOT NULL,
+  first_response_at   BIGINT,
+  assignee            TEXT    NOT NULL,
+  sealed              BLOB    NOT NULL,
+  trail               TEXT    NOT NULL,
+  updated_at          BIGINT  NOT NULL
+);
+CREATE INDEX complaints_by_due ON complaints(first_response_due, id);
+)sql"},
 };
 
 constexpr Migration kKeyMigrations[] = {
@@ -557,6 +593,13 @@ class SqliteRecordStore final : public RecordStore {
     return insert_index_->BindText(1, kind).BindBlob(2, mac).BindText(3, subject_id).Run();
   }
 
+  absl::StatusOr<int64_t> DeleteBlindIndex(std::string_view kind, std::string_view mac,
+                                           std::string_view subject_id) override {
+    RETURN_IF_ERROR(
+        delete_index_->BindText(1, kind).BindBlob(2, mac).BindText(3, subject_id).Run());
+    return sqlite3_changes(db_->handle());
+  }
+
   absl::StatusOr<std::vector<std::string>> FindSubjectsByIndex(std::string_view kind,
                                                                std::string_view mac) override {
     StatementScope scope(*find_index_);
@@ -664,6 +707,8 @@ class SqliteRecordStore final : public RecordStore {
                                   "VALUES (?, ?, ?) ON CONFLICT DO NOTHING"));
     ASSIGN_OR_RETURN(find_index_, db_->Prepare("SELECT subject_id FROM blind_indexes "
                                                "WHERE kind = ? AND mac = ? ORDER BY subject_id"));
+    ASSIGN_OR_RETURN(delete_index_, db_->Prepare("DELETE FROM blind_indexes "
+                                                 "WHERE kind = ? AND mac = ? AND subject_id = ?"));
     return absl::OkStatus();
   }
 
@@ -722,7 +767,7 @@ class SqliteRecordStore final : public RecordStore {
   std::mutex wal_mutex_;
   int wal_fd_ = -1;  // the WAL file, opened at the first SyncCommitted
   std::unique_ptr<SqliteStatement> insert_subject_, get_subject_, insert_record_,
-      insert_records_batch_, get_record_, list_records_, insert_index_, find_index_;
+      insert_records_batch_, get_record_, list_records_, insert_index_, find_index_, delete_index_;
 };
 
 class SqliteKeyStore final : public KeyStore {
@@ -967,7 +1012,8 @@ class SqliteStore final : public Store {
   SqliteStore(std::unique_ptr<SqliteRecordStore> records, std::unique_ptr<FactStore> facts,
               std::unique_ptr<LedgerStore> ledger, std::unique_ptr<RetentionStore> retention,
               std::unique_ptr<ProvisionStore> provisions, std::unique_ptr<UseIndexStore> uses,
-              std::unique_ptr<IncidentStore> incidents, std::unique_ptr<SqliteKeyStore> keys)
+              std::unique_ptr<IncidentStore> incidents, std::unique_ptr<RequestStore> requests,
+              std::unique_ptr<SqliteKeyStore> keys)
       : records_(std::move(records)),
         facts_(std::move(facts)),
         ledger_(std::move(ledger)),
@@ -975,6 +1021,7 @@ class SqliteStore final : public Store {
         provisions_(std::move(provisions)),
         uses_(std::move(uses)),
         incidents_(std::move(incidents)),
+        requests_(std::move(requests)),
         keys_(std::move(keys)) {}
   absl::StatusOr<std::unique_ptr<StoreReader>> OpenReader() override {
     ASSIGN_OR_RETURN(auto reader,
@@ -989,6 +1036,7 @@ class SqliteStore final : public Store {
     provisions_.reset();
     uses_.reset();
     incidents_.reset();
+    requests_.reset();
   }
   RecordStore& records() override { return *records_; }
   FactStore& facts() override { return *facts_; }
@@ -997,6 +1045,7 @@ class SqliteStore final : public Store {
   ProvisionStore& provisions() override { return *provisions_; }
   UseIndexStore& uses() override { return *uses_; }
   IncidentStore& incidents() override { return *incidents_; }
+  RequestStore& requests() override { return *requests_; }
   KeyStore& keys() override { return *keys_; }
   std::string_view engine() const override { return "sqlite"; }
 
@@ -1008,6 +1057,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<ProvisionStore> provisions_;
   std::unique_ptr<UseIndexStore> uses_;
   std::unique_ptr<IncidentStore> incidents_;
+  std::unique_ptr<RequestStore> requests_;
   std::unique_ptr<SqliteKeyStore> keys_;
 };
 
@@ -1034,9 +1084,10 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& direct
   ASSIGN_OR_RETURN(auto provisions, internal::NewSqliteProvisionStore(records->database()));
   ASSIGN_OR_RETURN(auto uses, internal::NewSqliteUseIndexStore(records->database()));
   ASSIGN_OR_RETURN(auto incidents, internal::NewSqliteIncidentStore(records->database()));
+  ASSIGN_OR_RETURN(auto requests, internal::NewSqliteRequestStore(records->database()));
   return std::make_unique<SqliteStore>(std::move(records), std::move(facts), std::move(ledger),
                                        std::move(retention), std::move(provisions), std::move(uses),
-                                       std::move(incidents), std::move(keys));
+                                       std::move(incidents), std::move(requests), std::move(keys));
 }
 
 }  // namespace mamori::store

@@ -41,15 +41,16 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndSchemaVersion) {
   }
   auto store = OpenSqliteStore(dir_.string(), {.create = false});
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ((*store)->records().SchemaVersion().value(), 8);
+  EXPECT_EQ((*store)->records().SchemaVersion().value(), 9);
   EXPECT_TRUE((*store)->records().GetPolicyVersion(1).value().has_value());
   EXPECT_EQ((*store)->engine(), "sqlite");
 }
 
 // A file at schema 4 (before retention) gains the retention and provision
 // tables, the records' index by data key, and the use index and incident
-// tables when opened, and keeps its records.
-TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema8) {
+// tables, and the request and complaint tables when opened, and keeps its
+// records.
+TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema9) {
   {
     auto store = OpenSqliteStore(dir_.string(), {.create = true});
     ASSERT_TRUE(store.ok()) << store.status();
@@ -60,7 +61,7 @@ TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema8) {
                      "sealed"};
     ASSERT_TRUE(rs.InsertRecord(record).ok());
   }
-  // Back to schema 4: without the tables of migrations 5, 6 and 8 and their
+  // Back to schema 4: without the tables of migrations 5, 6, 8 and 9 and their
   // rows, with the index migration 7 replaces.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir_ / kRecordsFileName).c_str(), &db), SQLITE_OK);
@@ -71,7 +72,8 @@ TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema8) {
                          "DROP TABLE trustee_audits; DROP TABLE reentrustments; "
                          "DROP TABLE ledger_uses; DROP TABLE verified_heads; "
                          "DROP TABLE incidents; DROP TABLE incident_subjects; "
-                         "DROP TABLE incident_reports; "
+                         "DROP TABLE incident_reports; DROP TABLE requests; "
+                         "DROP TABLE complaints; "
                          "DROP INDEX records_by_key; CREATE INDEX records_by_subject_category "
                          "ON records(subject_id, category); "
                          "DELETE FROM schema_migrations WHERE version >= 5;",
@@ -82,11 +84,12 @@ TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema8) {
 
   auto store = OpenSqliteStore(dir_.string(), {.create = false});
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ((*store)->records().SchemaVersion().value(), 8);
+  EXPECT_EQ((*store)->records().SchemaVersion().value(), 9);
   EXPECT_TRUE((*store)->records().GetRecord("rec_1").value().has_value());
   RetentionStore& retention = (*store)->retention();
   EXPECT_EQ(retention.CountRecordsOfSubject("sub_1").value(), 1);
   EXPECT_TRUE(retention.ListHolds("").value().empty());
+  EXPECT_TRUE((*store)->requests().ListRequests().value().empty());
   LegalHoldRow hold{"hld_1",
                     "sub_1",
                     std::nullopt,

@@ -312,6 +312,9 @@ class RecordStore {
   // Subject ids with that MAC, sorted.
   virtual absl::StatusOr<std::vector<std::string>> FindSubjectsByIndex(std::string_view kind,
                                                                        std::string_view mac) = 0;
+  // Removes one index entry (a corrected identifier); how many went (0 or 1).
+  virtual absl::StatusOr<int64_t> DeleteBlindIndex(std::string_view kind, std::string_view mac,
+                                                   std::string_view subject_id) = 0;
 
   // AlreadyExists when the version number is taken.
   virtual absl::Status InsertPolicyVersion(const PolicyVersionRow& row) = 0;
@@ -677,6 +680,62 @@ class IncidentStore {
       std::string_view incident_id) = 0;
 };
 
+// A customer request (docs/requests.md). What the requester gave
+// (identifiers, details, an agent, a corrected value) is personal data: the
+// request's whole state is sealed under a key of the request's own
+// (subject id = the request id), so erasing the request erases it. The
+// plain columns are what queues filter and sort on.
+struct RequestRow {
+  std::string id;  // req_...
+  std::string kind;
+  std::string status;
+  std::string verification;  // unverified, cannot_verify, verified
+  absl::Time received_at;
+  absl::Time due;
+  std::string assignee;        // "" while unassigned
+  std::string subject_id;      // "" until verified
+  std::string secret_sha256;   // 32 bytes: the requester's secret, hashed
+  std::string summary_json;    // non-personal: error, failures, agent (bool), language
+  std::string sealed_state;    // the full state, sealed
+  std::string sealed_result;   // the result document, sealed; "" until there is one
+  std::vector<int64_t> trail;  // the request's ledger entries, in order
+  absl::Time updated_at;
+};
+
+// A complaint (docs/requests.md, "Complaints"): the complainant's text,
+// contact and the responses are sealed under the complaint's own key.
+struct ComplaintRow {
+  std::string id;  // cmp_...
+  std::string status;
+  std::string service;
+  std::string category;
+  absl::Time received_at;
+  absl::Time first_response_due;
+  std::optional<absl::Time> first_response_at;
+  std::string assignee;
+  std::string sealed;  // {"text","contact","last_response","language"} sealed
+  std::vector<int64_t> trail;
+  absl::Time updated_at;
+};
+
+class RequestStore {
+ public:
+  virtual ~RequestStore() = default;
+  // AlreadyExists for a taken id.
+  virtual absl::Status InsertRequest(const RequestRow& request) = 0;
+  // NotFound for an unknown id.
+  virtual absl::Status UpdateRequest(const RequestRow& request) = 0;
+  virtual absl::StatusOr<std::optional<RequestRow>> GetRequest(std::string_view id) = 0;
+  // By due time, then id.
+  virtual absl::StatusOr<std::vector<RequestRow>> ListRequests() = 0;
+
+  virtual absl::Status InsertComplaint(const ComplaintRow& complaint) = 0;
+  virtual absl::Status UpdateComplaint(const ComplaintRow& complaint) = 0;
+  virtual absl::StatusOr<std::optional<ComplaintRow>> GetComplaint(std::string_view id) = 0;
+  // By first-response due time, then id.
+  virtual absl::StatusOr<std::vector<ComplaintRow>> ListComplaints() = 0;
+};
+
 class KeyStore {
  public:
   virtual ~KeyStore() = default;
@@ -740,6 +799,7 @@ class Store {
   virtual ProvisionStore& provisions() = 0;
   virtual UseIndexStore& uses() = 0;
   virtual IncidentStore& incidents() = 0;
+  virtual RequestStore& requests() = 0;
   virtual KeyStore& keys() = 0;
   virtual std::string_view engine() const = 0;  // "sqlite", "postgresql"
 };

@@ -137,6 +137,82 @@ TEST_P(StoreConformanceTest, BlindIndexesFindSubjectsIdempotently) {
   EXPECT_TRUE(rs.FindSubjectsByIndex("phone", "other").value().empty());
 }
 
+TEST_P(StoreConformanceTest, OneBlindIndexEntryIsRemoved) {
+  RecordStore& rs = store_->records();
+  ASSERT_TRUE(rs.InsertSubject({"sub_1", absl::Now(), 1}).ok());
+  ASSERT_TRUE(rs.InsertSubject({"sub_2", absl::Now(), 1}).ok());
+  ASSERT_TRUE(rs.InsertBlindIndex("phone", "mac1", "sub_1").ok());
+  ASSERT_TRUE(rs.InsertBlindIndex("phone", "mac1", "sub_2").ok());
+  EXPECT_EQ(rs.DeleteBlindIndex("phone", "mac1", "sub_1").value(), 1);
+  EXPECT_EQ(rs.DeleteBlindIndex("phone", "mac1", "sub_1").value(), 0);
+  EXPECT_EQ(rs.FindSubjectsByIndex("phone", "mac1").value(), (std::vector<std::string>{"sub_2"}));
+}
+
+TEST_P(StoreConformanceTest, RequestsAndComplaintsRoundTrip) {
+  RequestStore& rq = store_->requests();
+  const absl::Time t = absl::FromUnixSeconds(1'700'000'000);
+  RequestRow later{"req_2",
+                   "disclosure",
+                   "received",
+                   "unverified",
+                   t,
+                   t + absl::Hours(48),
+                   "",
+                   "",
+                   std::string("\x01\x02", 2),
+                   "{}",
+                   std::string("\x00sealed", 7),
+                   "",
+                   {3},
+                   t};
+  RequestRow sooner = later;
+  sooner.id = "req_1";
+  sooner.due = t + absl::Hours(24);
+  ASSERT_TRUE(rq.InsertRequest(later).ok());
+  ASSERT_TRUE(rq.InsertRequest(sooner).ok());
+  EXPECT_EQ(rq.InsertRequest(sooner).code(), absl::StatusCode::kAlreadyExists);
+  std::vector<RequestRow> all = rq.ListRequests().value();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].id, "req_1");  // by due time
+  EXPECT_EQ(all[1].sealed_state, later.sealed_state);
+  EXPECT_EQ(all[1].secret_sha256, later.secret_sha256);
+  EXPECT_EQ(all[1].trail, (std::vector<int64_t>{3}));
+  later.status = "completed";
+  later.subject_id = "sub_1";
+  later.sealed_result = std::string("\x00result", 7);
+  later.trail = {3, 4, 9};
+  ASSERT_TRUE(rq.UpdateRequest(later).ok());
+  std::optional<RequestRow> got = rq.GetRequest("req_2").value();
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->status, "completed");
+  EXPECT_EQ(got->subject_id, "sub_1");
+  EXPECT_EQ(got->sealed_result, later.sealed_result);
+  EXPECT_EQ(got->trail, (std::vector<int64_t>{3, 4, 9}));
+  EXPECT_FALSE(rq.GetRequest("req_none").value().has_value());
+  RequestRow unknown = later;
+  unknown.id = "req_none";
+  EXPECT_EQ(rq.UpdateRequest(unknown).code(), absl::StatusCode::kNotFound);
+
+  ComplaintRow c{"cmp_1",      "received", "mobile",
+                 "marketing",  t,          t + absl::Hours(48),
+                 std::nullopt, "",         std::string("\x00sealed", 7),
+                 {5},          t};
+  ASSERT_TRUE(rq.InsertComplaint(c).ok());
+  EXPECT_EQ(rq.InsertComplaint(c).code(), absl::StatusCode::kAlreadyExists);
+  c.status = "responded";
+  c.first_response_at = t + absl::Hours(1);
+  c.trail.push_back(6);
+  ASSERT_TRUE(rq.UpdateComplaint(c).ok());
+  std::optional<ComplaintRow> back = rq.GetComplaint("cmp_1").value();
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->first_response_at, t + absl::Hours(1));
+  EXPECT_EQ(back->trail, (std::vector<int64_t>{5, 6}));
+  EXPECT_EQ(rq.ListComplaints().value().size(), 1u);
+  ComplaintRow none = c;
+  none.id = "cmp_none";
+  EXPECT_EQ(rq.UpdateComplaint(none).code(), absl::StatusCode::kNotFound);
+}
+
 TEST_P(StoreConformanceTest, PolicyVersions) {
   RecordStore& rs = store_->records();
   PolicyVersionRow v2{2, absl::FromUnixSeconds(1'700'000'500), "def", "[policy]\nx=1", "admin:x"};

@@ -406,6 +406,13 @@ absl::StatusOr<std::vector<std::string>> Vault::FindSubjects(IdentifierKind kind
   return store_.records().FindSubjectsByIndex(domain, indexer_->Mac(domain, normalized));
 }
 
+absl::StatusOr<int64_t> Vault::UnindexValue(std::string_view subject_id, IdentifierKind kind,
+                                            std::string_view value) {
+  ASSIGN_OR_RETURN(std::string normalized, NormalizeIdentifier(kind, value));
+  std::string_view domain = policy::IdentifierKindName(kind);
+  return store_.records().DeleteBlindIndex(domain, indexer_->Mac(domain, normalized), subject_id);
+}
+
 absl::StatusOr<std::vector<RecordInfo>> Vault::ListRecords(std::string_view subject_id) {
   ASSIGN_OR_RETURN(std::optional<store::SubjectRow> subject,
                    store_.records().GetSubject(subject_id));

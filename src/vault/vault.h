@@ -133,6 +133,12 @@ class Vault {
   absl::StatusOr<std::vector<std::string>> FindSubjects(policy::IdentifierKind kind,
                                                         std::string_view value);
 
+  // Removes the blind index of `value` (an identifier of `kind`) for the
+  // subject: a corrected identifier no longer finds it. How many entries
+  // went (0 or 1).
+  absl::StatusOr<int64_t> UnindexValue(std::string_view subject_id, policy::IdentifierKind kind,
+                                       std::string_view value);
+
   absl::StatusOr<std::vector<RecordInfo>> ListRecords(std::string_view subject_id);
 
   // Decrypts one record's value. Callers decide first whether the use is

@@ -196,8 +196,9 @@ try {
     const labels = await page.locator('#by-role text').allTextContents();
     return labels.includes('call-center-agent');
   });
-  await check('customer requests: "not tracked yet"', async () =>
-    /not tracked yet/.test(await text('#requests')));
+  await check('customer requests: counted, none overdue', async () =>
+    /^\d+$/.test(await text('#requests-received')) &&
+    (await text('#requests-overdue')) === '0');
   for (const id of ['exception-uses', 'retention', 'incidents', 'alerts', 'training', 'trustees']) {
     await check(`the ${id} section is shown`, async () => page.locator(`#${id}`).isVisible());
   }
@@ -255,11 +256,12 @@ try {
     return alertsAnswer.status() === 200 && /^text\/html/.test(h['content-type']) &&
       h['content-security-policy'] === csp && h['x-content-type-options'] === 'nosniff';
   });
-  await check('the nav links the three pages, the current one marked', async () => {
+  await check('the nav links the six pages, the current one marked', async () => {
     await page.locator('#nav').waitFor({ timeout: kWait });
     const hrefs = await page.locator('#nav a').evaluateAll((as) =>
       as.map((a) => a.getAttribute('href')));
-    const pages = ['/console/audit', '/console/incidents', '/console/alerts'];
+    const pages = ['/console/audit', '/console/incidents', '/console/alerts',
+      '/console/requests', '/console/complaints', '/console/lookup'];
     return JSON.stringify(hrefs) === JSON.stringify(pages) &&
       (await page.locator('#nav-alerts').getAttribute('aria-current')) === 'page';
   });

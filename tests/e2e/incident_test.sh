@@ -291,7 +291,7 @@ expect_json ".ledger.verified == true and .ledger.problems == [] and .ledger.ent
   "the ledger verified up to its last entry"
 expect_json ".decisions.total == 13 and .decisions.denied == 5 and .decisions.total > 0 and .decisions.by_day == [{\"day\": \"$TODAY\", \"allowed\": 8, \"denied\": 5}] and (.exception_uses | length) == 4 and ([.exception_uses[].ground] | unique == [\"law\"])" \
   "the decisions, by day, and the notices' reads on the ground law"
-expect_json ".alerts[0].id == \"$ALERT\" and (.incidents | length) == 3 and .training[0].actor == \"emp:auditor\" and .requests.tracked == false and .policy_versions[0].version == 1 and .policy_versions[0].changes == null and (.trustees | length) > 0" \
+expect_json ".alerts[0].id == \"$ALERT\" and (.incidents | length) == 3 and .training[0].actor == \"emp:auditor\" and .requests.tracked == true and .requests.received == 0 and .policy_versions[0].version == 1 and .policy_versions[0].changes == null and (.trustees | length) > 0" \
   "alerts, incidents, training, trustees and policy versions"
 run audit report --data "$DATA" --from "$TODAY" --to "$TODAY" --html "$WORK/report.html" --lang en
 expect_code 0 "audit report --html"

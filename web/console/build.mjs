@@ -1,5 +1,6 @@
 // Bundles the console's code and Lit into one ES module with esbuild:
-//   node build.mjs OUTDIR   writes OUTDIR/console.js
+//   node build.mjs OUTDIR   writes OUTDIR/console.js (the staff console) and
+//                           OUTDIR/privacy.js (the customer privacy center)
 // CMake runs this at build time (src/server/CMakeLists.txt) and embeds the
 // result in the `mamori` binary; see docs/console.md.
 import { build } from 'esbuild';
@@ -14,8 +15,8 @@ if (!outdir) {
 }
 
 await build({
-  entryPoints: [join(here, 'src', 'console.js')],
-  outfile: join(outdir, 'console.js'),
+  entryPoints: [join(here, 'src', 'console.js'), join(here, 'src', 'privacy.js')],
+  outdir,
   bundle: true,
   format: 'esm',
   target: 'es2021',

@@ -26,5 +26,7 @@ absl::StatusOr<std::unique_ptr<ProvisionStore>> NewSqliteProvisionStore(SqliteDa
 // `db` must hold schema version 8.
 absl::StatusOr<std::unique_ptr<UseIndexStore>> NewSqliteUseIndexStore(SqliteDatabase& db);
 absl::StatusOr<std::unique_ptr<IncidentStore>> NewSqliteIncidentStore(SqliteDatabase& db);
+// `db` must hold schema version 9.
+absl::StatusOr<std::unique_ptr<RequestStore>> NewSqliteRequestStore(SqliteDatabase& db);
 
 }  // namespace mamori::store::internal
