@@ -99,6 +99,9 @@ nlohmann::json DiffPolicies(const Policy& before, const Policy& after) {
     json kind_diff = DiffList(old_json[key], new_json[key]);
     if (!kind_diff.is_null()) diff[key] = std::move(kind_diff);
   }
+  // The request procedure (verification factors, service levels): only
+  // named when it changed, so diffs of policies without it stay as they were.
+  if (old_json["requests"] != new_json["requests"]) diff["requests_changed"] = true;
   return diff;
 }
 
@@ -117,6 +120,7 @@ absl::Status CheckJointUseChange(const Policy& old, const Policy& next) {
 std::string DiffSummary(const nlohmann::json& diff) {
   std::vector<std::string> parts;
   if (diff.value("operator_changed", false)) parts.push_back("operator: changed");
+  if (diff.value("requests_changed", false)) parts.push_back("requests: changed");
   for (std::string_view kind : kKinds) {
     auto it = diff.find(std::string(kind));
     if (it == diff.end() || !it->is_object()) continue;

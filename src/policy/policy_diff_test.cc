@@ -81,6 +81,18 @@ TEST_F(PolicyDiffTest, ChangedCategoryAndOperator) {
   EXPECT_EQ(DiffSummary(d), "operator: changed; purposes: ~2; categories: ~1");
 }
 
+TEST_F(PolicyDiffTest, RequestSettingsAndStatutoryRetention) {
+  Policy after = before_;
+  after.requests.service_level_days["disclosure"] = 10;
+  for (RetentionRule& r : after.retention) {
+    if (r.id == "marketing-2y") r.statutory = "a new law";
+  }
+  json d = DiffPolicies(before_, after);
+  EXPECT_TRUE(d["requests_changed"].get<bool>());
+  EXPECT_EQ(d["retention"]["changed"], json({"marketing-2y"}));
+  EXPECT_EQ(DiffSummary(d), "requests: changed; retention: ~1");
+}
+
 TEST_F(PolicyDiffTest, OtherKinds) {
   Policy after = before_;
   after.retention[0].maximum = Period{.years = 2};
