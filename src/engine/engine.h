@@ -821,6 +821,9 @@ class Engine {
       const std::function<absl::StatusOr<requests::Transition>(StoredRequest&)>& step);
   absl::StatusOr<nlohmann::json> ExecuteRequest(const std::string& by, StoredRequest& stored,
                                                 requests::Outcome& outcome);
+  absl::StatusOr<RequestView> ExecuteAndSave(const std::string& by, StoredRequest& stored);
+  absl::Status RecordDeniedExecution(const std::string& by, StoredRequest& stored,
+                                     const policy::Decision& decision);
   absl::Status PutStopOrder(const std::string& by, const StopOrderSpec& spec,
                             store::StopOrderRow* out);
   absl::StatusOr<int64_t> EraseRecordsForRequest(const std::string& by,

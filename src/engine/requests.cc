@@ -33,6 +33,7 @@
 #include "ledger/ledger.h"
 #include "requests/execution.h"
 #include "retention/retention.h"
+#include "vault/normalizer.h"
 
 namespace mamori::engine {
 
@@ -83,16 +84,23 @@ RequestOptions OptionsFromJson(const json& j) {
   return o;
 }
 
-// The limiter's key for an identifier: its digest, so that the limiter's
-// memory holds no identifier. Spaces, hyphens and case do not make a new key.
+// The limiter's key for an identifier: the digest of its normalized form
+// (as the blind index normalizes it, so "+81 90-1234-5678" and
+// "090 1234 5678" share a bucket), so that the limiter's memory holds no
+// identifier. A value that does not normalize is folded (spaces, hyphens,
+// brackets, case) instead.
 std::string LimitKey(const requests::GivenIdentifier& given) {
-  std::string folded;
-  for (char c : given.value) {
-    if (c == ' ' || c == '-' || c == '(' || c == ')') continue;
-    folded.push_back(absl::ascii_tolower(static_cast<unsigned char>(c)));
+  std::string key;
+  absl::StatusOr<std::string> normalized = vault::NormalizeIdentifier(given.kind, given.value);
+  if (normalized.ok()) {
+    key = *std::move(normalized);
+  } else {
+    for (char c : given.value) {
+      if (c == ' ' || c == '-' || c == '(' || c == ')') continue;
+      key.push_back(absl::ascii_tolower(static_cast<unsigned char>(c)));
+    }
   }
-  return ledger::Sha256Bytes(
-      fmt::format("{}\x1f{}", policy::IdentifierKindName(given.kind), folded));
+  return ledger::Sha256Bytes(fmt::format("{}\x1f{}", policy::IdentifierKindName(given.kind), key));
 }
 
 requests::ServiceLevels LevelsOf(const policy::Policy& policy) {
@@ -491,40 +499,12 @@ absl::StatusOr<RequestView> Engine::ApproveRequest(std::string by, std::string i
         const policy::Decision decision = requests::DecideExecution(
             dir_.policy(), actor != nullptr ? *actor : kNoActor, t.state, clock_.Now());
         if (decision.outcome == policy::Outcome::kDeny) {
-          json entry = DecisionFields(decision);
-          entry["kind"] = "decision";
-          entry["action"] = fmt::format("request.{}", requests::RequestKindName(t.state.kind));
-          entry["actor"] = by;
-          entry["purpose"] = requests::ExecutionPurpose(t.state.kind);
-          entry["categories"] = json::array();
-          entry["ground"] = "none";
-          entry["subject"] = t.state.subject_id;
-          entry["request"] = id;
-          ASSIGN_OR_RETURN(uint64_t seq, ledger_->Append(std::move(entry)));
-          stored.row.trail.push_back(static_cast<int64_t>(seq));
-          RETURN_IF_ERROR(SaveRequest(stored, json()).status());
+          RETURN_IF_ERROR(RecordDeniedExecution(by, stored, decision));
           return Approved{*ViewOfRequest(stored), decision};
         }
         stored.state = std::move(t.state);
         RETURN_IF_ERROR(SaveRequest(stored, ChangeEntry("request.approve", by)).status());
-        requests::Outcome outcome;
-        absl::StatusOr<json> result = ExecuteRequest(by, stored, outcome);
-        if (!result.ok()) {
-          ASSIGN_OR_RETURN(
-              requests::Transition failed,
-              requests::Fail(stored.state, common::FromAbsl(result.status().message())));
-          stored.state = std::move(failed.state);
-          json entry = ChangeEntry("request.fail", by);
-          entry["error_code"] = absl::StatusCodeToString(result.status().code());
-          ASSIGN_OR_RETURN(RequestView view, SaveRequest(stored, std::move(entry)));
-          return Approved{std::move(view), std::nullopt};
-        }
-        ASSIGN_OR_RETURN(requests::Transition done,
-                         requests::Complete(stored.state, std::move(outcome)));
-        stored.state = std::move(done.state);
-        stored.result = *std::move(result);
-        ASSIGN_OR_RETURN(RequestView view,
-                         SaveRequest(stored, ChangeEntry("request.complete", by)));
+        ASSIGN_OR_RETURN(RequestView view, ExecuteAndSave(by, stored));
         return Approved{std::move(view), std::nullopt};
       }));
   if (approved.denied) {
@@ -536,35 +516,71 @@ absl::StatusOr<RequestView> Engine::ApproveRequest(std::string by, std::string i
 }
 
 absl::StatusOr<RequestView> Engine::RetryRequest(std::string by, std::string id) {
-  return Submit<RequestView>(JobKind::kWrites, [&]() -> absl::StatusOr<RequestView> {
-    ASSIGN_OR_RETURN(StoredRequest stored, LoadRequest(id));
-    ASSIGN_OR_RETURN(requests::Transition t, requests::Retry(stored.state));
-    stored.state = std::move(t.state);
-    RETURN_IF_ERROR(SaveRequest(stored, ChangeEntry("request.retry", by)).status());
-    static const policy::ActorFacts kNoActor;
-    const policy::ActorFacts* actor = facts_->actor(by);
-    const policy::Decision decision = requests::DecideExecution(
-        dir_.policy(), actor != nullptr ? *actor : kNoActor, stored.state, clock_.Now());
-    if (decision.outcome == policy::Outcome::kDeny) {
-      return absl::PermissionDeniedError(
-          fmt::format("the execution was denied: {} ({})", decision.reason_code, decision.rule_id));
-    }
-    requests::Outcome outcome;
-    absl::StatusOr<json> result = ExecuteRequest(by, stored, outcome);
-    if (!result.ok()) {
-      ASSIGN_OR_RETURN(requests::Transition failed,
-                       requests::Fail(stored.state, common::FromAbsl(result.status().message())));
-      stored.state = std::move(failed.state);
-      json entry = ChangeEntry("request.fail", by);
-      entry["error_code"] = absl::StatusCodeToString(result.status().code());
-      return SaveRequest(stored, std::move(entry));
-    }
-    ASSIGN_OR_RETURN(requests::Transition done,
-                     requests::Complete(stored.state, std::move(outcome)));
-    stored.state = std::move(done.state);
-    stored.result = *std::move(result);
-    return SaveRequest(stored, ChangeEntry("request.complete", by));
-  });
+  struct Retried {
+    RequestView view;
+    std::optional<policy::Decision> denied;
+  };
+  ASSIGN_OR_RETURN(
+      Retried retried, Submit<Retried>(JobKind::kWrites, [&]() -> absl::StatusOr<Retried> {
+        ASSIGN_OR_RETURN(StoredRequest stored, LoadRequest(id));
+        ASSIGN_OR_RETURN(requests::Transition t, requests::Retry(stored.state));
+        // Decided before anything changes, as an approval is: a denied
+        // retry leaves the request as it was, with the decision recorded.
+        static const policy::ActorFacts kNoActor;
+        const policy::ActorFacts* actor = facts_->actor(by);
+        const policy::Decision decision = requests::DecideExecution(
+            dir_.policy(), actor != nullptr ? *actor : kNoActor, t.state, clock_.Now());
+        if (decision.outcome == policy::Outcome::kDeny) {
+          RETURN_IF_ERROR(RecordDeniedExecution(by, stored, decision));
+          return Retried{*ViewOfRequest(stored), decision};
+        }
+        stored.state = std::move(t.state);
+        RETURN_IF_ERROR(SaveRequest(stored, ChangeEntry("request.retry", by)).status());
+        ASSIGN_OR_RETURN(RequestView view, ExecuteAndSave(by, stored));
+        return Retried{std::move(view), std::nullopt};
+      }));
+  if (retried.denied) {
+    return absl::PermissionDeniedError(fmt::format(
+        "the execution was denied: {} ({})", retried.denied->reason_code, retried.denied->rule_id));
+  }
+  return std::move(retried.view);
+}
+
+// Records a denied execution in the ledger and the request's trail; the
+// request itself does not change.
+absl::Status Engine::RecordDeniedExecution(const std::string& by, StoredRequest& stored,
+                                           const policy::Decision& decision) {
+  json entry = DecisionFields(decision);
+  entry["kind"] = "decision";
+  entry["action"] = fmt::format("request.{}", requests::RequestKindName(stored.state.kind));
+  entry["actor"] = by;
+  entry["purpose"] = requests::ExecutionPurpose(stored.state.kind);
+  entry["categories"] = json::array();
+  entry["ground"] = "none";
+  entry["subject"] = stored.state.subject_id;
+  entry["request"] = stored.state.id;
+  ASSIGN_OR_RETURN(uint64_t seq, ledger_->Append(std::move(entry)));
+  stored.row.trail.push_back(static_cast<int64_t>(seq));
+  return SaveRequest(stored, json()).status();
+}
+
+// Executes an in-progress request and saves it: completed with its result,
+// or still in progress with the failure's error.
+absl::StatusOr<RequestView> Engine::ExecuteAndSave(const std::string& by, StoredRequest& stored) {
+  requests::Outcome outcome;
+  absl::StatusOr<json> result = ExecuteRequest(by, stored, outcome);
+  if (!result.ok()) {
+    ASSIGN_OR_RETURN(requests::Transition failed,
+                     requests::Fail(stored.state, common::FromAbsl(result.status().message())));
+    stored.state = std::move(failed.state);
+    json entry = ChangeEntry("request.fail", by);
+    entry["error_code"] = absl::StatusCodeToString(result.status().code());
+    return SaveRequest(stored, std::move(entry));
+  }
+  ASSIGN_OR_RETURN(requests::Transition done, requests::Complete(stored.state, std::move(outcome)));
+  stored.state = std::move(done.state);
+  stored.result = *std::move(result);
+  return SaveRequest(stored, ChangeEntry("request.complete", by));
 }
 
 // --- Execution ---

@@ -312,8 +312,15 @@ TEST_F(RequestEngineTest, AFailedExecutionKeepsTheRequestForARetry) {
   RequestView again = ValueOf(engine_->RetryRequest(kOfficer, receipt.id));
   EXPECT_EQ(again.state.failures, 2);
   EXPECT_TRUE(again.state.error.has_value());
+  const int64_t before_denied = Entries();
   EXPECT_EQ(engine_->RetryRequest(kAgent, receipt.id).status().code(),
             absl::StatusCode::kPermissionDenied);
+  // The denial is recorded, in the trail too; the request is unchanged.
+  EXPECT_EQ(Entries(), before_denied + 1);
+  EXPECT_EQ(LastEntry()["reason_code"], "no_requests_permission");
+  RequestView after_denied = ValueOf(engine_->GetRequest(receipt.id));
+  EXPECT_EQ(after_denied.state, again.state);
+  EXPECT_EQ(Trail(after_denied).back()["outcome"], "deny");
   ASSERT_NO_FATAL_FAILURE(Restart());
   RequestView kept = ValueOf(engine_->GetRequest(receipt.id));
   EXPECT_EQ(kept.state.failures, 2);
@@ -383,7 +390,7 @@ TEST_F(RequestEngineTest, BadRequestsChangeNothing) {
 TEST_F(RequestEngineTest, SubmissionsPerIdentifierAreLimited) {
   for (int i = 0; i < 5; ++i) SubmitKind("purpose_notice");
   absl::StatusOr<RequestReceipt> limited = engine_->SubmitRequest(
-      {.kind = "purpose_notice", .identifiers = Identifiers("090 1234 5678")});
+      {.kind = "purpose_notice", .identifiers = Identifiers("+81 90 1234 5678")});
   EXPECT_EQ(limited.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_TRUE(limited.status().GetPayload("retry_after_seconds").has_value());
   // Someone else is not held up.
@@ -404,6 +411,12 @@ TEST_F(RequestEngineTest, ExtensionsRefusalsAndWithdrawals) {
   RequestView extended = ValueOf(
       engine_->ExtendRequest(kOfficer, receipt.id, 14, "大量の記録", "回答期限を延長します"));
   EXPECT_EQ(extended.state.due, receipt.due + absl::Hours(24 * 14));
+  EXPECT_EQ(
+      engine_
+          ->RefuseRequest(kOfficer, receipt.id, requests::RefusalGround::kBusinessHindrance, " \n ")
+          .status()
+          .code(),
+      absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(engine_->RefuseRequest(kOfficer, receipt.id, requests::RefusalGround::kDataCorrect, "x")
                 .status()
                 .code(),

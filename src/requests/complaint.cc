@@ -11,6 +11,14 @@
 namespace mamori::requests {
 namespace {
 
+bool Blank(std::string_view text) {
+  return text.find_first_not_of(" \t\r\n\f\v") == std::string_view::npos;
+}
+
+}  // namespace
+
+namespace {
+
 absl::Status Illegal(std::string_view action, const Complaint& c, std::string_view why = "") {
   std::string message =
       fmt::format("cannot {} complaint {}: it is {}", action, c.id, ComplaintStatusName(c.status));
@@ -51,9 +59,9 @@ absl::StatusOr<Complaint> NewComplaint(ComplaintIntake intake, absl::Duration fi
     return absl::InvalidArgumentError(
         fmt::format("complaint {} has an empty {}", intake.id, field));
   };
-  if (intake.category.empty()) return missing("category");
-  if (intake.text.empty()) return missing("text");
-  if (intake.contact.empty()) return missing("contact");
+  if (Blank(intake.category)) return missing("category");
+  if (Blank(intake.text)) return missing("text");
+  if (Blank(intake.contact)) return missing("contact");
   if (first_response <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(fmt::format("the first-response time {} is not positive",
                                                   absl::FormatDuration(first_response)));
@@ -71,7 +79,7 @@ absl::StatusOr<Complaint> NewComplaint(ComplaintIntake intake, absl::Duration fi
 
 absl::StatusOr<Complaint> AssignComplaint(const Complaint& c, std::string_view assignee) {
   if (c.status == ComplaintStatus::kClosed) return Illegal("assign", c);
-  if (assignee.empty()) return absl::InvalidArgumentError("the assignee is empty");
+  if (Blank(assignee)) return absl::InvalidArgumentError("the assignee is empty");
   Complaint next = c;
   next.assignee = std::string(assignee);
   if (next.status == ComplaintStatus::kReceived) next.status = ComplaintStatus::kAssigned;
@@ -83,7 +91,7 @@ absl::StatusOr<Complaint> Respond(const Complaint& c, std::string_view response,
     return Illegal("respond to", c,
                    c.status == ComplaintStatus::kReceived ? "nobody is assigned" : "");
   }
-  if (response.empty()) return absl::InvalidArgumentError("the response is empty");
+  if (Blank(response)) return absl::InvalidArgumentError("the response is empty");
   Complaint next = c;
   next.status = ComplaintStatus::kResponded;
   next.last_response = std::string(response);

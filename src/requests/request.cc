@@ -13,6 +13,15 @@
 namespace mamori::requests {
 namespace {
 
+// Empty or only whitespace: not a text anyone could be shown.
+bool Blank(std::string_view text) {
+  return text.find_first_not_of(" \t\r\n\f\v") == std::string_view::npos;
+}
+
+}  // namespace
+
+namespace {
+
 template <typename Enum, size_t N, typename NameFn>
 absl::StatusOr<Enum> ParseName(std::string_view name, const Enum (&all)[N], NameFn name_of,
                                std::string_view what) {
@@ -286,12 +295,12 @@ absl::StatusOr<RequestState> NewRequest(RequestIntake intake, const ServiceLevel
       return absl::InvalidArgumentError(
           fmt::format("request {} gives an identifier without a kind", intake.id));
     }
-    if (given.value.empty()) {
+    if (Blank(given.value)) {
       return absl::InvalidArgumentError(fmt::format("request {} gives an empty {}", intake.id,
                                                     policy::IdentifierKindName(given.kind)));
     }
   }
-  if (intake.agent && intake.agent->name.empty()) {
+  if (intake.agent && Blank(intake.agent->name)) {
     return absl::InvalidArgumentError(
         fmt::format("request {} is made by an agent without a name", intake.id));
   }
@@ -309,7 +318,7 @@ absl::StatusOr<RequestState> NewRequest(RequestIntake intake, const ServiceLevel
 
 absl::StatusOr<Transition> Assign(const RequestState& r, std::string_view assignee) {
   if (!IsOpen(r.status)) return Illegal("assign", r);
-  if (assignee.empty()) return absl::InvalidArgumentError("the assignee is empty");
+  if (Blank(assignee)) return absl::InvalidArgumentError("the assignee is empty");
   if (r.assignee == assignee) return Unchanged(r);
   RequestState s = r;
   s.assignee = std::string(assignee);
@@ -402,7 +411,7 @@ absl::StatusOr<Transition> Refuse(const RequestState& r, RefusalGround ground,
         fmt::format("a {} request cannot be refused as {}; allowed grounds: {}",
                     RequestKindName(r.kind), RefusalGroundName(ground), allowed));
   }
-  if (text.empty()) {
+  if (Blank(text)) {
     return absl::InvalidArgumentError(
         "a refusal needs the reasons notified to the requester (Art. 36)");
   }
@@ -423,8 +432,8 @@ absl::StatusOr<Transition> Extend(const RequestState& r, int days, std::string_v
     return absl::InvalidArgumentError(
         fmt::format("an extension adds at least 1 day, not {}", days));
   }
-  if (reason.empty()) return absl::InvalidArgumentError("an extension needs a reason");
-  if (notice.empty()) {
+  if (Blank(reason)) return absl::InvalidArgumentError("an extension needs a reason");
+  if (Blank(notice)) {
     return absl::InvalidArgumentError("an extension needs the notice sent to the requester");
   }
   if (noticed_at >= r.due) {
@@ -449,7 +458,7 @@ absl::StatusOr<Transition> Extend(const RequestState& r, int days, std::string_v
 absl::StatusOr<Transition> Complete(const RequestState& r, Outcome outcome) {
   if (r.status != RequestStatus::kInProgress) return Illegal("complete", r);
   if (r.error) return Illegal("complete", r, "a failed execution awaits retry");
-  if (outcome.summary.empty()) {
+  if (Blank(outcome.summary)) {
     return absl::InvalidArgumentError("a completed request needs an outcome summary");
   }
   RequestState s = r;
@@ -460,7 +469,7 @@ absl::StatusOr<Transition> Complete(const RequestState& r, Outcome outcome) {
 
 absl::StatusOr<Transition> Fail(const RequestState& r, std::string_view error) {
   if (r.status != RequestStatus::kInProgress) return Illegal("record a failed execution of", r);
-  if (error.empty()) return absl::InvalidArgumentError("a failed execution needs its error");
+  if (Blank(error)) return absl::InvalidArgumentError("a failed execution needs its error");
   RequestState s = r;
   s.error = std::string(error);
   ++s.failures;

@@ -780,7 +780,9 @@ Awaitable<Response> Api::Route(Call& call) {
     auto pending_withdraw = AwaitBlocking<engine::RequestView>(blocking_, std::move(job_withdraw));
     absl::StatusOr<engine::RequestView> v = co_await std::move(pending_withdraw);
     if (!v.ok()) co_return ErrorResponse(FromStatus(v.status()));
-    co_return JsonResponse(http::status::ok, PublicRequestJson(*v));
+    Response res = JsonResponse(http::status::ok, PublicRequestJson(*v));
+    res.set(http::field::cache_control, "no-store");
+    co_return res;
   }
   if (is(http::verb::post, {"v1", "public", "complaints"})) {
     call.route = "POST /v1/public/complaints";
