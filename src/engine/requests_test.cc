@@ -192,6 +192,13 @@ TEST_F(RequestEngineTest, VerificationNeedsEveryFactorOfTheSamePerson) {
               absl::StatusCode::kFailedPrecondition);
     EXPECT_FALSE(ValueOf(engine_->GetRequest(receipt.id)).result.has_value());
   }
+  // Born the same day as the customer: the birth date is shared, the
+  // contract and the phone are not.
+  vault::SubjectIdentifiers twin;
+  twin.phone = "080-7777-0000";
+  twin.contract = "MT-0002-0002";
+  twin.birth_date = kBirth;
+  ValueOf(engine_->AddSubject(kAdmin, twin, {}));
   // Spelled differently, the same person.
   RequestReceipt receipt = SubmitKind(
       "disclosure", {.identifiers = Identifiers("+81 90-1234-5678", kBirth, "mt-0001-0001")});

@@ -1,6 +1,7 @@
 #include "requests/verification.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "common/strings.h"
 
@@ -41,7 +42,11 @@ VerificationResult Verify(const std::vector<IdentifierMatch>& given,
                                      [&](const IdentifierMatch& m) { return m.kind == factor; });
     if (!present) return CannotVerify(VerificationReason::kMissingFactor, factor);
   }
-  std::string subject;
+  // The people every identifier so far points to. A birth date or a name
+  // is shared by many; with the contract and the phone it narrows to one.
+  std::vector<std::string> candidates;
+  bool first = true;
+  policy::IdentifierKind widest = policy::IdentifierKind::kNone;  // first one of several
   for (const IdentifierMatch& match : given) {
     // The same subject matched twice by one identifier is one subject.
     std::vector<std::string> subjects = match.subjects;
@@ -50,14 +55,22 @@ VerificationResult Verify(const std::vector<IdentifierMatch>& given,
     if (match.kind == policy::IdentifierKind::kNone || subjects.empty()) {
       return CannotVerify(VerificationReason::kNoMatch, match.kind);
     }
-    if (subjects.size() > 1) return CannotVerify(VerificationReason::kAmbiguous, match.kind);
-    if (subject.empty()) {
-      subject = subjects.front();
-    } else if (subjects.front() != subject) {
-      return CannotVerify(VerificationReason::kDifferentSubjects, match.kind);
+    if (subjects.size() > 1 && widest == policy::IdentifierKind::kNone) widest = match.kind;
+    if (first) {
+      candidates = std::move(subjects);
+      first = false;
+      continue;
     }
+    std::vector<std::string> both;
+    std::set_intersection(candidates.begin(), candidates.end(), subjects.begin(), subjects.end(),
+                          std::back_inserter(both));
+    if (both.empty()) return CannotVerify(VerificationReason::kDifferentSubjects, match.kind);
+    candidates = std::move(both);
   }
-  return {.verified = true, .subject_id = subject, .reason = VerificationReason::kVerified};
+  if (candidates.size() > 1) return CannotVerify(VerificationReason::kAmbiguous, widest);
+  return {.verified = true,
+          .subject_id = candidates.front(),
+          .reason = VerificationReason::kVerified};
 }
 
 std::string_view PublicVerificationAnswer(const VerificationResult& result) {

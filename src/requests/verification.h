@@ -11,7 +11,10 @@
 //                                  {IdentifierKind::kPhone, {"sub_A"}},
 //                                  {IdentifierKind::kBirthDate, {"sub_A", "sub_B"}}},
 //                                 {IdentifierKind::kContract, IdentifierKind::kBirthDate});
-//   // v.verified == false, v.reason == VerificationReason::kAmbiguous
+//   // v.verified, v.subject_id == "sub_A": the birth date is shared, the
+//   // contract and the phone are not
+//   v = Verify({{IdentifierKind::kPhone, {"sub_A"}}, {IdentifierKind::kBirthDate, {"sub_B"}}}, {});
+//   // v.reason == VerificationReason::kDifferentSubjects
 //   Reply(PublicVerificationAnswer(v));  // "cannot_verify", whatever the reason
 //
 // The public answer is the same "cannot_verify" for every failure: telling
@@ -48,8 +51,8 @@ enum class VerificationReason {
   kNoIdentifier,       // nothing was given
   kMissingFactor,      // a factor the policy requires was not given
   kNoMatch,            // an identifier matched no subject
-  kAmbiguous,          // an identifier matched more than one subject
-  kDifferentSubjects,  // the identifiers matched different subjects
+  kAmbiguous,          // the identifiers together still match more than one subject
+  kDifferentSubjects,  // no subject is matched by every identifier
 };
 // "verified", "no_identifier", "missing_factor", "no_match", "ambiguous",
 // "different_subjects".
@@ -70,7 +73,10 @@ struct VerificationResult {
 // identifier of kind kNone never verifies); `required` the policy's required
 // factors (e.g. contract, phone, birth date), each of which must be among
 // `given`. Checks, in order: something given; every required factor given;
-// each identifier matched exactly one subject; all the same subject.
+// each identifier matched someone (kNoMatch, about it); some subject is
+// matched by every identifier (kDifferentSubjects, about the identifier
+// that left none); exactly one such subject (kAmbiguous, about the first
+// identifier that matched several).
 VerificationResult Verify(const std::vector<IdentifierMatch>& given,
                           const std::vector<policy::IdentifierKind>& required);
 

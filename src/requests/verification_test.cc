@@ -23,6 +23,17 @@ TEST(VerifyTest, EveryIdentifierMatchesTheSameSubject) {
   EXPECT_EQ(PublicVerificationAnswer(v), "verified");
 }
 
+TEST(VerifyTest, ASharedFactorIsNarrowedByTheOthers) {
+  // Many customers share a birth date; the contract and the phone are one
+  // person's, and the birth date is theirs too.
+  const VerificationResult v = Verify({{IdentifierKind::kBirthDate, {"sub_C", "sub_A", "sub_B"}},
+                                       {IdentifierKind::kContract, {"sub_A"}},
+                                       {IdentifierKind::kPhone, {"sub_A"}}},
+                                      kContractPhoneBirth);
+  EXPECT_TRUE(v.verified);
+  EXPECT_EQ(v.subject_id, "sub_A");
+}
+
 TEST(VerifyTest, NoRequiredFactorsStillNeedsEveryIdentifierToMatch) {
   EXPECT_TRUE(Verify({{IdentifierKind::kPhone, {"sub_A"}}}, {}).verified);
   EXPECT_FALSE(
@@ -60,11 +71,17 @@ TEST(VerifyTest, EveryFailureIsCannotVerifyWithItsInternalReason) {
        {{IdentifierKind::kContract, {"sub_A"}}, {IdentifierKind::kPhone, {"sub_A"}}},
        VerificationReason::kMissingFactor,
        IdentifierKind::kBirthDate},
-      {"two subjects for one identifier",
+      {"still two subjects after every identifier",
+       {{IdentifierKind::kContract, {"sub_A", "sub_B"}},
+        {IdentifierKind::kPhone, {"sub_A", "sub_B"}},
+        {IdentifierKind::kBirthDate, {"sub_B", "sub_A", "sub_C"}}},
+       VerificationReason::kAmbiguous,
+       IdentifierKind::kContract},
+      {"a shared birth date that is not this person's",
        {{IdentifierKind::kContract, {"sub_A"}},
         {IdentifierKind::kPhone, {"sub_A"}},
-        {IdentifierKind::kBirthDate, {"sub_A", "sub_B"}}},
-       VerificationReason::kAmbiguous,
+        {IdentifierKind::kBirthDate, {"sub_B", "sub_C"}}},
+       VerificationReason::kDifferentSubjects,
        IdentifierKind::kBirthDate},
       {"an identifier without a kind",
        {{IdentifierKind::kContract, {"sub_A"}},

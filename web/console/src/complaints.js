@@ -4,101 +4,23 @@
 // (?complaint=ID) in detail, to assign, answer and close. Needs the
 // `complaints` permission.
 import { html, nothing } from 'lit';
-import { ConsolePage, list, show, time } from './page.js';
+import { show, time } from './page.js';
+import { QueuePage, due, isOverdue } from './queue.js';
 
-const kComplaintStatuses = ['received', 'assigned', 'responded', 'closed'];
-
-function complaintPath(id) {
-  return `/v1/complaints/${encodeURIComponent(id)}`;
-}
-
-// The complaint the address names (?complaint=ID), or ''.
-function complaintInUrl() {
-  return new URLSearchParams(location.search).get('complaint') ?? '';
-}
-
-// Whether the first response is late: the server's word when it gave one,
-// else no response yet and the due time past.
-function isOverdue(c) {
-  if (typeof c.overdue === 'boolean') return c.overdue;
+// Whether the first response is late: no response yet and the due time past.
+function late(c) {
   return !c.first_response_at && c.status !== 'closed' &&
     Date.parse(c.first_response_due) < Date.now();
 }
 
-export class MamoriComplaints extends ConsolePage {
+export class MamoriComplaints extends QueuePage {
   static page = 'complaints';
   static heading = 'complaints';
   static permission = 'complaints';
-
-  static properties = {
-    filters_: { state: true },
-    complaints_: { state: true },
-    selected_: { state: true },
-    detail_: { state: true },
-    notice_: { state: true },
-  };
-
-  constructor() {
-    super();
-    this.filters_ = { status: '', overdue: false };
-    this.complaints_ = null;
-    this.selected_ = complaintInUrl();
-    this.detail_ = null;
-    this.notice_ = '';
-    this.onPopState_ = () => {
-      this.selected_ = complaintInUrl();
-      this.loadDetail_();
-    };
-  }
-
-  connectedCallback() {
-    super.connectedCallback();
-    window.addEventListener('popstate', this.onPopState_);
-  }
-
-  disconnectedCallback() {
-    window.removeEventListener('popstate', this.onPopState_);
-    super.disconnectedCallback();
-  }
-
-  clear_() {
-    this.complaints_ = null;
-    this.detail_ = null;
-    this.notice_ = '';
-  }
-
-  async load_() {
-    if (!this.token_) return;
-    this.error_ = null;
-    this.loading_ = true;
-    await this.loadList_();
-    this.loading_ = false;
-    if (this.complaints_ && this.selected_) await this.loadDetail_();
-  }
-
-  async loadList_() {
-    const query = new URLSearchParams();
-    if (this.filters_.status) query.set('status', this.filters_.status);
-    if (this.filters_.overdue) query.set('overdue', 'true');
-    const target = query.toString() ? `/v1/complaints?${query}` : '/v1/complaints';
-    const sequence = ++this.sequence_;
-    const body = await this.call_('GET', target);
-    if (sequence !== this.sequence_) return;
-    if (body) this.complaints_ = list(body.complaints);
-  }
-
-  async loadDetail_() {
-    const id = this.selected_;
-    this.notice_ = '';
-    if (!id || !this.token_) {
-      this.detail_ = null;
-      return;
-    }
-    const body = await this.call_('GET', complaintPath(id));
-    if (id !== this.selected_) return;
-    this.detail_ = body ? this.detailOf_(body) : null;
-    if (body) this.error_ = null;
-  }
+  static param = 'complaint';
+  static queue = '/v1/complaints';
+  static key = 'complaints';
+  static filters = { status: ['received', 'assigned', 'responded', 'closed'] };
 
   // {complaint, overdue} from GET, or the bare complaint an action answers.
   detailOf_(body) {
@@ -106,45 +28,6 @@ export class MamoriComplaints extends ConsolePage {
       ? body.complaint : body;
     const overdue = typeof body.overdue === 'boolean' ? body.overdue : undefined;
     return { complaint: overdue === undefined ? complaint : { overdue, ...complaint } };
-  }
-
-  select_(id) {
-    if (id === this.selected_) return;
-    history.pushState(null, '', `?${new URLSearchParams({ complaint: id })}`);
-    this.selected_ = id;
-    this.error_ = null;
-    this.loadDetail_();
-  }
-
-  onFilter_(event) {
-    event.preventDefault();
-    this.filters_ = {
-      status: this.renderRoot.querySelector('#filter-status').value,
-      overdue: this.renderRoot.querySelector('#filter-overdue').checked,
-    };
-    this.error_ = null;
-    this.loadList_();
-  }
-
-  // One action on the selected complaint: its answer shown at once, then the
-  // queue read again.
-  async act_(action, json, notice) {
-    const id = this.selected_;
-    this.error_ = null;
-    this.notice_ = '';
-    const body = await this.call_('POST', `${complaintPath(id)}/${action}`, json);
-    if (!body || id !== this.selected_) return false;
-    this.detail_ = this.detailOf_(body);
-    this.notice_ = notice;
-    await this.loadList_();
-    return true;
-  }
-
-  onAssign_(event) {
-    event.preventDefault();
-    const assignee = this.renderRoot.querySelector('#assignee').value.trim();
-    if (!assignee) return;
-    this.act_('assign', { assignee }, `assigned to ${assignee}`);
   }
 
   async onRespond_(event) {
@@ -155,40 +38,19 @@ export class MamoriComplaints extends ConsolePage {
     if (await this.act_('respond', { response }, 'response recorded')) input.value = '';
   }
 
-  renderControls_() {
-    return html`<button id="reload" type="button" @click=${() => this.load_()}>Reload</button>`;
-  }
-
   renderBody_() {
     return html`
-      ${this.renderError_()}
-      ${this.notice_
-        ? html`<section id="notice" class="notice" role="status">${this.notice_}</section>`
-        : nothing}
-      ${this.loading_ && !this.complaints_
-        ? html`<p class="muted" id="loading">Loading…</p>`
-        : nothing}
-      ${this.complaints_ ? this.renderQueue_(this.complaints_) : nothing}
+      ${this.renderStatus_(this.items_)}
+      ${this.items_ ? this.renderQueue_(this.items_) : nothing}
       ${this.detail_ ? this.renderDetail_(this.detail_.complaint) : nothing}
     `;
   }
 
   renderQueue_(complaints) {
-    const f = this.filters_;
     return html`
       <section id="complaint-list">
         <h2>Queue</h2>
-        <form id="filters" @submit=${this.onFilter_} @change=${this.onFilter_}>
-          <label for="filter-status">status</label>
-          <select id="filter-status">
-            <option value="" ?selected=${!f.status}>any</option>
-            ${kComplaintStatuses.map((s) => html`<option value=${s} ?selected=${f.status === s}>
-              ${s}</option>`)}
-          </select>
-          <input id="filter-overdue" type="checkbox" .checked=${f.overdue}>
-          <label for="filter-overdue">overdue only</label>
-          <button type="submit">Filter</button>
-        </form>
+        ${this.renderFilters_()}
         ${complaints.length
           ? html`<table>
               <caption class="muted">overdue rows (no first response in time) are marked
@@ -199,18 +61,13 @@ export class MamoriComplaints extends ConsolePage {
                 <th scope="col">assignee</th><th scope="col">first response</th></tr></thead>
               <tbody>
                 ${complaints.map((c) => {
-                  const overdue = isOverdue(c);
-                  const classes = [c.id === this.selected_ ? 'selected' : '',
-                    overdue ? 'overdue' : ''].join(' ').trim();
-                  return html`<tr class=${classes} data-complaint=${show(c.id)}
-                      data-overdue=${overdue ? 'true' : 'false'}>
-                    <td><button class="link" type="button"
-                      @click=${() => this.select_(c.id)}>${show(c.id)}</button></td>
+                  const overdue = isOverdue(c, late);
+                  return html`<tr class=${this.rowClass_(c.id, overdue)}
+                      data-complaint=${show(c.id)} data-overdue=${overdue ? 'true' : 'false'}>
+                    ${this.selectCell_(c.id)}
                     <td>${time(c.received_at)}</td><td>${show(c.category)}</td>
                     <td>${show(c.service)}</td><td class="status">${show(c.status)}</td>
-                    <td class="due"><span class=${overdue ? 'overdue' : ''}>
-                      ${time(c.first_response_due)}${overdue
-                        ? html` <b class="overdue-flag">overdue</b>` : nothing}</span></td>
+                    <td class="due">${due(c.first_response_due, overdue)}</td>
                     <td>${show(c.assignee)}</td><td>${time(c.first_response_at)}</td>
                   </tr>`;
                 })}
@@ -221,7 +78,7 @@ export class MamoriComplaints extends ConsolePage {
   }
 
   renderDetail_(c) {
-    const overdue = isOverdue(c);
+    const overdue = isOverdue(c, late);
     const status = show(c.status);
     return html`
       <section id="complaint-detail" data-complaint=${show(c.id)}>
@@ -250,17 +107,7 @@ export class MamoriComplaints extends ConsolePage {
     return html`
       <section id="actions">
         <h2>Actions</h2>
-        <fieldset>
-          <legend>Assign</legend>
-          <form id="assign" @submit=${this.onAssign_}>
-            <label for="assignee">assignee (staff actor id)</label>
-            <input id="assignee" required size="24"
-                   .value=${typeof c.assignee === 'string' ? c.assignee : ''}>
-            <button type="submit">Assign</button>
-            <button id="assign-me" type="button"
-              @click=${() => this.act_('assign', {}, 'assigned to you')}>Assign to me</button>
-          </form>
-        </fieldset>
+        ${this.renderAssign_(c)}
         <fieldset>
           <legend>Respond</legend>
           <form id="respond" @submit=${this.onRespond_}>

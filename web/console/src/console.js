@@ -13,8 +13,10 @@ import { html, nothing, svg } from 'lit';
 import { MamoriComplaints } from './complaints.js';
 import { MamoriLookup } from './lookup.js';
 import {
-  ConsolePage, apiError, dayIn, isoDay, kDayMs, kPages, list, readJson, show, time, yesNo,
+  ConsolePage, apiError, dayIn, isoDay, kDayMs, kPages, list, readJson, show, states, time,
+  yesNo,
 } from './page.js';
+import { SelectionPage } from './queue.js';
 import { MamoriRequests } from './requests.js';
 
 export class MamoriAudit extends ConsolePage {
@@ -22,11 +24,7 @@ export class MamoriAudit extends ConsolePage {
   static heading = 'audit dashboard';
   static permission = 'audit';
 
-  static properties = {
-    from_: { state: true },
-    to_: { state: true },
-    report_: { state: true },
-  };
+  static properties = states('from_', 'to_', 'report_');
 
 
   constructor() {
@@ -469,54 +467,26 @@ function incidentPath(id) {
   return `/v1/incidents/${encodeURIComponent(id)}`;
 }
 
-// The incident the address names (?incident=ID), or ''.
-function incidentInUrl() {
-  return new URLSearchParams(location.search).get('incident') ?? '';
-}
-
 // /console/incidents: every incident, and the one selected in detail (its
 // facts, required reports with their drafts, narrative and timeline).
-export class MamoriIncidents extends ConsolePage {
+export class MamoriIncidents extends SelectionPage {
   static page = 'incidents';
   static heading = 'incidents';
   static permission = 'incidents';
+  static param = 'incident';
 
-  static properties = {
-    incidents_: { state: true },
-    selected_: { state: true },
-    detail_: { state: true },
-    timeline_: { state: true },
-    notice_: { state: true },
-  };
+  static properties = states('incidents_', 'timeline_');
 
   constructor() {
     super();
     this.incidents_ = null;
-    this.selected_ = incidentInUrl();
-    this.detail_ = null;
     this.timeline_ = null;
-    this.notice_ = '';
-    this.onPopState_ = () => {
-      this.selected_ = incidentInUrl();
-      this.loadDetail_();
-    };
-  }
-
-  connectedCallback() {
-    super.connectedCallback();
-    window.addEventListener('popstate', this.onPopState_);
-  }
-
-  disconnectedCallback() {
-    window.removeEventListener('popstate', this.onPopState_);
-    super.disconnectedCallback();
   }
 
   clear_() {
+    super.clear_();
     this.incidents_ = null;
-    this.detail_ = null;
     this.timeline_ = null;
-    this.notice_ = '';
   }
 
   async load_() {
@@ -550,13 +520,6 @@ export class MamoriIncidents extends ConsolePage {
     const id = this.selected_;
     const timeline = await this.call_('GET', `${incidentPath(id)}/timeline`);
     if (timeline && id === this.selected_) this.timeline_ = list(timeline.events);
-  }
-
-  select_(id) {
-    if (id === this.selected_) return;
-    history.pushState(null, '', `?${new URLSearchParams({ incident: id })}`);
-    this.selected_ = id;
-    this.loadDetail_();
   }
 
   // After a change: the new incident in detail, the list and timeline again.
@@ -594,19 +557,9 @@ export class MamoriIncidents extends ConsolePage {
     this.openHtml_(`${incidentPath(this.selected_)}/drafts/${encodeURIComponent(kind)}?${query}`);
   }
 
-  renderControls_() {
-    return html`<button id="reload" type="button" @click=${() => this.load_()}>Reload</button>`;
-  }
-
   renderBody_() {
     return html`
-      ${this.renderError_()}
-      ${this.notice_
-        ? html`<section id="notice" class="notice" role="status">${this.notice_}</section>`
-        : nothing}
-      ${this.loading_ && !this.incidents_
-        ? html`<p class="muted" id="loading">Loading…</p>`
-        : nothing}
+      ${this.renderStatus_(this.incidents_)}
       ${this.incidents_ ? this.renderList_(this.incidents_) : nothing}
       ${this.detail_ ? this.renderDetail_(this.detail_) : nothing}
     `;
@@ -629,10 +582,9 @@ export class MamoriIncidents extends ConsolePage {
                 </tr></thead>
               <tbody>
                 ${incidents.map(
-                  (i) => html`<tr class=${i.incident === this.selected_ ? 'selected' : ''}
+                  (i) => html`<tr class=${this.rowClass_(i.incident)}
                       data-incident=${show(i.incident)}>
-                    <td><button class="link" type="button"
-                      @click=${() => this.select_(i.incident)}>${show(i.incident)}</button></td>
+                    ${this.selectCell_(i.incident)}
                     <td>${time(i.discovered_at)}</td><td>${show(i.cause)}</td>
                     <td>${show(i.status)}</td><td class="num">${show(i.affected)}</td>
                     <td>${yesNo(i.reportable)}</td><td class="next-due">${next(i)}</td></tr>`,
@@ -775,11 +727,7 @@ export class MamoriAlerts extends ConsolePage {
   static heading = 'alerts';
   static permission = 'audit';
 
-  static properties = {
-    from_: { state: true },
-    to_: { state: true },
-    alerts_: { state: true },
-  };
+  static properties = states('from_', 'to_', 'alerts_');
 
   constructor() {
     super();

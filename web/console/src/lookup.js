@@ -10,7 +10,7 @@
 // notice of each service (GET /v1/public/notice/{service}) of the privacy
 // center's services (GET /v1/public/privacy-center).
 import { html, nothing } from 'lit';
-import { ConsolePage, apiError, list, readJson, show } from './page.js';
+import { ConsolePage, apiError, list, readJson, show, states } from './page.js';
 
 const kIdentifierKinds = [
   ['phone', 'phone number', '090-1234-5678'],
@@ -63,15 +63,9 @@ export class MamoriLookup extends ConsolePage {
   static heading = 'customer lookup';
   static permission = '';
 
-  static properties = {
-    purposes_: { state: true },
-    purpose_: { state: true },
-    kind_: { state: true },
-    found_: { state: true },
-    subject_: { state: true },
-    read_: { state: true },
-    denial_: { state: true },
-  };
+  static properties = states(
+    'purposes_', 'purpose_', 'kind_', 'found_', 'subject_', 'read_', 'denial_',
+  );
 
   constructor() {
     super();

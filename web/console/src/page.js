@@ -64,6 +64,11 @@ export function time(value) {
   return m ? `${m[1]} ${m[2]}` : value;
 }
 
+// Lit's `static properties` of a page: each name an internal reactive state.
+export function states(...names) {
+  return Object.fromEntries(names.map((name) => [name, { state: true }]));
+}
+
 export function list(value) {
   return Array.isArray(value) ? value : [];
 }
@@ -95,12 +100,7 @@ export class ConsolePage extends LitElement {
   static heading = '';
   static permission = '';
 
-  static properties = {
-    token_: { state: true },
-    error_: { state: true },
-    authMessage_: { state: true },
-    loading_: { state: true },
-  };
+  static properties = states('token_', 'error_', 'authMessage_', 'loading_');
 
   static styles = css`
     :host { display: block; max-width: 1100px; margin: 0 auto; padding: 16px; }

@@ -5,7 +5,8 @@
 // the result document and the ledger trail, with the staff's actions (assign,
 // verify, approve, refuse, extend, retry). Needs the `requests` permission.
 import { html, nothing } from 'lit';
-import { ConsolePage, list, show, time, yesNo } from './page.js';
+import { list, show, time, yesNo } from './page.js';
+import { QueuePage, due, isOverdue } from './queue.js';
 
 export const kRequestKinds = [
   'purpose_notice', 'disclosure', 'correction', 'addition', 'deletion', 'stop_use',
@@ -45,26 +46,9 @@ export function allowedGrounds(request) {
   return grounds;
 }
 
-function requestPath(id) {
-  return `/v1/requests/${encodeURIComponent(id)}`;
-}
-
-// The request the address names (?request=ID), or ''.
-function requestInUrl() {
-  return new URLSearchParams(location.search).get('request') ?? '';
-}
-
-// Whether an open request is past its due time: the server's word when it
-// gave one, else the due time against the clock.
-function isOverdue(r) {
-  if (typeof r.overdue === 'boolean') return r.overdue;
+// Whether an open request is past its due time.
+function late(r) {
   return kOpenStatuses.has(r.status) && Date.parse(r.due) < Date.now();
-}
-
-// A due time, with "overdue" in words (not colour only) when it is.
-function due(value, overdue) {
-  return html`<span class=${overdue ? 'overdue' : ''}>${time(value)}${overdue
-    ? html` <b class="overdue-flag">overdue</b>` : nothing}</span>`;
 }
 
 function scalar(value) {
@@ -106,126 +90,18 @@ export function renderDocument(value, depth = 0) {
     <dd>${renderDocument(v, depth + 1)}</dd>`)}</dl>`;
 }
 
-export class MamoriRequests extends ConsolePage {
+export class MamoriRequests extends QueuePage {
   static page = 'requests';
   static heading = 'customer requests';
   static permission = 'requests';
+  static param = 'request';
+  static queue = '/v1/requests';
+  static key = 'requests';
+  static filters = { status: kRequestStatuses, kind: kRequestKinds };
 
-  static properties = {
-    filters_: { state: true },
-    requests_: { state: true },
-    selected_: { state: true },
-    detail_: { state: true },
-    notice_: { state: true },
-  };
-
-  constructor() {
-    super();
-    this.filters_ = { status: '', kind: '', overdue: false };
-    this.requests_ = null;
-    this.selected_ = requestInUrl();
-    this.detail_ = null;
-    this.notice_ = '';
-    this.onPopState_ = () => {
-      this.selected_ = requestInUrl();
-      this.loadDetail_();
-    };
-  }
-
-  connectedCallback() {
-    super.connectedCallback();
-    window.addEventListener('popstate', this.onPopState_);
-  }
-
-  disconnectedCallback() {
-    window.removeEventListener('popstate', this.onPopState_);
-    super.disconnectedCallback();
-  }
-
-  clear_() {
-    this.requests_ = null;
-    this.detail_ = null;
-    this.notice_ = '';
-  }
-
-  async load_() {
-    if (!this.token_) return;
-    this.error_ = null;
-    this.loading_ = true;
-    await this.loadList_();
-    this.loading_ = false;
-    if (this.requests_ && this.selected_) await this.loadDetail_();
-  }
-
-  async loadList_() {
-    const query = new URLSearchParams();
-    if (this.filters_.status) query.set('status', this.filters_.status);
-    if (this.filters_.kind) query.set('kind', this.filters_.kind);
-    if (this.filters_.overdue) query.set('overdue', 'true');
-    const target = query.toString() ? `/v1/requests?${query}` : '/v1/requests';
-    const sequence = ++this.sequence_;
-    const body = await this.call_('GET', target);
-    if (sequence !== this.sequence_) return;
-    if (body) this.requests_ = list(body.requests);
-  }
-
-  async loadDetail_() {
-    const id = this.selected_;
-    this.notice_ = '';
-    if (!id || !this.token_) {
-      this.detail_ = null;
-      return;
-    }
-    const body = await this.call_('GET', requestPath(id));
-    if (id !== this.selected_) return;
-    this.detail_ = body && body.request ? body : null;
-    if (body) this.error_ = null;
-  }
-
-  select_(id) {
-    if (id === this.selected_) return;
-    history.pushState(null, '', `?${new URLSearchParams({ request: id })}`);
-    this.selected_ = id;
-    this.error_ = null;
-    this.loadDetail_();
-  }
-
-  onFilter_(event) {
-    event.preventDefault();
-    const root = this.renderRoot;
-    this.filters_ = {
-      status: root.querySelector('#filter-status').value,
-      kind: root.querySelector('#filter-kind').value,
-      overdue: root.querySelector('#filter-overdue').checked,
-    };
-    this.error_ = null;
-    this.loadList_();
-  }
-
-  // One action on the selected request: its answer (the same body as GET)
-  // shown at once, then the queue read again.
-  async act_(action, json, notice) {
-    const id = this.selected_;
-    this.error_ = null;
-    this.notice_ = '';
-    const body = await this.call_('POST', `${requestPath(id)}/${action}`, json);
-    if (!body || id !== this.selected_) return false;
-    if (body.request) {
-      this.detail_ = body;
-    } else {
-      await this.loadDetail_();
-    }
-    this.notice_ = notice;
-    await this.loadList_();
-    return true;
-  }
-
-  onAssign_(event) {
-    event.preventDefault();
-    const input = this.renderRoot.querySelector('#assignee');
-    const assignee = input.value.trim();
-    if (!assignee) return;
-    this.act_('assign', { assignee }, `assigned to ${assignee}`);
+  // GET and the actions answer the same body: {request, result, trail, ...}.
+  detailOf_(body) {
+    return body.request ? body : null;
   }
 
   async onRefuse_(event) {
@@ -250,44 +126,11 @@ export class MamoriRequests extends ConsolePage {
     }
   }
 
-  renderControls_() {
-    return html`<button id="reload" type="button" @click=${() => this.load_()}>Reload</button>`;
-  }
-
   renderBody_() {
     return html`
-      ${this.renderError_()}
-      ${this.notice_
-        ? html`<section id="notice" class="notice" role="status">${this.notice_}</section>`
-        : nothing}
-      ${this.loading_ && !this.requests_
-        ? html`<p class="muted" id="loading">Loading…</p>`
-        : nothing}
-      ${this.requests_ ? this.renderQueue_(this.requests_) : nothing}
+      ${this.renderStatus_(this.items_)}
+      ${this.items_ ? this.renderQueue_(this.items_) : nothing}
       ${this.detail_ ? this.renderDetail_(this.detail_) : nothing}
-    `;
-  }
-
-  renderFilters_() {
-    const f = this.filters_;
-    return html`
-      <form id="filters" @submit=${this.onFilter_} @change=${this.onFilter_}>
-        <label for="filter-status">status</label>
-        <select id="filter-status">
-          <option value="" ?selected=${!f.status}>any</option>
-          ${kRequestStatuses.map((s) => html`<option value=${s} ?selected=${f.status === s}>
-            ${s}</option>`)}
-        </select>
-        <label for="filter-kind">kind</label>
-        <select id="filter-kind">
-          <option value="" ?selected=${!f.kind}>any</option>
-          ${kRequestKinds.map((k) => html`<option value=${k} ?selected=${f.kind === k}>
-            ${k}</option>`)}
-        </select>
-        <input id="filter-overdue" type="checkbox" .checked=${f.overdue}>
-        <label for="filter-overdue">overdue only</label>
-        <button type="submit">Filter</button>
-      </form>
     `;
   }
 
@@ -306,13 +149,10 @@ export class MamoriRequests extends ConsolePage {
                 <th scope="col">agent</th><th scope="col">execution</th></tr></thead>
               <tbody>
                 ${requests.map((r) => {
-                  const overdue = isOverdue(r);
-                  const classes = [r.id === this.selected_ ? 'selected' : '',
-                    overdue ? 'overdue' : ''].join(' ').trim();
-                  return html`<tr class=${classes} data-request=${show(r.id)}
+                  const overdue = isOverdue(r, late);
+                  return html`<tr class=${this.rowClass_(r.id, overdue)} data-request=${show(r.id)}
                       data-overdue=${overdue ? 'true' : 'false'}>
-                    <td><button class="link" type="button"
-                      @click=${() => this.select_(r.id)}>${show(r.id)}</button></td>
+                    ${this.selectCell_(r.id)}
                     <td>${show(r.kind)}</td><td class="status">${show(r.status)}</td>
                     <td>${show(r.verification)}</td><td>${time(r.received_at)}</td>
                     <td class="due">${due(r.due, overdue)}</td><td>${show(r.assignee)}</td>
@@ -331,8 +171,8 @@ export class MamoriRequests extends ConsolePage {
 
   renderDetail_(d) {
     const r = d.request;
-    const summary = list(this.requests_).find((s) => s.id === r.id);
-    const overdue = isOverdue(summary ?? { ...r, status: r.status ?? d.status });
+    const summary = list(this.items_).find((s) => s.id === r.id);
+    const overdue = isOverdue(summary ?? { ...r, status: r.status ?? d.status }, late);
     const open = kOpenStatuses.has(r.status);
     return html`
       <section id="request-detail" data-request=${show(r.id)}>
@@ -474,17 +314,7 @@ export class MamoriRequests extends ConsolePage {
     return html`
       <section id="actions">
         <h2>Actions</h2>
-        <fieldset>
-          <legend>Assign</legend>
-          <form id="assign" @submit=${this.onAssign_}>
-            <label for="assignee">assignee (staff actor id)</label>
-            <input id="assignee" name="assignee" required size="24"
-                   .value=${typeof r.assignee === 'string' ? r.assignee : ''}>
-            <button type="submit">Assign</button>
-            <button id="assign-me" type="button"
-              @click=${() => this.act_('assign', {}, 'assigned to you')}>Assign to me</button>
-          </form>
-        </fieldset>
+        ${this.renderAssign_(r)}
         <fieldset>
           <legend>Identity and approval</legend>
           <button id="verify" type="button" ?disabled=${!canVerify}
