@@ -5,89 +5,23 @@
 //   MAMORI_AGENT_TOKEN  a token of a call-center agent (no "audit")
 //   MAMORI_CHROMIUM  the browser (Debian's /usr/bin/chromium)
 // Prints "ok - ..." / "not ok - ..." per check; exits 1 if any failed.
-import { chromium } from 'playwright-core';
+import {
+  check, checkWhatTheBrowserSaw, finish, kWait, required, signOut, textIn, until, withBrowser,
+} from './harness.mjs';
 
-const base = process.env.MAMORI_URL;
-const token = process.env.MAMORI_TOKEN;
-const agentToken = process.env.MAMORI_AGENT_TOKEN;
+const [base, token, agentToken] = required(
+  ['MAMORI_URL', 'MAMORI_TOKEN', 'MAMORI_AGENT_TOKEN'], 'console_test.sh');
 const executablePath = process.env.MAMORI_CHROMIUM || '/usr/bin/chromium';
-if (!base || !token || !agentToken) {
-  console.error('set MAMORI_URL, MAMORI_TOKEN and MAMORI_AGENT_TOKEN (console_test.sh does)');
-  process.exit(2);
-}
-const origin = new URL(base).origin;
-const kWait = 10_000;
 
-let passed = 0;
-let failed = 0;
-function pass(what) {
-  passed += 1;
-  console.log(`ok - ${what}`);
-}
-function fail(what, why) {
-  failed += 1;
-  console.log(`not ok - ${what}`);
-  if (why) console.log(`  ${String(why).split('\n').slice(0, 6).join('\n  ')}`);
-}
-// check(WHAT, async () => condition or throws): one assertion.
-async function check(what, fn) {
-  try {
-    const result = await fn();
-    if (result === false) fail(what);
-    else pass(what);
-  } catch (e) {
-    fail(what, e && e.message ? e.message : e);
-  }
-}
-// Waits until `fn` (in Node) returns true, or throws after kWait.
-async function until(fn, what) {
-  const end = Date.now() + kWait;
-  let last;
-  while (Date.now() < end) {
-    try {
-      last = await fn();
-      if (last === true) return;
-    } catch (e) {
-      last = e.message;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${last})`);
-}
-
-const browser = await chromium.launch({ executablePath, headless: true });
-try {
-  // Staff of a Japanese operator: the browser's day is the operator's day
-  // (Asia/Tokyo in examples/telecom-operator.toml).
-  const context = await browser.newContext({ timezoneId: 'Asia/Tokyo', locale: 'ja-JP' });
-  const page = await context.newPage();
-  // Once the dashboard is drawn its parts are there at once: a missing part
-  // fails fast. Waits for the server use kWait explicitly.
-  page.setDefaultTimeout(2_000);
-
-  // Every request the page makes; anything not for the server is refused.
-  const requests = [];
-  const foreign = [];
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (new URL(url).origin === origin) return route.continue();
-    foreign.push(url);
-    return route.abort();
-  });
-  page.on('request', (request) => requests.push(request.url()));
-  // Console errors and warnings, by phase: the wrong-token step expects the
-  // browser's own "Failed to load resource ... 401" line and nothing else.
-  let phase = 'load';
-  const messages = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') {
-      messages.push({ phase, type: m.type(), text: m.text() });
-    }
-  });
-  const pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
-  const responses = new Map();
-  page.on('response', (r) => responses.set(new URL(r.url()).pathname, r));
+// Staff of a Japanese operator: the browser's day is the operator's day
+// (Asia/Tokyo in examples/telecom-operator.toml).
+await withBrowser({
+  base, executablePath, context: { timezoneId: 'Asia/Tokyo', locale: 'ja-JP' },
+}, async (b) => {
+  const { context, page, urls: requests, responses } = b;
+  // Console errors and warnings are kept by phase (b.phase): the wrong-token
+  // step expects the browser's own "Failed to load resource ... 401" line
+  // and nothing else.
   const reportQueries = [];
   page.on('request', (r) => {
     const url = new URL(r.url());
@@ -133,7 +67,7 @@ try {
   });
 
   // --- a wrong token ----------------------------------------------------------------
-  phase = 'wrong-token';
+  b.phase = 'wrong-token';
   await check('a wrong token shows "unauthenticated" and asks again', async () => {
     await page.locator('#token').fill('mamori_not-a-real-token');
     await page.locator('#sign-in').click();
@@ -147,7 +81,7 @@ try {
     (await page.evaluate(() => sessionStorage.length + localStorage.length)) === 0);
 
   // --- an error from the API -------------------------------------------------------------
-  phase = 'forbidden';
+  b.phase = 'forbidden';
   await check('a token without the audit permission shows the API\'s "forbidden" error', async () => {
     await page.locator('#token').fill(agentToken);
     await page.locator('#sign-in').click();
@@ -155,14 +89,10 @@ try {
     const shown = await page.locator('#error').textContent();
     if (!/forbidden/.test(shown)) throw new Error(`shown: ${shown.trim()}`);
   });
-  await check('sign out forgets that token', async () => {
-    await page.locator('#sign-out').click();
-    await page.locator('#token').waitFor({ timeout: kWait });
-    return (await page.evaluate(() => sessionStorage.length)) === 0;
-  });
+  await check('sign out forgets that token', () => signOut(page));
 
   // --- the dashboard ------------------------------------------------------------------
-  phase = 'dashboard';
+  b.phase = 'dashboard';
   await check('the right token opens the dashboard', async () => {
     await page.locator('#token').fill(token);
     await page.locator('#sign-in').click();
@@ -179,7 +109,7 @@ try {
     const inUrl = requests.some((u) => u.includes(token)) || page.url().includes(token);
     return stored.session.includes(token) && stored.local === 0 && !inUrl;
   });
-  const text = async (selector) => (await page.locator(selector).textContent()).trim();
+  const text = textIn(page);
   await check('the ledger verifies', async () => (await text('#ledger-verified')) === 'yes');
   await check('the ledger shows its entries and tree size', async () =>
     Number(await text('#ledger-entries')) > 0 && Number(await text('#ledger-tree-size')) > 0);
@@ -223,7 +153,7 @@ try {
   });
 
   // --- a new date range ----------------------------------------------------------------
-  phase = 'range';
+  b.phase = 'range';
   await check('a new date range queries the report again', async () => {
     const before = reportQueries.length;
     await page.locator('#from').fill('2020-01-01');
@@ -237,19 +167,15 @@ try {
   });
 
   // --- a reload keeps the session ---------------------------------------------------------
-  phase = 'reload';
+  b.phase = 'reload';
   await check('a reload keeps the token for this tab', async () => {
     await page.reload({ waitUntil: 'load' });
     await page.locator('#ledger-verified').waitFor({ timeout: kWait });
   });
-  await check('sign out forgets the token', async () => {
-    await page.locator('#sign-out').click();
-    await page.locator('#token').waitFor({ timeout: kWait });
-    return (await page.evaluate(() => sessionStorage.length)) === 0;
-  });
+  await check('sign out forgets the token', () => signOut(page));
 
   // --- the alerts page: an alert opened as an incident --------------------------------
-  phase = 'alerts';
+  b.phase = 'alerts';
   const alertsAnswer = await page.goto(`${base}/console/alerts`, { waitUntil: 'load' });
   await check('GET /console/alerts is 200 text/html with the same CSP', () => {
     const h = alertsAnswer.headers();
@@ -304,7 +230,7 @@ try {
   });
 
   // --- the incidents page ------------------------------------------------------------------
-  phase = 'incidents';
+  b.phase = 'incidents';
   await check('the incident is in the list, with its next report due', async () => {
     const row = page.locator(`#incident-list tr[data-incident="${incidentId}"]`);
     await row.waitFor({ timeout: kWait });
@@ -376,33 +302,10 @@ try {
     await until(async () => (await text('#incidents')).includes(incidentId),
       'the incident in the audit report');
   });
-  await check('sign out on another page forgets the token too', async () => {
-    await page.locator('#sign-out').click();
-    await page.locator('#token').waitFor({ timeout: kWait });
-    return (await page.evaluate(() => sessionStorage.length)) === 0;
-  });
+  await check('sign out on another page forgets the token too', () => signOut(page));
 
   // --- what the browser saw ---------------------------------------------------------------
-  await check('no uncaught error in the page', () => {
-    if (pageErrors.length) throw new Error(pageErrors.join('\n'));
-  });
-  await check('no console error or warning (but the 401 and 403 asked for)', () => {
-    const unexpected = messages.filter(
-      (m) =>
-        !(m.phase === 'wrong-token' && /status of 401/.test(m.text)) &&
-        !(m.phase === 'forbidden' && /status of 403/.test(m.text)),
-    );
-    if (unexpected.length) {
-      throw new Error(unexpected.map((m) => `[${m.phase}] ${m.type}: ${m.text}`).join('\n'));
-    }
-  });
-  await check('no request left the server (localhost)', () => {
-    if (foreign.length) throw new Error(foreign.join('\n'));
-    return requests.every((u) => new URL(u).origin === origin);
-  });
-} finally {
-  await browser.close();
-}
+  await checkWhatTheBrowserSaw(b, [['wrong-token', 401], ['forbidden', 403]]);
+});
 
-console.log(`browser: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish();
