@@ -6,7 +6,8 @@
 //   MAMORI_CHROMIUM  the browser (Debian's /usr/bin/chromium)
 // Prints "ok - ..." / "not ok - ..." per check; exits 1 if any failed.
 import {
-  check, checkWhatTheBrowserSaw, finish, kWait, required, signOut, textIn, until, withBrowser,
+  check, checkWhatTheBrowserSaw, elementDefined, finish, kWait, navMarks, required, signOut,
+  textIn, until, withBrowser,
 } from './harness.mjs';
 
 const [base, token, agentToken] = required(
@@ -19,9 +20,6 @@ await withBrowser({
   base, executablePath, context: { timezoneId: 'Asia/Tokyo', locale: 'ja-JP' },
 }, async (b) => {
   const { context, page, urls: requests, responses } = b;
-  // Console errors and warnings are kept by phase (b.phase): the wrong-token
-  // step expects the browser's own "Failed to load resource ... 401" line
-  // and nothing else.
   const reportQueries = [];
   page.on('request', (r) => {
     const url = new URL(r.url());
@@ -43,11 +41,8 @@ await withBrowser({
     !/unsafe-eval/.test(csp));
   await check('the page has X-Content-Type-Options: nosniff and Cache-Control: no-cache', () =>
     headers['x-content-type-options'] === 'nosniff' && /no-cache/.test(headers['cache-control']));
-  await check('the element is defined (the script ran under the CSP)', async () => {
-    await page.waitForFunction(() => customElements.get('mamori-audit') !== undefined, null, {
-      timeout: kWait,
-    });
-  });
+  await check('the element is defined (the script ran under the CSP)', () =>
+    elementDefined(page, 'mamori-audit'));
   await check('the script is served as JavaScript with the same headers', () => {
     const r = responses.get('/console/assets/console.js');
     if (!r) throw new Error('no answer for /console/assets/console.js');
@@ -67,6 +62,9 @@ await withBrowser({
   });
 
   // --- a wrong token ----------------------------------------------------------------
+  // Console errors and warnings by phase (b.phase): the wrong-token
+  // step expects the browser's own "Failed to load resource ... 401" line
+  // and nothing else.
   b.phase = 'wrong-token';
   await check('a wrong token shows "unauthenticated" and asks again', async () => {
     await page.locator('#token').fill('mamori_not-a-real-token');
@@ -182,15 +180,8 @@ await withBrowser({
     return alertsAnswer.status() === 200 && /^text\/html/.test(h['content-type']) &&
       h['content-security-policy'] === csp && h['x-content-type-options'] === 'nosniff';
   });
-  await check('the nav links the six pages, the current one marked', async () => {
-    await page.locator('#nav').waitFor({ timeout: kWait });
-    const hrefs = await page.locator('#nav a').evaluateAll((as) =>
-      as.map((a) => a.getAttribute('href')));
-    const pages = ['/console/audit', '/console/incidents', '/console/alerts',
-      '/console/requests', '/console/complaints', '/console/lookup'];
-    return JSON.stringify(hrefs) === JSON.stringify(pages) &&
-      (await page.locator('#nav-alerts').getAttribute('aria-current')) === 'page';
-  });
+  await check('the nav links the six pages, the current one marked', () =>
+    navMarks(page, 'alerts'));
   await check('the alerts page asks for the token (signed out)', async () => {
     await page.locator('#token').waitFor({ timeout: kWait });
     await page.locator('#token').fill(token);

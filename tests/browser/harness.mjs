@@ -75,6 +75,25 @@ export function textIn(page, first = false) {
   };
 }
 
+// Waits until the page's custom element NAME is defined (its script ran).
+export async function elementDefined(page, name) {
+  await page.waitForFunction((n) => customElements.get(n) !== undefined, name, {
+    timeout: kWait,
+  });
+}
+
+// Whether the console's nav links the six pages in order (throws when not),
+// with PAGE (its key: audit, requests, ...) marked current.
+export async function navMarks(page, current) {
+  await page.locator('#nav').waitFor({ timeout: kWait });
+  const hrefs = await page.locator('#nav a').evaluateAll((as) =>
+    as.map((a) => a.getAttribute('href')));
+  const pages = ['/console/audit', '/console/incidents', '/console/alerts',
+    '/console/requests', '/console/complaints', '/console/lookup'];
+  if (JSON.stringify(hrefs) !== JSON.stringify(pages)) throw new Error(`nav: ${hrefs}`);
+  return (await page.locator(`#nav-${current}`).getAttribute('aria-current')) === 'page';
+}
+
 // Signs the console out: true when the tab keeps nothing.
 export async function signOut(page) {
   await page.locator('#sign-out').click();

@@ -12,18 +12,14 @@
 // Prints "ok - ..." / "not ok - ..." per check; exits 1 if any failed.
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import {
+  check, checkWhatTheBrowserSaw, elementDefined, finish, kWait, required, textIn, until,
+  withBrowser,
+} from './harness.mjs';
 
-const base = process.env.MAMORI_URL;
-const token = process.env.MAMORI_TOKEN;
-const agentToken = process.env.MAMORI_AGENT_TOKEN;
+const [base, token, agentToken] = required(
+  ['MAMORI_URL', 'MAMORI_TOKEN', 'MAMORI_AGENT_TOKEN'], 'privacy_test.sh');
 const executablePath = process.env.MAMORI_CHROMIUM || '/usr/bin/chromium';
-if (!base || !token || !agentToken) {
-  console.error('set MAMORI_URL, MAMORI_TOKEN and MAMORI_AGENT_TOKEN (privacy_test.sh does)');
-  process.exit(2);
-}
-const origin = new URL(base).origin;
-const kWait = 10_000;
 
 // Customer 1 of examples/demo-customers.jsonl, and customer 2.
 const taro = { contract: 'MT-0001-0001', phone: '090-1234-5678', birth_date: '1985-04-12' };
@@ -33,43 +29,6 @@ const gone = { contract: 'MT-0009-0101', phone: '070-5555-0101', birth_date: '19
 // What must never be in a URL or in storage.
 const personal = [taro, misaki, gone].flatMap((c) => Object.values(c))
   .concat(['taro.yamada@example.jp', 'complainant@example.jp']);
-
-let passed = 0;
-let failed = 0;
-function pass(what) {
-  passed += 1;
-  console.log(`ok - ${what}`);
-}
-function fail(what, why) {
-  failed += 1;
-  console.log(`not ok - ${what}`);
-  if (why) console.log(`  ${String(why).split('\n').slice(0, 8).join('\n  ')}`);
-}
-// check(WHAT, async () => condition or throws): one assertion.
-async function check(what, fn) {
-  try {
-    const result = await fn();
-    if (result === false) fail(what);
-    else pass(what);
-  } catch (e) {
-    fail(what, e && e.message ? e.message : e);
-  }
-}
-// Waits until `fn` (in Node) returns true, or throws after kWait.
-async function until(fn, what) {
-  const end = Date.now() + kWait;
-  let last;
-  while (Date.now() < end) {
-    try {
-      last = await fn();
-      if (last === true) return;
-    } catch (e) {
-      last = e.message;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${last})`);
-}
 
 // The staff side, as an operator's tools would call it: curl with a bearer
 // token. Returns {code, body}.
@@ -102,43 +61,22 @@ function staffStep(id, step) {
 // The request secrets shown to the customer, to look for where they must not be.
 const secrets = [];
 
-const browser = await chromium.launch({ executablePath, headless: true });
-try {
-  // A customer in Japan, whose browser speaks Japanese.
-  const context = await browser.newContext({
-    timezoneId: 'Asia/Tokyo', locale: 'ja-JP', acceptDownloads: true,
-  });
-  const page = await context.newPage();
-  page.setDefaultTimeout(2_000);
-
-  // Every request the page makes; anything not for the server is refused.
+// A customer in Japan, whose browser speaks Japanese.
+await withBrowser({
+  base, executablePath, whyLines: 8,
+  context: { timezoneId: 'Asia/Tokyo', locale: 'ja-JP', acceptDownloads: true },
+}, async (b) => {
+  const { page, responses } = b;
+  // Every request the page makes, with its method, headers and body.
   const requests = [];
-  const foreign = [];
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (new URL(url).origin === origin) return route.continue();
-    foreign.push(url);
-    return route.abort();
-  });
   page.on('request', (request) => requests.push({
     url: request.url(), method: request.method(), headers: request.headers(),
     body: request.postData() ?? '',
   }));
-  // Console errors and warnings, by phase: the wrong-secret step expects the
-  // browser's own "Failed to load resource ... 404" line, the rate-limit step
-  // its 429 line, and nothing else.
-  let phase = 'load';
-  const messages = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') {
-      messages.push({ phase, type: m.type(), text: m.text() });
-    }
-  });
-  const pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
-  const responses = new Map();
-  page.on('response', (r) => responses.set(new URL(r.url()).pathname, r));
-  const text = async (selector) => (await page.locator(selector).textContent()).trim();
+  // Console errors and warnings are kept by phase (b.phase): the
+  // wrong-secret step expects the browser's own "Failed to load resource ...
+  // 404" line, the rate-limit step its 429 line, and nothing else.
+  const text = textIn(page);
   const posts = (path) => requests.filter((r) => r.method === 'POST' &&
     new URL(r.url).pathname === path);
 
@@ -158,11 +96,8 @@ try {
   await check('the page has nosniff, no-referrer and no-cache', () =>
     headers['x-content-type-options'] === 'nosniff' &&
     headers['referrer-policy'] === 'no-referrer' && /no-cache/.test(headers['cache-control']));
-  await check('the element is defined (the script ran under the CSP)', async () => {
-    await page.waitForFunction(() => customElements.get('mamori-privacy') !== undefined, null, {
-      timeout: kWait,
-    });
-  });
+  await check('the element is defined (the script ran under the CSP)', () =>
+    elementDefined(page, 'mamori-privacy'));
   await check('the script is served as JavaScript with the same headers', () => {
     const r = responses.get('/privacy/assets/privacy.js');
     if (!r) throw new Error('no answer for /privacy/assets/privacy.js');
@@ -177,7 +112,7 @@ try {
   });
 
   // --- what the operator announces -------------------------------------------------------
-  phase = 'about';
+  b.phase = 'about';
   let center = {};
   await check('the privacy center: the operator, from /v1/public/privacy-center', async () => {
     await page.locator('#operator-name, #error').first().waitFor({ timeout: kWait });
@@ -214,7 +149,7 @@ try {
   });
 
   // --- the request form --------------------------------------------------------------------
-  phase = 'request-form';
+  b.phase = 'request-form';
   const required = (center.verification ?? []).map(String);
   await check('the request form: every input and select has a label', async () => {
     await page.locator('#tab-request').click();
@@ -271,7 +206,7 @@ try {
   };
 
   // --- a disclosure request, followed to its download -------------------------------------
-  phase = 'disclosure';
+  b.phase = 'disclosure';
   let disclosure = { id: '', secret: '' };
   await check('customer 1 sends a disclosure request: id, secret (once) and due', async () => {
     await page.locator('#req-kind').selectOption('disclosure');
@@ -360,7 +295,7 @@ try {
   }
 
   // --- a wrong secret -----------------------------------------------------------------------
-  phase = 'wrong-secret';
+  b.phase = 'wrong-secret';
   await check('a wrong secret shows "not found", as an alert, and nothing else', async () => {
     await page.locator('#status-done').click();
     await page.locator('#request-status').waitFor({ state: 'detached', timeout: kWait });
@@ -373,7 +308,7 @@ try {
   });
 
   // --- a request withdrawn ------------------------------------------------------------------
-  phase = 'withdraw';
+  b.phase = 'withdraw';
   let withdrawn = { id: '', secret: '' };
   await check('customer 2 asks for a purpose notice, as an authorized proxy', async () => {
     await page.locator('#tab-request').click();
@@ -408,7 +343,7 @@ try {
     });
 
   // --- a deletion: afterwards nobody finds the subject ---------------------------------------
-  phase = 'deletion';
+  b.phase = 'deletion';
   let deletion = { id: '', secret: '' };
   await check('a deletion request for the subject collected in 2017', async () => {
     await page.locator('#tab-request').click();
@@ -449,7 +384,7 @@ try {
   });
 
   // --- a complaint ----------------------------------------------------------------------------
-  phase = 'complaint';
+  b.phase = 'complaint';
   let complaint = '';
   await check('a complaint sent from the page shows its id and first-response due', async () => {
     await page.locator('#tab-complaint').click();
@@ -484,7 +419,7 @@ try {
 
   // --- too many requests ------------------------------------------------------------------------
   // Last of the requests sent: the limiter may count per address as well.
-  phase = 'rate-limit';
+  b.phase = 'rate-limit';
   await check('too many requests for the same identifiers: 429, and when to retry', async () => {
     await page.locator('#tab-request').click();
     for (let i = 0; i < 8; i++) {
@@ -507,7 +442,7 @@ try {
   });
 
   // --- English --------------------------------------------------------------------------------
-  phase = 'english';
+  b.phase = 'english';
   await check('switching to English changes the heading and <html lang>', async () => {
     await page.locator('#lang-toggle').click();
     await until(async () => (await text('#title')) === 'Privacy center', 'the English heading');
@@ -550,22 +485,7 @@ try {
     if (inStore.length) throw new Error(`stored: ${inStore.join(', ')}`);
     return (await page.evaluate(() => localStorage.length)) === 0;
   });
-  await check('no uncaught error in the page', () => {
-    if (pageErrors.length) throw new Error(pageErrors.join('\n'));
-  });
-  await check('no console error or warning (but the 404 and 429 asked for)', () => {
-    const unexpected = messages.filter(
-      (m) => !(m.phase === 'wrong-secret' && /status of 404/.test(m.text)) &&
-        !(m.phase === 'rate-limit' && /status of 429/.test(m.text)),
-    );
-    if (unexpected.length) {
-      throw new Error(unexpected.map((m) => `[${m.phase}] ${m.type}: ${m.text}`).join('\n'));
-    }
-  });
-  await check('no request left the server (localhost)', () => {
-    if (foreign.length) throw new Error(foreign.join('\n'));
-    return requests.every((r) => new URL(r.url).origin === origin);
-  });
+  await checkWhatTheBrowserSaw(b, [['wrong-secret', 404], ['rate-limit', 429]]);
   await check('the page called /v1/public/... only (no staff route)', () => {
     const staffCalls = requests.filter((r) => {
       const path = new URL(r.url).pathname;
@@ -573,12 +493,11 @@ try {
     });
     if (staffCalls.length) throw new Error(staffCalls.map((r) => r.url).join('\n'));
   });
-} finally {
-  await browser.close();
+}).finally(() => {
+  // The request secrets, for privacy_test.sh to look for in the server's logs.
   if (process.env.MAMORI_SECRETS) {
     appendFileSync(process.env.MAMORI_SECRETS, secrets.map((x) => `${x}\n`).join(''));
   }
-}
+});
 
-console.log(`browser: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish();

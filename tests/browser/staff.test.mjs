@@ -12,96 +12,28 @@
 //   MAMORI_COMPLAINT    a complaint (received)
 //   MAMORI_CHROMIUM     the browser (Debian's /usr/bin/chromium)
 // Prints "ok - ..." / "not ok - ..." per check; exits 1 if any failed.
-import { chromium } from 'playwright-core';
+import {
+  check, checkWhatTheBrowserSaw, elementDefined, finish, kWait, navMarks, required,
+  signOut as signOutOf, textIn, until, withBrowser,
+} from './harness.mjs';
 
-const base = process.env.MAMORI_URL;
-const token = process.env.MAMORI_TOKEN;
-const agentToken = process.env.MAMORI_AGENT_TOKEN;
-const request1 = process.env.MAMORI_REQUEST;
-const request2 = process.env.MAMORI_REQUEST2;
-const request3 = process.env.MAMORI_REQUEST3;
-const complaint = process.env.MAMORI_COMPLAINT;
+const [base, token, agentToken, request1, request2, request3, complaint] = required(
+  ['MAMORI_URL', 'MAMORI_TOKEN', 'MAMORI_AGENT_TOKEN', 'MAMORI_REQUEST', 'MAMORI_REQUEST2',
+    'MAMORI_REQUEST3', 'MAMORI_COMPLAINT'], 'staff_test.sh');
 const executablePath = process.env.MAMORI_CHROMIUM || '/usr/bin/chromium';
-if (!base || !token || !agentToken || !request1 || !request2 || !request3 || !complaint) {
-  console.error('set MAMORI_URL, MAMORI_TOKEN, MAMORI_AGENT_TOKEN, MAMORI_REQUEST, ' +
-    'MAMORI_REQUEST2, MAMORI_REQUEST3 and MAMORI_COMPLAINT (staff_test.sh does)');
-  process.exit(2);
-}
-const origin = new URL(base).origin;
-const kWait = 10_000;
 const kPhone = '090-1234-5678';
 const kEmail = 'taro.yamada@example.jp';
 
-let passed = 0;
-let failed = 0;
-function pass(what) {
-  passed += 1;
-  console.log(`ok - ${what}`);
-}
-function fail(what, why) {
-  failed += 1;
-  console.log(`not ok - ${what}`);
-  if (why) console.log(`  ${String(why).split('\n').slice(0, 6).join('\n  ')}`);
-}
-// check(WHAT, async () => condition or throws): one assertion.
-async function check(what, fn) {
-  try {
-    const result = await fn();
-    if (result === false) fail(what);
-    else pass(what);
-  } catch (e) {
-    fail(what, e && e.message ? e.message : e);
-  }
-}
-// Waits until `fn` (in Node) returns true, or throws after kWait.
-async function until(fn, what) {
-  const end = Date.now() + kWait;
-  let last;
-  while (Date.now() < end) {
-    try {
-      last = await fn();
-      if (last === true) return;
-    } catch (e) {
-      last = e.message;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${last})`);
-}
-
-const browser = await chromium.launch({ executablePath, headless: true });
-try {
-  const context = await browser.newContext({ timezoneId: 'Asia/Tokyo', locale: 'ja-JP' });
-  const page = await context.newPage();
-  page.setDefaultTimeout(2_000);
-
-  // Every request the page makes; anything not for the server is refused.
-  const requests = [];
-  const foreign = [];
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (new URL(url).origin === origin) return route.continue();
-    foreign.push(url);
-    return route.abort();
-  });
-  page.on('request', (request) => requests.push(request.url()));
-  // Console errors and warnings, by phase: a phase that asks for an error
-  // answer expects the browser's own "Failed to load resource" line for it.
-  let phase = 'load';
-  const messages = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') {
-      messages.push({ phase, type: m.type(), text: m.text() });
-    }
-  });
-  const pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
+await withBrowser({
+  base, executablePath, context: { timezoneId: 'Asia/Tokyo', locale: 'ja-JP' },
+}, async (b) => {
+  const { page, urls: requests } = b;
   const posts = [];
   page.on('request', (r) => {
     if (r.method() === 'POST') posts.push({ path: new URL(r.url()).pathname, body: r.postData() });
   });
 
-  const text = async (selector) => (await page.locator(selector).first().textContent()).trim();
+  const text = textIn(page, true);
   const noError = async () => {
     if (await page.locator('#error').count()) {
       throw new Error(`the page shows: ${(await page.locator('#error').textContent()).trim()}`);
@@ -127,11 +59,7 @@ try {
     await page.locator('#sign-in').click();
     await page.locator(`${ready}, #error`).first().waitFor({ timeout: kWait });
   };
-  const signOut = async () => {
-    await page.locator('#sign-out').click();
-    await page.locator('#token').waitFor({ timeout: kWait });
-    return (await page.evaluate(() => sessionStorage.length)) === 0;
-  };
+  const signOut = () => signOutOf(page);
 
   // --- the requests page --------------------------------------------------------------
   const answer = await page.goto(`${base}/console/requests`, { waitUntil: 'load' });
@@ -140,27 +68,20 @@ try {
     answer.status() === 200 && /^text\/html/.test(headers['content-type']) &&
     /(^|;)\s*script-src 'self'(;|$)/.test(headers['content-security-policy'] ?? '') &&
     headers['x-content-type-options'] === 'nosniff');
-  await check('the element is defined (the script ran under the CSP)', async () => {
-    await page.waitForFunction(() => customElements.get('mamori-requests') !== undefined, null, {
-      timeout: kWait,
-    });
-  });
-  await check('the nav links the six pages, the current one marked', async () => {
-    await page.locator('#nav').waitFor({ timeout: kWait });
-    const hrefs = await page.locator('#nav a').evaluateAll((as) =>
-      as.map((a) => a.getAttribute('href')));
-    const pages = ['/console/audit', '/console/incidents', '/console/alerts',
-      '/console/requests', '/console/complaints', '/console/lookup'];
-    if (JSON.stringify(hrefs) !== JSON.stringify(pages)) throw new Error(`nav: ${hrefs}`);
-    return (await page.locator('#nav-requests').getAttribute('aria-current')) === 'page';
-  });
+  await check('the element is defined (the script ran under the CSP)', () =>
+    elementDefined(page, 'mamori-requests'));
+  await check('the nav links the six pages, the current one marked', () =>
+    navMarks(page, 'requests'));
   await check('the page asks for a token of the requests permission', async () => {
     await page.locator('#token').waitFor({ timeout: kWait });
     return (await page.locator('#token').getAttribute('type')) === 'password' &&
       /requests/.test(await text('#login label'));
   });
 
-  phase = 'forbidden';
+  // Console errors and warnings by phase (b.phase): a phase that
+  // asks for an error answer expects the browser's own "Failed to load
+  // resource" line for it.
+  b.phase = 'forbidden';
   await check('the call-center agent\'s token gets the API\'s 403 message', async () => {
     await signIn(agentToken, '#request-list');
     await page.locator('#error').waitFor({ timeout: kWait });
@@ -171,7 +92,7 @@ try {
   });
   await check('sign out forgets that token', signOut);
 
-  phase = 'queue';
+  b.phase = 'queue';
   // The queue's first answer, with customer 1's disclosure marked overdue:
   // a request received now is due in 14 days, so the page's rendering of an
   // overdue row is checked on the server's real answer with that one flag
@@ -223,7 +144,7 @@ try {
   });
 
   // --- customer 1's disclosure --------------------------------------------------------
-  phase = 'disclosure';
+  b.phase = 'disclosure';
   await check('opening a request shows its detail (address ?request=ID)', async () => {
     await row1.locator('button.link').click();
     await page.locator('#request-detail').waitFor({ timeout: kWait });
@@ -302,7 +223,7 @@ try {
   });
 
   // --- customer 1's correction: extended, then refused -------------------------------------
-  phase = 'correction';
+  b.phase = 'correction';
   await check('the correction request: its grounds are data_correct or not_verified', async () => {
     await row2.locator('button.link').click();
     await until(async () => (await text('#detail-id')) === request2, 'the second request');
@@ -344,7 +265,7 @@ try {
   });
 
   // --- an illegal step: the stop_provision request refused meanwhile elsewhere -------------
-  phase = 'conflict';
+  b.phase = 'conflict';
   await check('a request refused by someone else: verify shows the API\'s 409 in an alert',
     async () => {
       await page.locator(`#request-list tr[data-request="${request3}"] button.link`).click();
@@ -368,7 +289,7 @@ try {
     });
 
   // --- the complaints page ------------------------------------------------------------------
-  phase = 'complaints';
+  b.phase = 'complaints';
   await check('the nav leads to the complaints page with the same token', async () => {
     await Promise.all([page.waitForURL(/\/console\/complaints$/),
       page.locator('#nav-complaints').click()]);
@@ -425,7 +346,7 @@ try {
   await check('sign out', signOut);
 
   // --- the lookup page: a purpose first ------------------------------------------------------
-  phase = 'lookup';
+  b.phase = 'lookup';
   await check('the lookup page asks for a staff token; the agent signs in', async () => {
     await page.goto(`${base}/console/lookup`, { waitUntil: 'load' });
     await signIn(agentToken, '#find');
@@ -441,7 +362,7 @@ try {
       purposes.includes('mamori:StatutoryPaymentRecord');
   });
   await check('every input has a label, every table headers', () => accessible('mamori-lookup'));
-  phase = 'denied';
+  b.phase = 'denied';
   await check('a find for a purpose the agent\'s role lacks is denied, with its reason code',
     async () => {
       await page.locator('#purpose').selectOption('dpv:Marketing');
@@ -454,7 +375,7 @@ try {
         /denied/.test(await text('#denial-message')) &&
         (await page.locator('#found').count()) === 0;
     });
-  phase = 'found';
+  b.phase = 'found';
   let subject = '';
   await check('for customer care, the phone number finds customer 1', async () => {
     await page.locator('#purpose').selectOption('dpv:CustomerCare');
@@ -494,27 +415,7 @@ try {
   // --- what the browser saw -----------------------------------------------------------------
   await check('the tokens never went in a URL', () =>
     !requests.some((u) => u.includes(token) || u.includes(agentToken)));
-  await check('no uncaught error in the page', () => {
-    if (pageErrors.length) throw new Error(pageErrors.join('\n'));
-  });
-  await check('no console error or warning (but the 403, 403 and 409 asked for)', () => {
-    const unexpected = messages.filter(
-      (m) =>
-        !(m.phase === 'forbidden' && /status of 403/.test(m.text)) &&
-        !(m.phase === 'denied' && /status of 403/.test(m.text)) &&
-        !(m.phase === 'conflict' && /status of 409/.test(m.text)),
-    );
-    if (unexpected.length) {
-      throw new Error(unexpected.map((m) => `[${m.phase}] ${m.type}: ${m.text}`).join('\n'));
-    }
-  });
-  await check('no request left the server (localhost)', () => {
-    if (foreign.length) throw new Error(foreign.join('\n'));
-    return requests.every((u) => new URL(u).origin === origin);
-  });
-} finally {
-  await browser.close();
-}
+  await checkWhatTheBrowserSaw(b, [['forbidden', 403], ['denied', 403], ['conflict', 409]]);
+});
 
-console.log(`browser: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish();
