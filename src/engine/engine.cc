@@ -1052,24 +1052,8 @@ absl::StatusOr<store::StopOrderRow> Engine::AddStopOrder(std::string by, StopOrd
         ASSIGN_OR_RETURN(std::optional<store::SubjectRow> subject,
                          dir_.store().records().GetSubject(spec.subject));
         if (!subject) return absl::NotFoundError(fmt::format("subject {} not found", spec.subject));
-        const absl::Time now = clock_.Now();
-        store::StopOrderRow row{common::NewId(common::IdKind::kStopOrder, random_, now),
-                                spec.subject,
-                                spec.kind,
-                                spec.purpose,
-                                spec.recipient,
-                                now,
-                                spec.request_id,
-                                std::nullopt};
-        RETURN_IF_ERROR(dir_.store().facts().InsertStopOrder(row));
-        json entry = ChangeEntry("stop_order.add", by);
-        entry["subject"] = row.subject_id;
-        entry["stop_order"] = row.id;
-        entry["order_kind"] = row.kind;
-        entry["purpose"] = row.purpose ? json(*row.purpose) : json();
-        entry["recipient"] = row.recipient ? json(*row.recipient) : json();
-        if (!row.request_id.empty()) entry["request"] = row.request_id;
-        RETURN_IF_ERROR(ledger_->Append(std::move(entry)).status());
+        store::StopOrderRow row;
+        RETURN_IF_ERROR(PutStopOrder(by, spec, &row));
         facts_->AddStopOrder(row);
         return row;
       });
