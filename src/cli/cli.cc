@@ -523,6 +523,10 @@ class CommandLine {
     cmd->add_option("--birth-date", birth_date_, "Birth date, YYYY-MM-DD");
   }
 
+  void AddLanguageOption(CLI::App* cmd, const std::string& help) {
+    cmd->add_option("--language", language_, help)->check(CLI::IsMember({"ja", "en"}));
+  }
+
   vault::SubjectIdentifiers Identifiers() const {
     return {phone_, email_, contract_, name_, birth_date_};
   }
@@ -548,6 +552,7 @@ class CommandLine {
     AddLocation(add);
     AddServerOptions(add);
     AddIdentifierOptions(add);
+    AddLanguageOption(add, "The language the person chose for notices");
     Action(add, [this]() -> absl::StatusOr<json> {
       vault::SubjectIdentifiers ids = Identifiers();
       if (ids.empty()) {
@@ -555,14 +560,45 @@ class CommandLine {
             "give at least one of --phone, --email, --contract, --name, --birth-date");
       }
       if (UsesServer()) {
+        json body = IdentifiersJson();
+        if (language_) body["language"] = *language_;
         // A decided collection there: the token's actor may be denied.
-        return OnServer(Post("/v1/subjects", IdentifiersJson()), [](json& answer) {
+        return OnServer(Post("/v1/subjects", body), [](json& answer) {
           return json{{"subject", answer.at("subject")}};
         });
       }
       return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
-        ASSIGN_OR_RETURN(std::string id, eng.AddSubject(AdminActor(), ids, {}));
+        ASSIGN_OR_RETURN(std::string id,
+                         eng.AddSubject(AdminActor(), ids, {}, language_.value_or("")));
         return json{{"subject", id}};
+      });
+    });
+
+    auto* language = subject->add_subcommand(
+        "language", "Show, or with --language record, the language a subject chose for notices");
+    AddLocation(language);
+    AddServerOptions(language);
+    language->add_option("--subject", subject_, "Subject id")->required();
+    AddLanguageOption(language, "Record this language");
+    Action(language, [this]() -> absl::StatusOr<json> {
+      const std::string target =
+          fmt::format("/v1/subjects/{}/language", RemoteServer::Segment(subject_));
+      if (UsesServer()) {
+        return OnServer(language_ ? Post(target, json{{"language", *language_}}) : Get(target));
+      }
+      auto answer = [&](const std::string& chosen) {
+        return json{{"subject", subject_}, {"language", chosen.empty() ? json() : json(chosen)}};
+      };
+      if (!language_) {
+        ASSIGN_OR_RETURN(auto dir, OpenData(loc_, DataDirectory::Access::kReadOnly));
+        ASSIGN_OR_RETURN(std::optional<store::SubjectRow> row,
+                         dir->store().records().GetSubject(subject_));
+        if (!row) return absl::NotFoundError(fmt::format("subject {} not found", subject_));
+        return answer(row->language);
+      }
+      return WithEngine([&](DataDirectory&, engine::Engine& eng) -> absl::StatusOr<json> {
+        RETURN_IF_ERROR(eng.SetSubjectLanguage(AdminActor(), subject_, *language_));
+        return answer(*language_);
       });
     });
 
@@ -1582,7 +1618,7 @@ class CommandLine {
   Location loc_;
   std::string policy_path_, import_path_, subject_, category_, service_, value_, collected_at_;
   std::optional<int64_t> policy_version_;
-  std::optional<std::string> phone_, email_, contract_, name_, birth_date_;
+  std::optional<std::string> phone_, email_, contract_, name_, birth_date_, language_;
   // Uses, actors, consents, stop orders.
   std::string actor_, purpose_, ground_, reason_, target_actor_, course_, completed_;
   std::vector<std::string> categories_, roles_;

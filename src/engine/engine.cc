@@ -24,6 +24,7 @@ namespace {
 
 using internal::ChangeEntry;
 using internal::Invalid;
+using internal::ValidateLanguage;
 
 using nlohmann::json;
 
@@ -91,7 +92,16 @@ class Engine::Observer final : public vault::VaultObserver {
     entry["subject"] = subject.id;
     entry["policy_version"] = subject.policy_version;
     entry["records"] = RecordsJson(records);
+    // Whether the person chose a language, not which: no personal data in
+    // the ledger.
+    if (!subject.language.empty()) entry["language_set"] = true;
     engine_.changed_subjects_.push_back(subject.id);
+    return engine_.ledger_->Append(std::move(entry)).status();
+  }
+
+  absl::Status SubjectLanguageSet(std::string_view subject_id) override {
+    json entry = ChangeEntry("subject.language", engine_.current_actor_);
+    entry["subject"] = subject_id;
     return engine_.ledger_->Append(std::move(entry)).status();
   }
 
@@ -790,17 +800,19 @@ absl::StatusOr<std::pair<policy::Decision, uint64_t>> Engine::DecideCollect(
 
 absl::StatusOr<CollectResult> Engine::AddSubjectAs(std::string actor,
                                                    vault::SubjectIdentifiers identifiers,
-                                                   std::vector<vault::NewRecord> records) {
+                                                   std::vector<vault::NewRecord> records,
+                                                   std::string language) {
   return Submit<CollectResult>(JobKind::kWrites, [&]() -> absl::StatusOr<CollectResult> {
     if (identifiers.empty() && records.empty()) {
       return Invalid("give at least one identifier or record");
     }
+    RETURN_IF_ERROR(ValidateLanguage(language));
     CollectResult result;
     ASSIGN_OR_RETURN(std::tie(result.decision, result.entry),
                      DecideCollect(actor, "", identifiers, records));
     if (result.decision.outcome != policy::Outcome::kAllow) return result;
     current_actor_ = actor;
-    ASSIGN_OR_RETURN(result.subject, dir_.vault().AddSubject(identifiers, records));
+    ASSIGN_OR_RETURN(result.subject, dir_.vault().AddSubject(identifiers, records, language));
     ASSIGN_OR_RETURN(std::vector<vault::RecordInfo> infos,
                      dir_.vault().ListRecords(result.subject));
     for (vault::RecordInfo& info : infos) result.records.push_back(std::move(info.id));
@@ -1061,10 +1073,36 @@ absl::StatusOr<store::StopOrderRow> Engine::AddStopOrder(std::string by, StopOrd
 
 absl::StatusOr<std::string> Engine::AddSubject(std::string by,
                                                vault::SubjectIdentifiers identifiers,
-                                               std::vector<vault::NewRecord> records) {
-  return Submit<std::string>(JobKind::kWrites, [&] {
+                                               std::vector<vault::NewRecord> records,
+                                               std::string language) {
+  return Submit<std::string>(JobKind::kWrites, [&]() -> absl::StatusOr<std::string> {
+    RETURN_IF_ERROR(ValidateLanguage(language));
     current_actor_ = by;
-    return dir_.vault().AddSubject(identifiers, records);
+    return dir_.vault().AddSubject(identifiers, records, language);
+  });
+}
+
+absl::Status Engine::SetSubjectLanguage(std::string by, std::string subject_id,
+                                        std::string language) {
+  return Submit<bool>(
+             JobKind::kWrites,
+             [&]() -> absl::StatusOr<bool> {
+               if (language.empty()) return Invalid("language: required");
+               RETURN_IF_ERROR(ValidateLanguage(language));
+               RETURN_IF_ERROR(dir_.store().records().SetSubjectLanguage(subject_id, language));
+               current_actor_ = by;
+               RETURN_IF_ERROR(observer_->SubjectLanguageSet(subject_id));
+               return true;
+             })
+      .status();
+}
+
+absl::StatusOr<std::string> Engine::SubjectLanguage(std::string subject_id) {
+  return Submit<std::string>(JobKind::kRecords, [&]() -> absl::StatusOr<std::string> {
+    ASSIGN_OR_RETURN(std::optional<store::SubjectRow> subject,
+                     dir_.store().records().GetSubject(subject_id));
+    if (!subject) return absl::NotFoundError(fmt::format("subject {} not found", subject_id));
+    return subject->language;
   });
 }
 

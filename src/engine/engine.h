@@ -382,12 +382,14 @@ struct CustomerNotice {
   std::string channel;          // "email" or "post"
   std::vector<std::string> to;  // the addresses (values of the subject's records)
   std::vector<std::string> names;
-  std::vector<std::string> categories;  // what of theirs leaked
-  std::string text;                     // the notice (incident/customer_notice.h)
-  uint64_t entry = 0;                   // the ledger entry of the decided read
+  std::vector<std::string> categories;                // what of theirs leaked
+  notice::Language language = notice::Language::kJa;  // the person's, or the batch's
+  std::string text;                                   // the notice (incident/customer_notice.h)
+  uint64_t entry = 0;                                 // the ledger entry of the decided read
 };
 struct NoticeBatch {
   std::string incident;
+  // For the people who never chose one; the others get theirs.
   notice::Language language = notice::Language::kJa;
   std::vector<CustomerNotice> notices;
   // Affected subjects with no email address or postal address on record:
@@ -395,6 +397,8 @@ struct NoticeBatch {
   int64_t without_contact = 0;
   // Subjects whose contact data the engine refused to read (decision denied).
   int64_t denied = 0;
+  int64_t in_japanese = 0;  // notices by language
+  int64_t in_english = 0;
 };
 
 // --- Supervision and internal audit (docs/supervision.md) ---
@@ -476,9 +480,12 @@ class Engine {
   void FindAsync(FindRequest request, Callback<FindResult> done);
 
   // --- Decided collection (the API's writes of personal data). ---
+  // `language`: the language the person chose ("ja", "en"), or empty;
+  // customer notices are written in it (IncidentNotices).
   absl::StatusOr<CollectResult> AddSubjectAs(std::string actor,
                                              vault::SubjectIdentifiers identifiers,
-                                             std::vector<vault::NewRecord> records);
+                                             std::vector<vault::NewRecord> records,
+                                             std::string language = {});
   absl::StatusOr<CollectResult> AddRecordsAs(std::string actor, std::string subject_id,
                                              std::vector<vault::NewRecord> records);
   // A JSONL import (docs/import-format.md), decided once for the union of
@@ -504,7 +511,15 @@ class Engine {
                                                     std::string channel);
   absl::StatusOr<store::StopOrderRow> AddStopOrder(std::string by, StopOrderSpec spec);
   absl::StatusOr<std::string> AddSubject(std::string by, vault::SubjectIdentifiers identifiers,
-                                         std::vector<vault::NewRecord> records);
+                                         std::vector<vault::NewRecord> records,
+                                         std::string language = {});
+  // Records the language the person chose ("ja" or "en") for what the
+  // operator sends them. InvalidArgument for another code; NotFound for an
+  // unknown subject.
+  absl::Status SetSubjectLanguage(std::string by, std::string subject_id, std::string language);
+  // The subject's chosen language, empty when never given; NotFound for an
+  // unknown subject.
+  absl::StatusOr<std::string> SubjectLanguage(std::string subject_id);
   absl::StatusOr<std::string> AddRecord(std::string by, std::string subject_id,
                                         vault::NewRecord record);
   absl::StatusOr<vault::ImportSummary> Import(std::string by, std::istream& in,

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "notice/notice.h"
 
 namespace mamori::engine::internal {
 
@@ -21,5 +22,11 @@ inline bool Blank(std::string_view text) {
 }
 
 inline absl::Status Invalid(std::string message) { return absl::InvalidArgumentError(message); }
+
+// A customer's chosen language: empty (not given), "ja" or "en".
+inline absl::Status ValidateLanguage(std::string_view language) {
+  if (language.empty() || notice::ParseLanguage(language)) return absl::OkStatus();
+  return Invalid("language: expected ja or en");
+}
 
 }  // namespace mamori::engine::internal

@@ -734,6 +734,21 @@ absl::StatusOr<NoticeBatch> Engine::IncidentNotices(std::string actor, std::stri
     policy = *std::move(copy);
     policy.BuildIndex();
   }
+  // Each person is written to in the language they chose; `language` for
+  // those who never said.
+  absl::flat_hash_map<std::string, notice::Language> chosen;
+  RETURN_IF_ERROR(Submit<bool>(JobKind::kRecords, [&]() -> absl::StatusOr<bool> {
+                    for (const store::IncidentSubjectRow& s : subjects) {
+                      ASSIGN_OR_RETURN(std::optional<store::SubjectRow> row,
+                                       dir_.store().records().GetSubject(s.subject_id));
+                      if (!row) continue;
+                      if (std::optional<notice::Language> l =
+                              notice::ParseLanguage(row->language)) {
+                        chosen[s.subject_id] = *l;
+                      }
+                    }
+                    return true;
+                  }).status());
   const std::string reason =
       fmt::format("APPI Art. 26(2): notice to the person of incident {}", id);
   for (const store::IncidentSubjectRow& s : subjects) {
@@ -769,8 +784,11 @@ absl::StatusOr<NoticeBatch> Engine::IncidentNotices(std::string actor, std::stri
       ++batch.without_contact;
       continue;
     }
+    auto own = chosen.find(s.subject_id);
+    notice.language = own == chosen.end() ? language : own->second;
     ASSIGN_OR_RETURN(notice.text, incident::CustomerNoticeText(policy, view.facts, view.narrative,
-                                                               s.categories, language));
+                                                               s.categories, notice.language));
+    ++(notice.language == notice::Language::kJa ? batch.in_japanese : batch.in_english);
     batch.notices.push_back(std::move(notice));
   }
   ASSIGN_OR_RETURN(uint64_t entry,
@@ -781,6 +799,8 @@ absl::StatusOr<NoticeBatch> Engine::IncidentNotices(std::string actor, std::stri
                      change["without_contact"] = batch.without_contact;
                      change["denied"] = batch.denied;
                      change["language"] = notice::LanguageCode(language);
+                     change["in_japanese"] = batch.in_japanese;
+                     change["in_english"] = batch.in_english;
                      return ledger_->Append(std::move(change));
                    }));
   (void)entry;

@@ -284,6 +284,69 @@ TEST_F(IncidentEngineTest, NoticesAreDecidedReadsAndCountThoseWithoutContact) {
   ExpectNoPersonalValuesInLedger();
 }
 
+TEST_F(IncidentEngineTest, EachNoticeIsInTheLanguageThePersonChose) {
+  const std::string english = AddCustomer();
+  const std::string unsaid = AddCustomer();
+  vault::SubjectIdentifiers ids;
+  ids.email = "ichiro@example.com";
+  const std::string japanese = ValueOf(engine_->AddSubject(
+      kAdmin, ids,
+      {{.category = "pd:EmailAddress", .service = "mobile", .value = "ichiro@example.com"}}, "ja"));
+  ASSERT_TRUE(engine_->SetSubjectLanguage(kOfficer, english, "en").ok());
+  EXPECT_EQ(LastEntry()["change"], "subject.language");
+  EXPECT_EQ(LastEntry()["subject"], english);
+  EXPECT_FALSE(LastEntry().contains("language"));
+  EXPECT_EQ(ValueOf(engine_->SubjectLanguage(english)), "en");
+  EXPECT_EQ(ValueOf(engine_->SubjectLanguage(unsaid)), "");
+  EXPECT_EQ(ValueOf(engine_->SubjectLanguage(japanese)), "ja");
+
+  IncidentScope scope;
+  scope.subjects = {english, unsaid, japanese};
+  IncidentView view = ValueOf(engine_->OpenIncident(kOfficer, Spec(incident::Cause::kLoss, scope)));
+  NoticeBatch batch = ValueOf(
+      engine_->IncidentNotices(kAgent, view.row.id, "dpv:CustomerCare", notice::Language::kEn));
+  ASSERT_EQ(batch.notices.size(), 3u);
+  for (const CustomerNotice& n : batch.notices) {
+    const bool in_english = n.subject != japanese;
+    EXPECT_EQ(n.language, in_english ? notice::Language::kEn : notice::Language::kJa) << n.subject;
+    EXPECT_EQ(n.text.find("Notice of a leak") != std::string::npos, in_english) << n.subject;
+    EXPECT_EQ(n.text.find("個人情報の漏えい") != std::string::npos, !in_english) << n.subject;
+  }
+  EXPECT_EQ(batch.in_english, 2);
+  EXPECT_EQ(batch.in_japanese, 1);
+  json batch_json = NoticeBatchJson(batch);
+  EXPECT_EQ(batch_json["by_language"], (json{{"ja", 1}, {"en", 2}}));
+  EXPECT_EQ(LastEntry()["in_english"], 2);
+  EXPECT_EQ(LastEntry()["in_japanese"], 1);
+
+  // Japanese by default: only the person who chose English gets English.
+  batch = ValueOf(
+      engine_->IncidentNotices(kAgent, view.row.id, "dpv:CustomerCare", notice::Language::kJa));
+  EXPECT_EQ(batch.in_english, 1);
+  EXPECT_EQ(batch.in_japanese, 2);
+  ExpectNoPersonalValuesInLedger();
+}
+
+TEST_F(IncidentEngineTest, BadLanguagesAreRefusedAndRecordNothing) {
+  const std::string subject = AddCustomer();
+  const std::string before = State();
+  EXPECT_EQ(engine_->SetSubjectLanguage(kOfficer, subject, "fr").code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->SetSubjectLanguage(kOfficer, subject, "").code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->SetSubjectLanguage(kOfficer, "sub_missing", "en").code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(engine_->SubjectLanguage("sub_missing").status().code(), absl::StatusCode::kNotFound);
+  vault::SubjectIdentifiers ids;
+  ids.phone = "080-9999-0000";
+  EXPECT_EQ(engine_->AddSubject(kAdmin, ids, {}, "EN").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(engine_->AddSubjectAs(kAgent, ids, {}, "english").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(State(), before);
+  EXPECT_EQ(ValueOf(engine_->SubjectLanguage(subject)), "");
+}
+
 TEST_F(IncidentEngineTest, BadIncidentsAreRefusedAndRecordNothing) {
   const std::string subject = AddCustomer();
   const std::string before = State();

@@ -292,6 +292,7 @@ json NoticeBatchJson(const NoticeBatch& batch) {
                        {"to", n.to},
                        {"names", n.names},
                        {"categories", n.categories},
+                       {"language", notice::LanguageCode(n.language)},
                        {"text", n.text},
                        {"entry", n.entry}});
   }
@@ -299,7 +300,8 @@ json NoticeBatchJson(const NoticeBatch& batch) {
           {"language", notice::LanguageCode(batch.language)},
           {"notices", std::move(notices)},
           {"without_contact", batch.without_contact},
-          {"denied", batch.denied}};
+          {"denied", batch.denied},
+          {"by_language", {{"ja", batch.in_japanese}, {"en", batch.in_english}}}};
 }
 
 }  // namespace mamori::engine

@@ -76,8 +76,9 @@ nlohmann::json IncidentSubjectsJson(const std::string& incident,
 //  "by_action": [{"action", "allowed", "denied"}], "by_category":
 //  [{"category", "uses"}], "denials": [{"reason_code", "count"}]}
 nlohmann::json ActorActivityJson(const ActorActivity& activity);
-// {"incident", "language", "notices": [{"subject", "channel", "to", "names",
-//  "categories", "text", "entry"}], "without_contact", "denied"}
+// {"incident", "language" (for those who chose none), "notices": [{"subject",
+//  "channel", "to", "names", "categories", "language", "text", "entry"}],
+//  "without_contact", "denied", "by_language": {"ja", "en"}}
 nlohmann::json NoticeBatchJson(const NoticeBatch& batch);
 
 }  // namespace mamori::engine

@@ -650,6 +650,7 @@ absl::StatusOr<int64_t> Engine::EraseRecordsForRequest(
   if (left == 0) {
     ASSIGN_OR_RETURN(int64_t indexes, store.retention().DeleteBlindIndexes(subject));
     ASSIGN_OR_RETURN(int64_t keys, store.keys().DestroySubjectKeys(subject));
+    RETURN_IF_ERROR(store.records().SetSubjectLanguage(subject, ""));
     erased_subjects.push_back(subject);
     json entry = ChangeEntry("request.subject_erased", by);
     entry["request"] = request_id;
@@ -826,8 +827,11 @@ absl::StatusOr<json> Engine::ExecuteRequest(const std::string& by, StoredRequest
                {"created_at", common::FormatTimestamp(o.created_at)},
                {"lifted_at", o.lifted_at ? json(common::FormatTimestamp(*o.lifted_at)) : json()}});
         }
+        ASSIGN_OR_RETURN(std::optional<store::SubjectRow> row, store.records().GetSubject(subject));
         const bool none = items.empty() && consent_list.empty() && provision_list.empty();
         result["policy_version"] = dir_.policy_version();
+        // The language they chose is held about them too.
+        result["chosen_language"] = row && !row->language.empty() ? json(row->language) : json();
         result["records"] = items;
         result["consents"] = consent_list;
         result["provision_records"] = provision_list;

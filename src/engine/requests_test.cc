@@ -98,6 +98,7 @@ class RequestEngineTest : public EngineTest {
 
 TEST_F(RequestEngineTest, DisclosureReturnsEveryRecordAndRecordsADecidedUse) {
   const std::string subject = AddVerifiableCustomer();
+  ASSERT_TRUE(engine_->SetSubjectLanguage(kAdmin, subject, "en").ok());
   RequestSpec spec;
   spec.details = kDetails;
   spec.language = "en";
@@ -117,6 +118,7 @@ TEST_F(RequestEngineTest, DisclosureReturnsEveryRecordAndRecordsADecidedUse) {
   EXPECT_THAT(values, ::testing::UnorderedElementsAre(kName, kPhone, kEmail));
   EXPECT_EQ((*done.result)["records"][0]["service_name"], "Mirai Mobile");
   EXPECT_EQ((*done.result)["no_data_held"], false);
+  EXPECT_EQ((*done.result)["chosen_language"], "en");  // held about them too
 
   // The trail: receipt, verification, approval, the decided use, completion.
   std::vector<std::string> steps;
@@ -255,7 +257,9 @@ TEST_F(RequestEngineTest, ErasureKeepsWhatAnActiveContractNeedsAndSaysWhy) {
     EXPECT_THAT(item.reason, HasSubstr("statutory retention")) << item.item;
   }
 
-  // The support-only customer: everything erased, the person unfindable.
+  // The support-only customer: everything erased, the person unfindable,
+  // and not even their chosen language is left.
+  ASSERT_TRUE(engine_->SetSubjectLanguage(kAdmin, other, "en").ok());
   EXPECT_EQ(Find("080-5555-0001"), std::vector<std::string>{other});
   RequestView gone =
       Run("deletion", {.identifiers = Identifiers("080-5555-0001", "1990-01-01", "MT-9999-0001")});
@@ -263,6 +267,7 @@ TEST_F(RequestEngineTest, ErasureKeepsWhatAnActiveContractNeedsAndSaysWhy) {
   EXPECT_EQ((*gone.result)["erased_records"], 1);
   EXPECT_TRUE(Find("080-5555-0001").empty());
   EXPECT_EQ(ValueOf(dir_->store().retention().CountRecordsOfSubject(other)), 0);
+  EXPECT_EQ(ValueOf(engine_->SubjectLanguage(other)), "");
   EXPECT_TRUE(Verify().ok);
 }
 

@@ -457,6 +457,7 @@ absl::StatusOr<SweepSummary> Engine::EraseKeys(const std::string& by, SweepPlan&
     // with them).
     ASSIGN_OR_RETURN(int64_t indexes, retention.DeleteBlindIndexes(subject));
     ASSIGN_OR_RETURN(int64_t keys, store.keys().DestroySubjectKeys(subject));
+    RETURN_IF_ERROR(store.records().SetSubjectLanguage(subject, ""));
     destroyed_any = destroyed_any || keys > 0;
     erased_subjects.push_back(subject);
     ++tally.subjects_erased;

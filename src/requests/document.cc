@@ -28,7 +28,7 @@ struct Words {
   std::string_view title_disclosure, title_notice, title_other, request, generated, operator_name,
       records, category, service, purposes, collected, value, consents, purpose, recipient, given,
       withdrawn, provisions, provided, basis, orders, kind, none_held, outcome, kept, item, reason,
-      no_records, none;
+      no_records, none, language, language_ja, language_en;
 };
 
 constexpr Words kJa = {"保有個人データの開示",
@@ -59,7 +59,10 @@ constexpr Words kJa = {"保有個人データの開示",
                        "項目",
                        "理由",
                        "該当する記録はありません。",
-                       "なし"};
+                       "なし",
+                       "ご連絡の言語",
+                       "日本語",
+                       "英語"};
 constexpr Words kEn = {"Disclosure of retained personal data",
                        "Notice of the purposes of use",
                        "Answer to your request",
@@ -88,7 +91,10 @@ constexpr Words kEn = {"Disclosure of retained personal data",
                        "Item",
                        "Reason",
                        "No records.",
-                       "none"};
+                       "none",
+                       "Language for what we send you",
+                       "Japanese",
+                       "English"};
 
 void Cell(notice::HtmlWriter& page, std::string_view text) {
   page.Raw("<td>");
@@ -135,6 +141,11 @@ std::string ResultHtml(const json& result, const json& outcome, notice::Language
   if (result.value("no_data_held", false)) page.Element("p", w.none_held);
 
   if (kind == "disclosure") {
+    if (const std::string chosen = Str(result, "chosen_language"); !chosen.empty()) {
+      page.Raw("<dl>\n");
+      page.Term(w.language, chosen == "ja" ? w.language_ja : w.language_en);
+      page.Raw("</dl>\n");
+    }
     page.OpenSection("records", w.records);
     const json& records = Array(result, "records");
     if (records.empty()) {

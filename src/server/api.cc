@@ -1000,10 +1000,13 @@ Awaitable<Response> Api::Route(Call& call) {
                                   body.OptionalString("contract"), body.OptionalString("name"),
                                   body.OptionalString("birth_date")};
     std::vector<vault::NewRecord> records = read_records(body);
+    std::string language = body.OptionalString("language").value_or("");
     if (auto bad = bad_body()) co_return *bad;
     std::function<absl::StatusOr<engine::CollectResult>()> job3 =
-        [this, actor = call.actor, ids = std::move(ids), records = std::move(records)]() mutable {
-          return engine_.AddSubjectAs(actor, std::move(ids), std::move(records));
+        [this, actor = call.actor, ids = std::move(ids), records = std::move(records),
+         language = std::move(language)]() mutable {
+          return engine_.AddSubjectAs(actor, std::move(ids), std::move(records),
+                                      std::move(language));
         };
     auto pending3 = AwaitBlocking<engine::CollectResult>(blocking_, std::move(job3));
     absl::StatusOr<engine::CollectResult> r = co_await std::move(pending3);
@@ -1694,6 +1697,31 @@ Awaitable<Response> Api::Route(Call& call) {
     absl::StatusOr<store::LegalHoldRow> r = co_await std::move(pending_release);
     if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
     co_return JsonResponse(http::status::ok, engine::HoldJson(*r));
+  }
+  // The language the person chose for what the operator sends them
+  // (incident notices): kept by the privacy office (permission `requests`).
+  if (is(http::verb::get, {"v1", "subjects", "*", "language"}) ||
+      is(http::verb::post, {"v1", "subjects", "*", "language"})) {
+    const bool set = call.request.method() == http::verb::post;
+    call.route = set ? "POST /v1/subjects/{id}/language" : "GET /v1/subjects/{id}/language";
+    std::string language;
+    if (set) {
+      language = body.RequiredString("language");
+      if (auto bad = bad_body()) co_return *bad;
+    }
+    auto permission_check = require_permission("requests");
+    if (auto refused = co_await std::move(permission_check)) co_return *refused;
+    std::function<absl::StatusOr<std::string>()> job_language =
+        [this, actor = call.actor, subject = s[2], set,
+         language = std::move(language)]() -> absl::StatusOr<std::string> {
+      if (set) RETURN_IF_ERROR(engine_.SetSubjectLanguage(actor, subject, language));
+      return engine_.SubjectLanguage(subject);
+    };
+    auto pending_language = AwaitBlocking<std::string>(blocking_, std::move(job_language));
+    absl::StatusOr<std::string> r = co_await std::move(pending_language);
+    if (!r.ok()) co_return ErrorResponse(FromStatus(r.status()));
+    co_return JsonResponse(http::status::ok,
+                           {{"subject", s[2]}, {"language", r->empty() ? json() : json(*r)}});
   }
   if (is(http::verb::post, {"v1", "subjects", "*", "contract-end"})) {
     call.route = "POST /v1/subjects/{id}/contract-end";

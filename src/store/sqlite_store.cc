@@ -367,6 +367,10 @@ CREATE TABLE complaints (
 );
 CREATE INDEX complaints_by_due ON complaints(first_response_due, id);
 )sql"},
+    // The language each customer chose for notices (docs/incidents.md).
+    {10, R"sql(
+ALTER TABLE subjects ADD COLUMN language TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 constexpr Migration kKeyMigrations[] = {
@@ -531,6 +535,7 @@ class SqliteRecordStore final : public RecordStore {
     return insert_subject_->BindText(1, subject.id)
         .BindInt(2, ToMicros(subject.created_at))
         .BindInt(3, subject.policy_version)
+        .BindText(4, subject.language)
         .Run();
   }
 
@@ -540,7 +545,15 @@ class SqliteRecordStore final : public RecordStore {
     ASSIGN_OR_RETURN(StepResult r, get_subject_->Step());
     if (r == StepResult::kDone) return std::nullopt;
     return SubjectRow{get_subject_->ColumnText(0), FromMicros(get_subject_->ColumnInt(1)),
-                      get_subject_->ColumnInt(2)};
+                      get_subject_->ColumnInt(2), get_subject_->ColumnText(3)};
+  }
+
+  absl::Status SetSubjectLanguage(std::string_view id, std::string_view language) override {
+    RETURN_IF_ERROR(set_subject_language_->BindText(1, language).BindText(2, id).Run());
+    if (sqlite3_changes(db_->handle()) == 0) {
+      return absl::NotFoundError(fmt::format("subject {} not found", id));
+    }
+    return absl::OkStatus();
   }
 
   absl::StatusOr<int64_t> CountSubjects() override {
@@ -683,10 +696,12 @@ class SqliteRecordStore final : public RecordStore {
 
   absl::Status PrepareStatements() {
     ASSIGN_OR_RETURN(insert_subject_,
-                     db_->Prepare("INSERT INTO subjects (id, created_at, policy_version) "
-                                  "VALUES (?, ?, ?)"));
-    ASSIGN_OR_RETURN(get_subject_, db_->Prepare("SELECT id, created_at, policy_version "
+                     db_->Prepare("INSERT INTO subjects (id, created_at, policy_version, language) "
+                                  "VALUES (?, ?, ?, ?)"));
+    ASSIGN_OR_RETURN(get_subject_, db_->Prepare("SELECT id, created_at, policy_version, language "
                                                 "FROM subjects WHERE id = ?"));
+    ASSIGN_OR_RETURN(set_subject_language_,
+                     db_->Prepare("UPDATE subjects SET language = ? WHERE id = ?"));
     constexpr std::string_view kInsertRecords =
         "INSERT INTO records (id, subject_id, category, service, purposes, policy_version, "
         "key_bucket, collected_at, sealed_value) VALUES ";
@@ -766,8 +781,9 @@ class SqliteRecordStore final : public RecordStore {
   bool deferred_sync_ = false;
   std::mutex wal_mutex_;
   int wal_fd_ = -1;  // the WAL file, opened at the first SyncCommitted
-  std::unique_ptr<SqliteStatement> insert_subject_, get_subject_, insert_record_,
-      insert_records_batch_, get_record_, list_records_, insert_index_, find_index_, delete_index_;
+  std::unique_ptr<SqliteStatement> insert_subject_, get_subject_, set_subject_language_,
+      insert_record_, insert_records_batch_, get_record_, list_records_, insert_index_, find_index_,
+      delete_index_;
 };
 
 class SqliteKeyStore final : public KeyStore {

@@ -41,16 +41,16 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndSchemaVersion) {
   }
   auto store = OpenSqliteStore(dir_.string(), {.create = false});
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ((*store)->records().SchemaVersion().value(), 9);
+  EXPECT_EQ((*store)->records().SchemaVersion().value(), 10);
   EXPECT_TRUE((*store)->records().GetPolicyVersion(1).value().has_value());
   EXPECT_EQ((*store)->engine(), "sqlite");
 }
 
 // A file at schema 4 (before retention) gains the retention and provision
 // tables, the records' index by data key, and the use index and incident
-// tables, and the request and complaint tables when opened, and keeps its
-// records.
-TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema9) {
+// tables, the request and complaint tables, and the subjects' language when
+// opened, and keeps its records.
+TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema10) {
   {
     auto store = OpenSqliteStore(dir_.string(), {.create = true});
     ASSERT_TRUE(store.ok()) << store.status();
@@ -62,7 +62,7 @@ TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema9) {
     ASSERT_TRUE(rs.InsertRecord(record).ok());
   }
   // Back to schema 4: without the tables of migrations 5, 6, 8 and 9 and their
-  // rows, with the index migration 7 replaces.
+  // rows, with the index migration 7 replaces, without migration 10's column.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir_ / kRecordsFileName).c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
@@ -73,7 +73,7 @@ TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema9) {
                          "DROP TABLE ledger_uses; DROP TABLE verified_heads; "
                          "DROP TABLE incidents; DROP TABLE incident_subjects; "
                          "DROP TABLE incident_reports; DROP TABLE requests; "
-                         "DROP TABLE complaints; "
+                         "DROP TABLE complaints; ALTER TABLE subjects DROP COLUMN language; "
                          "DROP INDEX records_by_key; CREATE INDEX records_by_subject_category "
                          "ON records(subject_id, category); "
                          "DELETE FROM schema_migrations WHERE version >= 5;",
@@ -84,8 +84,9 @@ TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema9) {
 
   auto store = OpenSqliteStore(dir_.string(), {.create = false});
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ((*store)->records().SchemaVersion().value(), 9);
+  EXPECT_EQ((*store)->records().SchemaVersion().value(), 10);
   EXPECT_TRUE((*store)->records().GetRecord("rec_1").value().has_value());
+  EXPECT_EQ((*store)->records().GetSubject("sub_1").value()->language, "");
   RetentionStore& retention = (*store)->retention();
   EXPECT_EQ(retention.CountRecordsOfSubject("sub_1").value(), 1);
   EXPECT_TRUE(retention.ListHolds("").value().empty());

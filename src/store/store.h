@@ -42,6 +42,10 @@ struct SubjectRow {
   std::string id;
   absl::Time created_at;
   int64_t policy_version = 0;
+  // The language the person chose for what the operator sends them ("ja",
+  // "en"); empty when they never said. Not personal data of itself, but
+  // cleared when the person is erased.
+  std::string language = {};
 };
 
 // One personal-data value, encrypted, with where and why it was collected.
@@ -294,6 +298,9 @@ class RecordStore {
   virtual absl::Status InsertSubject(const SubjectRow& subject) = 0;
   virtual absl::StatusOr<std::optional<SubjectRow>> GetSubject(std::string_view id) = 0;
   virtual absl::StatusOr<int64_t> CountSubjects() = 0;
+  // Sets (or, with "", clears) the subject's language; NotFound for an
+  // unknown subject.
+  virtual absl::Status SetSubjectLanguage(std::string_view id, std::string_view language) = 0;
 
   // NotFound when the subject does not exist; AlreadyExists for a taken id.
   virtual absl::Status InsertRecord(const RecordRow& record) = 0;

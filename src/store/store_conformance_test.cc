@@ -67,6 +67,20 @@ TEST_P(StoreConformanceTest, SubjectsRoundTrip) {
   EXPECT_EQ(rs.CountSubjects().value(), 1);
 }
 
+TEST_P(StoreConformanceTest, SubjectLanguageIsSetChangedAndCleared) {
+  RecordStore& rs = store_->records();
+  ASSERT_TRUE(rs.InsertSubject({"sub_en", absl::FromUnixSeconds(1'700'000'000), 1, "en"}).ok());
+  ASSERT_TRUE(rs.InsertSubject({"sub_unsaid", absl::FromUnixSeconds(1'700'000'000), 1}).ok());
+  EXPECT_EQ(rs.GetSubject("sub_en").value()->language, "en");
+  EXPECT_EQ(rs.GetSubject("sub_unsaid").value()->language, "");
+
+  ASSERT_TRUE(rs.SetSubjectLanguage("sub_unsaid", "ja").ok());
+  EXPECT_EQ(rs.GetSubject("sub_unsaid").value()->language, "ja");
+  ASSERT_TRUE(rs.SetSubjectLanguage("sub_en", "").ok());
+  EXPECT_EQ(rs.GetSubject("sub_en").value()->language, "");
+  EXPECT_EQ(rs.SetSubjectLanguage("sub_missing", "en").code(), absl::StatusCode::kNotFound);
+}
+
 TEST_P(StoreConformanceTest, RecordsRoundTripInInsertionOrder) {
   RecordStore& rs = store_->records();
   ASSERT_TRUE(rs.InsertSubject({"sub_1", absl::Now(), 1}).ok());

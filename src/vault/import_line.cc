@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/time_format.h"
+#include "notice/notice.h"
 
 namespace mamori::vault {
 namespace {
@@ -79,8 +80,8 @@ class ImportLineHandler final : public nlohmann::json_sax<nlohmann::json> {
   bool key(string_t& key) override {
     field_ = key;
     if (state_ == State::kLine) {
-      static constexpr std::array<std::string_view, 7> kFields = {
-          "subject", "phone", "email", "contract", "name", "birth_date", "records"};
+      static constexpr std::array<std::string_view, 8> kFields = {
+          "subject", "phone", "email", "contract", "name", "birth_date", "records", "language"};
       for (size_t i = 0; i < kFields.size(); ++i) {
         if (key != kFields[i]) continue;
         if (seen_line_[i]) return Fail(fmt::format("{}: given twice", key));
@@ -139,6 +140,11 @@ class ImportLineHandler final : public nlohmann::json_sax<nlohmann::json> {
     if (kind == Kind::kNull) return true;
     if (field_ == "records") return Fail("records: expected an array");
     if (kind == Kind::kOther) return Fail(fmt::format("{}: expected a string", field_));
+    if (field_ == "language") {
+      if (!notice::ParseLanguage(*s)) return Fail("language: expected ja or en");
+      line.language = std::move(*s);
+      return true;
+    }
     std::optional<std::string>* target = field_ == "subject"    ? &line.existing_subject
                                          : field_ == "phone"    ? &line.identifiers.phone
                                          : field_ == "email"    ? &line.identifiers.email
@@ -178,7 +184,7 @@ class ImportLineHandler final : public nlohmann::json_sax<nlohmann::json> {
 
   State state_ = State::kStart;
   std::string field_;
-  std::array<bool, 7> seen_line_{};
+  std::array<bool, 8> seen_line_{};
   std::array<bool, 4> seen_record_{};
 };
 

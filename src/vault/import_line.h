@@ -17,6 +17,9 @@ struct ImportLine {
   std::optional<std::string> existing_subject;  // "subject": add to this one
   SubjectIdentifiers identifiers;
   std::vector<NewRecord> records;
+  // "language": the language the person chose ("ja" or "en"), for a new
+  // subject or to change an existing one's.
+  std::optional<std::string> language;
 };
 
 absl::StatusOr<ImportLine> ParseImportLine(std::string_view line);

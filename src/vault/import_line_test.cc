@@ -26,6 +26,18 @@ TEST(ImportLineTest, ExistingSubject) {
       R"({"subject":"sub_x","records":[{"category":"c","service":"s","value":"v"}]})");
   ASSERT_TRUE(line.ok());
   EXPECT_EQ(line->existing_subject.value(), "sub_x");
+  EXPECT_FALSE(line->language.has_value());
+}
+
+TEST(ImportLineTest, Language) {
+  auto line = ParseImportLine(R"({"phone":"090","language":"en"})");
+  ASSERT_TRUE(line.ok()) << line.status();
+  EXPECT_EQ(line->language.value(), "en");
+  // Only a language, for an existing subject: a change of it alone.
+  line = ParseImportLine(R"({"subject":"sub_x","language":"ja"})");
+  ASSERT_TRUE(line.ok()) << line.status();
+  EXPECT_EQ(line->language.value(), "ja");
+  EXPECT_FALSE(ParseImportLine(R"({"language":"en"})").ok());
 }
 
 struct BadLine {
@@ -65,6 +77,9 @@ INSTANTIATE_TEST_SUITE_P(
             R"({"records":[{"category":"c","service":"s","value":"v","collected_at":"SECRET"}]})",
             "records[0].collected_at: expected an RFC 3339 time or a date"},
         BadLine{R"({"phone":"SECRET","phone":"SECRET2"})", "phone: given twice"},
+        BadLine{R"({"phone":"SECRET","language":"fr"})", "language: expected ja or en"},
+        BadLine{R"({"phone":"SECRET","language":1})", "language: expected a string"},
+        BadLine{R"({"phone":"SECRET","language":"en","language":"ja"})", "language: given twice"},
         BadLine{R"({"records":[{"category":"c","category":"d","service":"s","value":"v"}]})",
                 "records[0].category: given twice"},
         BadLine{R"({"phone":{"x":"SECRET"}})", "phone: expected a string"},

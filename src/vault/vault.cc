@@ -303,14 +303,15 @@ absl::StatusOr<std::string> Vault::WriteRecord(std::string_view subject_id,
   return record_id;
 }
 
-absl::StatusOr<Vault::SealedSubject> Vault::SealNewSubject(
-    std::vector<IndexEntry> indexes, std::vector<PreparedRecord> records) const {
+absl::StatusOr<Vault::SealedSubject> Vault::SealNewSubject(std::vector<IndexEntry> indexes,
+                                                           std::vector<PreparedRecord> records,
+                                                           std::string language) const {
   if (indexes.empty() && records.empty()) {
     return absl::InvalidArgumentError("a subject needs at least one identifier or record");
   }
   SealedSubject sealed;
-  sealed.subject = {common::NewId(common::IdKind::kSubject, random_), clock_.Now(),
-                    policy_version_};
+  sealed.subject = {common::NewId(common::IdKind::kSubject, random_), clock_.Now(), policy_version_,
+                    std::move(language)};
   const std::string& subject_id = sealed.subject.id;
   KeyRing::NewKey subject_key = key_ring_.NewSubjectKey(subject_id);
   sealed.wrapped_subject_key = std::move(subject_key.wrapped);
@@ -373,10 +374,12 @@ absl::Status Vault::WriteSealedSubject(SealedSubject& sealed,
 }
 
 absl::StatusOr<std::string> Vault::AddSubject(const SubjectIdentifiers& identifiers,
-                                              const std::vector<NewRecord>& records) {
+                                              const std::vector<NewRecord>& records,
+                                              std::string_view language) {
   ASSIGN_OR_RETURN(std::vector<IndexEntry> indexes, PrepareIdentifiers(identifiers));
   ASSIGN_OR_RETURN(std::vector<PreparedRecord> prepared, PrepareRecords(records, clock_.Now()));
-  ASSIGN_OR_RETURN(SealedSubject sealed, SealNewSubject(std::move(indexes), std::move(prepared)));
+  ASSIGN_OR_RETURN(SealedSubject sealed,
+                   SealNewSubject(std::move(indexes), std::move(prepared), std::string(language)));
   ASSIGN_OR_RETURN(auto batch, WriteBatch::Begin(*this));
   std::vector<store::RecordRow> rows;
   RETURN_IF_ERROR(WriteSealedSubject(sealed, rows));
@@ -444,6 +447,7 @@ struct Vault::PreparedLine {
   // ...or a new subject, sealed by the reader.
   std::optional<SealedSubject> sealed;
   int64_t record_count = 0;
+  std::optional<std::string> language;  // a new language for the existing subject
 };
 
 namespace {
@@ -527,7 +531,7 @@ absl::StatusOr<ImportSummary> Vault::Import(std::istream& in, const ImportProgre
           parsed.ok() ? PrepareIdentifiers(parsed->identifiers) : parsed.status();
       absl::StatusOr<std::vector<PreparedRecord>> records =
           indexes.ok() ? PrepareRecords(std::move(parsed->records), now) : indexes.status();
-      PreparedLine prepared{line.number, {}, {}, {}, std::nullopt, 0};
+      PreparedLine prepared{line.number, {}, {}, {}, std::nullopt, 0, {}};
       absl::Status status = records.status();
       if (status.ok()) {
         prepared.record_count = static_cast<int64_t>(records->size());
@@ -535,9 +539,10 @@ absl::StatusOr<ImportSummary> Vault::Import(std::istream& in, const ImportProgre
         if (prepared.existing_subject) {
           prepared.indexes = std::move(*indexes);
           prepared.records = std::move(*records);
+          prepared.language = std::move(parsed->language);
         } else {
-          absl::StatusOr<SealedSubject> sealed =
-              SealNewSubject(std::move(*indexes), std::move(*records));
+          absl::StatusOr<SealedSubject> sealed = SealNewSubject(
+              std::move(*indexes), std::move(*records), parsed->language.value_or(""));
           status = sealed.status();
           if (sealed.ok()) prepared.sealed = std::move(*sealed);
         }
@@ -581,6 +586,11 @@ absl::StatusOr<ImportSummary> Vault::Import(std::istream& in, const ImportProgre
             return fail(absl::NotFoundError(fmt::format("subject: {} not found", subject_id)));
           }
           if (absl::Status s = WriteIndexes(subject_id, line.indexes); !s.ok()) return fail(s);
+          if (line.language) {
+            absl::Status s = store_.records().SetSubjectLanguage(subject_id, *line.language);
+            if (s.ok() && observer_ != nullptr) s = observer_->SubjectLanguageSet(subject_id);
+            if (!s.ok()) return fail(s);
+          }
           const size_t first = pending.size();
           for (PreparedRecord& record : line.records) {
             absl::StatusOr<std::string> id = WriteRecord(subject_id, record, &pending);

@@ -96,6 +96,8 @@ class VaultObserver {
   // Records added to an existing subject.
   virtual absl::Status RecordsAdded(std::string_view subject_id,
                                     std::span<const store::RecordRow> records) = 0;
+  // An existing subject's language was set by an import line.
+  virtual absl::Status SubjectLanguageSet(std::string_view subject_id) = 0;
 };
 
 class Vault {
@@ -122,9 +124,11 @@ class Vault {
   void set_observer(VaultObserver* observer) { observer_ = observer; }
 
   // Creates a subject with its identifiers indexed and its records stored,
-  // all or nothing. Returns the new subject id.
+  // all or nothing. Returns the new subject id. `language`: the language the
+  // person chose ("ja", "en"), or empty.
   absl::StatusOr<std::string> AddSubject(const SubjectIdentifiers& identifiers,
-                                         const std::vector<NewRecord>& records);
+                                         const std::vector<NewRecord>& records,
+                                         std::string_view language = {});
 
   // Stores one record for an existing subject. Returns the record id.
   absl::StatusOr<std::string> AddRecord(std::string_view subject_id, const NewRecord& record);
@@ -230,7 +234,8 @@ class Vault {
   std::string BucketFor(bool from_collection, absl::Time collected_at) const;
   // Generates the subject's keys and encrypts its records. Thread-safe.
   absl::StatusOr<SealedSubject> SealNewSubject(std::vector<IndexEntry> indexes,
-                                               std::vector<PreparedRecord> records) const;
+                                               std::vector<PreparedRecord> records,
+                                               std::string language) const;
 
   // The writer's half; REQUIRES: a WriteBatch is open.
   absl::Status WriteIndexes(std::string_view subject_id, const std::vector<IndexEntry>& entries);

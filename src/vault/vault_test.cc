@@ -219,6 +219,36 @@ TEST_F(VaultTest, ImportLoadsEverythingOrNothing) {
   EXPECT_EQ(vault().ListRecords(b)->size(), 2u);
 }
 
+TEST_F(VaultTest, ImportSetsTheLanguageOfNewAndExistingSubjects) {
+  ASSERT_TRUE(vault().AddSubject({.phone = "090-0000-0009"}, {}).ok());
+  std::string existing = vault().FindSubjects(IdentifierKind::kPhone, "090-0000-0009")->at(0);
+  std::stringstream lines;
+  lines << R"({"phone":"090-0000-0001","language":"en"})"
+        << "\n"
+        << R"({"phone":"090-0000-0002"})"
+        << "\n"
+        << R"({"subject":")" << existing << R"(","language":"en"})"
+        << "\n";
+  auto summary = vault().Import(lines, nullptr);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  auto language_of = [&](const std::string& phone) {
+    std::string id = vault().FindSubjects(IdentifierKind::kPhone, phone)->at(0);
+    return dir_->store().records().GetSubject(id).value()->language;
+  };
+  EXPECT_EQ(language_of("090-0000-0001"), "en");
+  EXPECT_EQ(language_of("090-0000-0002"), "");
+  EXPECT_EQ(language_of("090-0000-0009"), "en");
+
+  // A line for an unknown subject fails the import: no language is changed.
+  std::stringstream bad;
+  bad << R"({"subject":")" << existing << R"(","language":"ja"})"
+      << "\n"
+      << R"({"subject":"sub_missing","language":"ja"})"
+      << "\n";
+  ASSERT_FALSE(vault().Import(bad, nullptr).ok());
+  EXPECT_EQ(language_of("090-0000-0009"), "en");
+}
+
 TEST_F(VaultTest, ImportSpanningManyChunksKeepsOrderAndLineNumbers) {
   // Enough lines for several pipeline chunks (256 lines each).
   auto lines = [](int n, int bad_line) {

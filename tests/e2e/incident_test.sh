@@ -206,6 +206,24 @@ expect_json "([.notices[] | {subject, channel}] | sort_by(.subject)) == ([{subje
 run incident notices --data "$DATA" --id "$INC2"
 expect_code 2 "notices without --actor: exit 2"
 
+# Each person gets the language they chose; the batch's for the others.
+run subject language --data "$DATA" --subject "$S2"
+expect_code 0 "subject language"
+expect_json ".subject == \"$S2\" and .language == null" "no language chosen yet"
+run subject language --data "$DATA" --subject "$S2" --language fr
+check '[ "$CODE" -ne 0 ]' "subject language --language fr is refused"
+run subject language --data "$DATA" --subject sub_AAAAAAAAAAAAAAAAAAAAAA --language en
+expect_code 2 "the language of an unknown subject: exit 2"
+run subject language --data "$DATA" --subject "$S2" --language en
+expect_code 0 "subject language --language en"
+expect_json '.language == "en"' "recorded"
+check 'ledger_entries | jq -e -s "[.[] | select(.change == \"subject.language\")] | length == 1 and .[0].subject == \"$S2\" and (.[0] | has(\"language\") | not)" >/dev/null' \
+  "a subject.language entry, without the language"
+run incident notices --data "$DATA" --id "$INC1" --actor emp:officer
+expect_code 0 "notices after the customer chose English"
+expect_json "([.notices[] | select(.subject == \"$S2\")][0] | .language == \"en\" and (.text | contains(\"Notice of a leak\"))) and ([.notices[] | select(.subject == \"$S1\")][0] | .language == \"ja\" and (.text | contains(\"個人情報の漏えい\"))) and .by_language == {\"ja\": 1, \"en\": 1}" \
+  "the one who chose English gets English, the other the batch's Japanese"
+
 # --- timeline and close -----------------------------------------------------------------------
 run incident timeline --data "$DATA" --id "$INC2"
 expect_code 0 "incident timeline"
@@ -289,7 +307,7 @@ run audit report --data "$DATA" --from "$TODAY" --to "$TODAY"
 expect_code 0 "audit report"
 expect_json ".ledger.verified == true and .ledger.problems == [] and .ledger.entries == $BEFORE and .ledger.tree_head.tree_size == $BEFORE and .period.time_zone == \"Asia/Tokyo\"" \
   "the ledger verified up to its last entry"
-expect_json ".decisions.total == 13 and .decisions.denied == 5 and .decisions.total > 0 and .decisions.by_day == [{\"day\": \"$TODAY\", \"allowed\": 8, \"denied\": 5}] and (.exception_uses | length) == 4 and ([.exception_uses[].ground] | unique == [\"law\"])" \
+expect_json ".decisions.total == 16 and .decisions.denied == 5 and .decisions.total > 0 and .decisions.by_day == [{\"day\": \"$TODAY\", \"allowed\": 11, \"denied\": 5}] and (.exception_uses | length) == 7 and ([.exception_uses[].ground] | unique == [\"law\"])" \
   "the decisions, by day, and the notices' reads on the ground law"
 expect_json ".alerts[0].id == \"$ALERT\" and (.incidents | length) == 3 and .training[0].actor == \"emp:auditor\" and .requests.tracked == true and .requests.received == 0 and .policy_versions[0].version == 1 and .policy_versions[0].changes == null and (.trustees | length) > 0" \
   "alerts, incidents, training, trustees and policy versions"
@@ -536,7 +554,14 @@ expect_json "(.notices | length) == 2 and ([.notices[].channel] | sort) == [\"em
 check '[ "$(ledger_size)" -eq $((BEFORE + 3)) ]' "two reads and the incident.notices entry"
 call POST "/v1/incidents/$API_INC/notices" '' "$OFFICER"
 expect 200 "notices without a body (the defaults)"
-expect_json '.language == "ja"' "in Japanese by default"
+expect_json ".language == \"ja\" and ([.notices[] | select(.subject == \"$S2\")][0].language == \"en\") and .by_language == {\"ja\": 1, \"en\": 1}" \
+  "in Japanese by default, but in English for the customer who chose it"
+CHOOSER=$(jq -r '[.notices[] | select(.language == "ja")][0].subject' <<<"$OUT")
+call POST "/v1/subjects/$CHOOSER/language" '{"language":"en"}' "$OFFICER"
+expect 200 "the other customer chooses English too"
+call POST "/v1/incidents/$API_INC/notices" '' "$OFFICER"
+expect_json '.language == "ja" and ([.notices[].language] | unique) == ["en"] and .by_language == {"ja": 0, "en": 2}' \
+  "now both notices are in English"
 call POST "/v1/incidents/$API_INC/notices" '{"lang":"fr"}' "$OFFICER"
 expect 400 invalid_argument "notices in an unknown language"
 call POST "/v1/incidents/$API_INC/notices" '{"tone":"warm"}' "$OFFICER"
@@ -551,7 +576,7 @@ expect 401 unauthenticated "notices without a token"
 # timeline
 call GET "/v1/incidents/$API_INC/timeline" "" "$OFFICER"
 expect 200 "GET /v1/incidents/{id}/timeline"
-expect_json '[.events[].change] == ["incident.open", "incident.scope", "incident.narrative", "incident.narrative", "incident.report", "incident.notices", "incident.notices"] and ([.events[].actor] | unique == ["emp:officer"])' \
+expect_json '[.events[].change] == ["incident.open", "incident.scope", "incident.narrative", "incident.narrative", "incident.report", "incident.notices", "incident.notices", "incident.notices"] and ([.events[].actor] | unique == ["emp:officer"])' \
   "every action on it"
 call GET "/v1/incidents/$NO_INCIDENT/timeline" "" "$OFFICER"
 expect 404 not_found "the timeline of an unknown incident"
