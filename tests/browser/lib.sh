@@ -15,22 +15,8 @@ if [ -z "$NODE" ] || [ ! -x "$CHROMIUM" ] || [ ! -d "$HERE/node_modules/playwrig
   exit 1
 fi
 
-# --- the server (as in tests/e2e/server_test.sh) ----------------------------------
+# --- the server (start_server and stop_server: tests/e2e/lib.sh) --------------------
 DATA="$WORK/data"
-SERVER_PID=""
-stop_server() {
-  [ -n "$SERVER_PID" ] || return 0
-  kill -TERM "$SERVER_PID" 2>/dev/null || true
-  for ((i = 0; i < 600; i++)); do
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.05
-  done
-  kill -KILL "$SERVER_PID" 2>/dev/null || true
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=""
-}
-trap 'stop_server; rm -rf "$WORK"' EXIT
-
 TODAY=$(date -u +%F)
 
 # init_data: a data directory with the example policy.
@@ -63,27 +49,6 @@ add_staff() {
   else
     fail "tokens"
   fi
-}
-
-# start_server [ARG...]: `mamori serve` on a free port, with the extra
-# arguments; sets URL, or fails and exits.
-start_server() {
-  "$MAMORI_BIN" serve --data "$DATA" --listen 127.0.0.1:0 --port-file "$WORK/port" "$@" \
-    >>"$WORK/server.out" 2>>"$WORK/server.err" &
-  SERVER_PID=$!
-  for ((i = 0; i < 400; i++)); do
-    if grep -qE '^[0-9]+$' "$WORK/port" 2>/dev/null; then break; fi
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.05
-  done
-  PORT=$(cat "$WORK/port" 2>/dev/null || true)
-  if ! [[ "$PORT" =~ ^[0-9]+$ ]]; then
-    fail "the server starts (stderr: $(cat "$WORK/server.err"))"
-    finish
-    exit 1
-  fi
-  URL="http://127.0.0.1:$PORT"
-  pass "the server listens on port $PORT"
 }
 
 # call METHOD PATH [BODY [CURL_ARG...]]: an HTTP request to the server (BODY,

@@ -32,15 +32,6 @@ fi
 CHECK="$MAMORI_SOURCE_DIR/tests/e2e/openapi_check.py"
 
 DATA="$WORK/data"
-SERVER_PID=""
-stop_server() {
-  if [ -n "$SERVER_PID" ]; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-    SERVER_PID=""
-  fi
-}
-trap 'stop_server; rm -rf "$WORK"' EXIT
 
 # Personal values: none may reach the ledger.
 NAME1="山田 花子"
@@ -334,15 +325,7 @@ expect_json ".suspected and .cause == \"insider\" and .scope.actors[0].actor == 
 OFFICER=$("$MAMORI_BIN" token create --data "$DATA" --actor emp:officer 2>/dev/null | jq -r .token)
 AGENT=$("$MAMORI_BIN" token create --data "$DATA" --actor emp:e2e 2>/dev/null | jq -r .token)
 AUDITOR=$("$MAMORI_BIN" token create --data "$DATA" --actor emp:auditor 2>/dev/null | jq -r .token)
-rm -f "$WORK/port"
-"$MAMORI_BIN" serve --data "$DATA" --listen 127.0.0.1:0 --port-file "$WORK/port" \
-  >"$WORK/serve.out" 2>"$WORK/serve.err" &
-SERVER_PID=$!
-for _ in $(seq 200); do
-  grep -qE '^[0-9]+$' "$WORK/port" 2>/dev/null && break
-  sleep 0.05
-done
-URL="http://127.0.0.1:$(cat "$WORK/port")"
+start_server
 
 DOC="$WORK/openapi.json"
 EXCHANGES="$WORK/exchanges"

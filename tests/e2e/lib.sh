@@ -6,7 +6,7 @@ set -euo pipefail
 : "${MAMORI_SOURCE_DIR:?set MAMORI_SOURCE_DIR to the repository root}"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mamori-e2e.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+trap 'stop_server; rm -rf "$WORK"' EXIT
 POLICY="$MAMORI_SOURCE_DIR/examples/telecom-operator.toml"
 PASSED=0
 FAILED=0
@@ -62,4 +62,48 @@ AS_AGENT="--actor emp:e2e --purpose dpv:CustomerCare"
 finish() {
   echo "$PASSED passed, $FAILED failed"
   [ "$FAILED" -eq 0 ]
+}
+
+# --- the real server, for the tests that drive it over HTTP ---------------------
+SERVER_PID=""
+
+# start_server [ARG...]: `mamori serve --data "$DATA"` on a free port of
+# 127.0.0.1 with the extra arguments, its output appended to
+# $WORK/server.out and $WORK/server.err; sets SERVER_PID, PORT and URL. When
+# no port comes (the server failed to start), fails and ends the script.
+start_server() {
+  rm -f "$WORK/port"
+  "$MAMORI_BIN" serve --data "$DATA" --listen 127.0.0.1:0 --port-file "$WORK/port" "$@" \
+    >>"$WORK/server.out" 2>>"$WORK/server.err" &
+  SERVER_PID=$!
+  for ((i = 0; i < 400; i++)); do
+    if grep -qE '^[0-9]+$' "$WORK/port" 2>/dev/null; then break; fi
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  PORT=$(cat "$WORK/port" 2>/dev/null || true)
+  if ! [[ "$PORT" =~ ^[0-9]+$ ]] || [ "$PORT" -eq 0 ]; then
+    fail "the server starts (stderr: $(tail -5 "$WORK/server.err"))"
+    finish || true
+    exit 1
+  fi
+  URL="http://127.0.0.1:$PORT"
+}
+
+# stop_server: SIGTERM, then up to 30 s for a clean exit, whose code is
+# left in $SERVER_CODE. Does nothing when no server runs.
+stop_server() {
+  SERVER_CODE=""
+  [ -n "$SERVER_PID" ] || return 0
+  kill -TERM "$SERVER_PID" 2>/dev/null || true
+  for ((i = 0; i < 600; i++)); do
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -KILL "$SERVER_PID" 2>/dev/null || true
+  set +e
+  wait "$SERVER_PID" 2>/dev/null
+  SERVER_CODE=$?
+  set -e
+  SERVER_PID=""
 }

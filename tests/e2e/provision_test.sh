@@ -8,15 +8,6 @@
 # exit codes. The ledger verifies and holds none of the values provided.
 source "$(dirname "$0")/lib.sh"
 DATA="$WORK/data"
-SERVER_PID=""
-stop_server() {
-  if [ -n "$SERVER_PID" ]; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-    SERVER_PID=""
-  fi
-}
-trap 'stop_server; rm -rf "$WORK"' EXIT
 
 NAME1="佐藤 花子"
 NAME2="佐藤 一郎"
@@ -108,15 +99,7 @@ expect_json '.trustees[0].overdue == false and .trustees[0].subcontractors[0].su
 "$MAMORI_BIN" actor add --data "$DATA" --id emp:officer --role privacy-officer >/dev/null 2>&1
 AGENT=$("$MAMORI_BIN" token create --data "$DATA" --actor emp:e2e 2>/dev/null | jq -r .token)
 OFFICER=$("$MAMORI_BIN" token create --data "$DATA" --actor emp:officer 2>/dev/null | jq -r .token)
-rm -f "$WORK/port"
-"$MAMORI_BIN" serve --data "$DATA" --listen 127.0.0.1:0 --port-file "$WORK/port" \
-  >"$WORK/serve.out" 2>"$WORK/serve.err" &
-SERVER_PID=$!
-for _ in $(seq 100); do
-  [ -s "$WORK/port" ] && [ "$(tail -c1 "$WORK/port" | wc -l)" -eq 1 ] && break
-  sleep 0.1
-done
-URL="http://127.0.0.1:$(cat "$WORK/port")"
+start_server
 AS_AGENT_REMOTE=(--server "$URL" --token "$AGENT")
 AS_OFFICER=(--server "$URL" --token "$OFFICER")
 

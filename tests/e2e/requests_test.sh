@@ -32,15 +32,6 @@ fi
 CHECK="$MAMORI_SOURCE_DIR/tests/e2e/openapi_check.py"
 
 DATA="$WORK/data"
-SERVER_PID=""
-stop_server() {
-  if [ -n "$SERVER_PID" ]; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-    SERVER_PID=""
-  fi
-}
-trap 'stop_server; rm -rf "$WORK"' EXIT
 
 TODAY=$(date -u +%F)
 NO_REQUEST=req_AAAAAAAAAAAAAAAAAAAAAA
@@ -105,15 +96,7 @@ UNTRAINED=$(token emp:untrained)
 check '[[ "$OFFICER" == mamori_* && "$AGENT" == mamori_* && "$AUDITOR" == mamori_* && "$UNTRAINED" == mamori_* ]]' \
   "actors, training and tokens"
 
-rm -f "$WORK/port"
-"$MAMORI_BIN" serve --data "$DATA" --listen 127.0.0.1:0 --port-file "$WORK/port" \
-  >"$WORK/serve.out" 2>"$WORK/serve.err" &
-SERVER_PID=$!
-for _ in $(seq 200); do
-  grep -qE '^[0-9]+$' "$WORK/port" 2>/dev/null && break
-  sleep 0.05
-done
-URL="http://127.0.0.1:$(cat "$WORK/port")"
+start_server
 
 # --- requests and checks --------------------------------------------------------------
 DOC="$WORK/openapi.json"
@@ -873,7 +856,7 @@ SECRETS=("$DETAILS" "$AGENT_NAME" "$AGENT_CONTACT" "$NEW_EMAIL" "$ADDED_EMAIL" "
   "RESPONSE-TEXT-0c77" "INQUIRY-3d5e")
 leaked=""
 for v in "${SECRETS[@]}"; do
-  if grep -qF -- "$v" "$WORK/serve.out" "$WORK/serve.err"; then leaked="$leaked [log: $v]"; fi
+  if grep -qF -- "$v" "$WORK/server.out" "$WORK/server.err"; then leaked="$leaked [log: $v]"; fi
   if grep -rqaF -- "$v" "$DATA"; then leaked="$leaked [data: $v]"; fi
 done
 STRINGS=$(strings -a "$DATA"/records.db* 2>/dev/null || true)
