@@ -107,30 +107,7 @@ requests::ServiceLevels LevelsOf(const policy::Policy& policy) {
   requests::ServiceLevels levels;
   for (requests::RequestKind kind : requests::kRequestKinds) {
     auto it = policy.requests.service_level_days.find(requests::RequestKindName(kind));
-    if (it == policy.requests.service_level_days.end()) continue;
-    switch (kind) {
-      case requests::RequestKind::kPurposeNotice:
-        levels.purpose_notice = it->second;
-        break;
-      case requests::RequestKind::kDisclosure:
-        levels.disclosure = it->second;
-        break;
-      case requests::RequestKind::kCorrection:
-        levels.correction = it->second;
-        break;
-      case requests::RequestKind::kAddition:
-        levels.addition = it->second;
-        break;
-      case requests::RequestKind::kDeletion:
-        levels.deletion = it->second;
-        break;
-      case requests::RequestKind::kStopUse:
-        levels.stop_use = it->second;
-        break;
-      case requests::RequestKind::kStopProvision:
-        levels.stop_provision = it->second;
-        break;
-    }
+    if (it != policy.requests.service_level_days.end()) levels.DaysFor(kind) = it->second;
   }
   return levels;
 }

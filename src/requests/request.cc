@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -218,7 +219,7 @@ bool IsRefusalAllowed(RequestKind kind, RefusalGround ground) {
   return false;
 }
 
-int ServiceLevels::DaysFor(RequestKind kind) const {
+int& ServiceLevels::DaysFor(RequestKind kind) {
   switch (kind) {
     case RequestKind::kPurposeNotice:
       return purpose_notice;
@@ -235,7 +236,12 @@ int ServiceLevels::DaysFor(RequestKind kind) const {
     case RequestKind::kStopProvision:
       return stop_provision;
   }
-  return kDefaultServiceLevelDays;
+  // Every enumerator is handled above; a value outside them is a bug.
+  std::abort();
+}
+
+int ServiceLevels::DaysFor(RequestKind kind) const {
+  return const_cast<ServiceLevels*>(this)->DaysFor(kind);
 }
 
 absl::Status ValidateServiceLevels(const ServiceLevels& levels) {

@@ -136,6 +136,7 @@ struct ServiceLevels {
   int stop_provision = kDefaultServiceLevelDays;
 
   int DaysFor(RequestKind kind) const;
+  int& DaysFor(RequestKind kind);  // to set one kind's level
 };
 // InvalidArgument naming the kind when a level is below 1 day.
 absl::Status ValidateServiceLevels(const ServiceLevels& levels);
