@@ -292,6 +292,9 @@ TEST_F(IncidentEngineTest, EachNoticeIsInTheLanguageThePersonChose) {
   const std::string japanese = ValueOf(engine_->AddSubject(
       kAdmin, ids,
       {{.category = "pd:EmailAddress", .service = "mobile", .value = "ichiro@example.com"}}, "ja"));
+  EXPECT_EQ(LastEntry()["change"], "subject.add");
+  EXPECT_EQ(LastEntry()["language_set"], true);  // that one was given, not which
+  EXPECT_FALSE(LastEntry().contains("language"));
   ASSERT_TRUE(engine_->SetSubjectLanguage(kOfficer, english, "en").ok());
   EXPECT_EQ(LastEntry()["change"], "subject.language");
   EXPECT_EQ(LastEntry()["subject"], english);
