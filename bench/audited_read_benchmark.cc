@@ -14,14 +14,13 @@
 // writer, which runs every read's work). docs/performance.md has the
 // figures.
 #include <benchmark/benchmark.h>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <memory>
 #include <random>
@@ -107,8 +106,15 @@ double ProcessCpuSeconds() {
 std::map<std::string, long> ThreadTicks() {
   std::map<std::string, long> ticks;
   for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
-    std::ifstream in(task.path() / "stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // A thread can end between the listing and the read (ESRCH), which
+    // std::ifstream would throw for; such a thread is simply skipped.
+    std::string stat(1024, '\0');
+    const int fd = open((task.path() / "stat").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    const ssize_t got = read(fd, stat.data(), stat.size());
+    close(fd);
+    if (got <= 0) continue;
+    stat.resize(static_cast<size_t>(got));
     if (stat.rfind(')') == std::string::npos || stat.rfind(')') + 2 > stat.size()) continue;
     // Fields after the command name in parentheses: state is field 3,
     // utime and stime fields 14 and 15.

@@ -25,6 +25,7 @@
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -46,6 +47,7 @@
 #include "common/testing/test_files.h"
 #include "common/time_format.h"
 #include "crypto/signing_key.h"
+#include "ledger/entry_builder.h"
 #include "ledger/ledger.h"
 #include "ledger/merkle.h"
 #include "ledger/proof.h"
@@ -113,6 +115,72 @@ class DecisionEntries {
 // Spreads benchmark iterations over the entries (a multiplicative hash of
 // the iteration number), so no single path is measured.
 uint64_t SpreadIndex(uint64_t i, uint64_t size) { return (i * 0x9E3779B97F4A7C15ull) % size; }
+
+// --- The text of a decision entry ---
+
+// One read's decision entry from its fields to its canonical text, the way
+// the engine's writer builds it for every use: /0 through a JSON document
+// and CanonicalEntry (the engine before EntryBuilder), /1 with
+// ledger::EntryBuilder. In-memory only; the appends below include this.
+void BM_DecisionEntryText(benchmark::State& state) {
+  const bool built = state.range(0) == 1;
+  common::RandomSource& random = common::SodiumRandom::Instance();
+  std::vector<std::string> subjects, records;
+  for (int i = 0; i < 1024; ++i) {
+    subjects.push_back(common::NewId(common::IdKind::kSubject, random));
+    records.push_back(common::NewId(common::IdKind::kRecord, random));
+  }
+  const std::vector<std::string> categories = {"pd:Name"};
+  const std::string at = common::FormatTimestampMicros(absl::Now());
+  size_t bytes = 0;
+  uint64_t n = 0;
+  for (auto _ : state) {
+    const size_t k = n++ % subjects.size();
+    const std::string actor = fmt::format("emp:agent-{:04d}", k % 300);
+    const std::vector<std::string> ids = {records[k]};
+    std::string text;
+    if (built) {
+      ledger::EntryBuilder entry;
+      entry.Add("kind", "decision")
+          .Add("action", "read")
+          .Add("actor", actor)
+          .Add("categories", categories)
+          .Add("ground", "none")
+          .Add("outcome", "allow")
+          .Add("reason_code", "allowed")
+          .Add("rule_id", "appi.18.1")
+          .Add("legal_basis", "announced_purpose")
+          .Add("flagged_for_audit", false)
+          .Add("purpose", "dpv:CustomerCare")
+          .Add("subject", subjects[k])
+          .Add("records", ids)
+          .Add("at", at);
+      text = entry.Canonical();
+    } else {
+      nlohmann::json entry = {{"outcome", "allow"},
+                              {"reason_code", "allowed"},
+                              {"rule_id", "appi.18.1"},
+                              {"legal_basis", "announced_purpose"},
+                              {"flagged_for_audit", false}};
+      entry["kind"] = "decision";
+      entry["action"] = "read";
+      entry["actor"] = actor;
+      entry["purpose"] = "dpv:CustomerCare";
+      entry["categories"] = categories;
+      entry["ground"] = "none";
+      entry["subject"] = subjects[k];
+      entry["records"] = ids;
+      entry["at"] = at;
+      text = ledger::CanonicalEntry(entry);
+    }
+    bytes += text.size();
+    benchmark::DoNotOptimize(text);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["entry_bytes"] =
+      static_cast<double>(bytes) / static_cast<double>(std::max<uint64_t>(1, n));
+}
+BENCHMARK(BM_DecisionEntryText)->ArgName("builder")->Arg(0)->Arg(1);
 
 // --- (a) Durable appends ---
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <future>
 #include <set>
+#include <span>
 #include <sstream>
 
 #include "absl/strings/escaping.h"
@@ -36,24 +37,23 @@ json RecordsJson(std::span<const store::RecordRow> records) {
   return list;
 }
 
-json DecisionJson(const policy::Decision& d) {
-  return {{"outcome", policy::OutcomeName(d.outcome)},
-          {"reason_code", d.reason_code},
-          {"rule_id", d.rule_id},
-          {"legal_basis", d.legal_basis},
-          {"flagged_for_audit", d.flagged_for_audit}};
-}
-
-json DecisionEntry(std::string_view action, std::string_view actor, std::string_view purpose,
-                   const std::vector<std::string>& categories, const policy::Decision& d,
-                   policy::Ground ground) {
-  json entry = DecisionJson(d);
-  entry["kind"] = "decision";
-  entry["action"] = action;
-  entry["actor"] = actor;
-  entry["purpose"] = purpose;
-  entry["categories"] = categories;
-  entry["ground"] = policy::GroundName(ground);
+// A decision's ledger entry (docs/ledger-format.md, "decision"). Built
+// without a JSON document: one is written for every use of personal data.
+// The caller adds the purpose ("purpose", or "purposes" for a collection).
+ledger::EntryBuilder DecisionEntry(std::string_view action, std::string_view actor,
+                                   std::span<const std::string> categories,
+                                   const policy::Decision& d, policy::Ground ground) {
+  ledger::EntryBuilder entry;
+  entry.Add("kind", "decision")
+      .Add("action", action)
+      .Add("actor", actor)
+      .Add("categories", categories)
+      .Add("ground", policy::GroundName(ground))
+      .Add("outcome", policy::OutcomeName(d.outcome))
+      .Add("reason_code", d.reason_code)
+      .Add("rule_id", d.rule_id)
+      .Add("legal_basis", d.legal_basis)
+      .Add("flagged_for_audit", d.flagged_for_audit);
   return entry;
 }
 
@@ -592,11 +592,12 @@ absl::StatusOr<UseResult> Engine::DecideUse(const UseRequest& request, bool read
   UseResult result;
   result.decision = DecideFor(policy, request.actor, *facts, use);
   const bool allowed = result.decision.outcome == policy::Outcome::kAllow;
-  json entry = DecisionEntry(read ? "read" : "decide", request.actor, request.purpose,
-                             request.categories, result.decision, request.ground);
-  entry["subject"] = request.subject;
+  ledger::EntryBuilder entry = DecisionEntry(read ? "read" : "decide", request.actor,
+                                             request.categories, result.decision, request.ground);
+  entry.Add("purpose", request.purpose).Add("subject", request.subject);
   if (read && allowed) {
-    json ids = json::array();
+    std::vector<std::string> ids;
+    ids.reserve(records.size());
     for (size_t i = 0; i < records.size(); ++i) {
       const store::RecordRow& r = *records[i];
       const store::DataKeyId key_id{r.subject_id, r.category, r.key_bucket};
@@ -611,14 +612,14 @@ absl::StatusOr<UseResult> Engine::DecideUse(const UseRequest& request, bool read
       result.values[r.category].push_back(std::move(value));
       ids.push_back(r.id);
     }
-    entry["records"] = std::move(ids);
+    entry.Add("records", ids);
   }
   // A written reason may speak of the person: the entry holds its SHA-256,
   // and the note beside it is sealed under the subject's keys, so erasing
   // the subject erases it too.
   const bool noted = IsNoted(request);
   if (noted) {
-    entry["note_sha256"] = ledger::Sha256Hex(request.reason);
+    entry.Add("note_sha256", ledger::Sha256Hex(request.reason));
     ASSIGN_OR_RETURN(result.entry, ledger_->Append(std::move(entry)));
   } else {
     result.entry = ledger_->Stage(std::move(entry));
@@ -671,9 +672,9 @@ absl::StatusOr<FindResult> Engine::DecideFind(const FindRequest& request) {
 
   FindResult result;
   result.decision = DecideFor(policy, request.actor, kNoFacts, use);
-  json entry = DecisionEntry("find", request.actor, request.purpose, use.categories,
-                             result.decision, policy::Ground::kNone);
-  entry["identifier"] = policy::IdentifierKindName(request.kind);
+  ledger::EntryBuilder entry =
+      DecisionEntry("find", request.actor, use.categories, result.decision, policy::Ground::kNone);
+  entry.Add("purpose", request.purpose).Add("identifier", policy::IdentifierKindName(request.kind));
   if (result.decision.outcome == policy::Outcome::kAllow) {
     ASSIGN_OR_RETURN(std::vector<std::string> found,
                      dir_.vault().FindSubjects(request.kind, request.value));
@@ -690,8 +691,8 @@ absl::StatusOr<FindResult> Engine::DecideFind(const FindRequest& request) {
         result.subjects.push_back(std::move(id));
       }
     }
-    entry["subjects"] = result.subjects;
-    entry["withheld_by_stop_order"] = withheld;
+    entry.Add("subjects", result.subjects);
+    entry.Add("withheld_by_stop_order", withheld);
   }
   result.entry = ledger_->Stage(std::move(entry));
   return result;
@@ -790,10 +791,10 @@ absl::StatusOr<std::pair<policy::Decision, uint64_t>> Engine::DecideCollect(
     }
     decision = *allowed;
   }
-  json entry = DecisionEntry("collect", actor, "", categories, decision, policy::Ground::kNone);
-  entry.erase("purpose");
-  entry["purposes"] = purposes_used;
-  if (!subject_id.empty()) entry["subject"] = subject_id;
+  ledger::EntryBuilder entry =
+      DecisionEntry("collect", actor, categories, decision, policy::Ground::kNone);
+  entry.Add("purposes", purposes_used);
+  if (!subject_id.empty()) entry.Add("subject", subject_id);
   ASSIGN_OR_RETURN(uint64_t seq, ledger_->Append(std::move(entry)));
   return std::make_pair(decision, seq);
 }

@@ -1,7 +1,6 @@
 #include "ledger/ledger.h"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 
 #include <array>
 #include <charconv>
@@ -11,34 +10,14 @@
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "common/time_format.h"
+#include "ledger/merkle.h"
 
 namespace mamori::ledger {
 
 namespace {
 
-// nlohmann::json's own compact dump of one value: the definition of the
-// canonical form.
-std::string ReferenceDump(const nlohmann::json& value) {
-  // Entries hold ids and codes only; `replace` keeps a stray invalid byte
-  // from throwing (it would become U+FFFD in both the stored and hashed text).
-  return value.dump(-1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);
-}
-
-// A string as ReferenceDump writes it. Printable ASCII other than '"' and
-// '\\' is written as is, which is all an entry's ids and codes hold; any
-// other string goes through nlohmann's escaping.
-void AppendCanonicalString(const std::string& text, std::string& out) {
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte > 0x7f || c == '"' || c == '\\') {
-      out += ReferenceDump(nlohmann::json(text));
-      return;
-    }
-  }
-  out += '"';
-  out += text;
-  out += '"';
-}
+using internal::AppendCanonicalString;
+using internal::ReferenceDump;
 
 // Writes exactly ReferenceDump(value), without its character-by-character
 // UTF-8 decoding of every string (a third of an append's time).
@@ -126,11 +105,8 @@ std::string TimestampFormatter::Format(absl::Time t) {
 }
 
 std::string Sha256Bytes(std::string_view text) {
-  std::string digest(32, '\0');
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), reinterpret_cast<unsigned char*>(digest.data()), &length,
-             EVP_sha256(), nullptr);
-  return digest;
+  const Hash digest = Sha256Of(text);
+  return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
 }
 
 std::string Sha256Hex(std::string_view text) {
@@ -168,7 +144,16 @@ absl::StatusOr<std::unique_ptr<Ledger>> Ledger::Open(store::LedgerStore& store,
 
 uint64_t Ledger::Stage(nlohmann::json entry) {
   entry["at"] = timestamps_.Format(clock_.Now());
-  staged_.push_back(tree_->Append(CanonicalEntry(entry)));
+  return StageText(CanonicalEntry(entry));
+}
+
+uint64_t Ledger::Stage(EntryBuilder entry) {
+  entry.Add("at", timestamps_.Format(clock_.Now()));
+  return StageText(entry.Canonical());
+}
+
+uint64_t Ledger::StageText(std::string text) {
+  staged_.push_back(tree_->Append(std::move(text)));
   if (!first_unsigned_at_) first_unsigned_at_ = clock_.Now();
   return static_cast<uint64_t>(staged_.back().seq);
 }
@@ -183,8 +168,18 @@ absl::Status Ledger::Flush() {
 absl::StatusOr<uint64_t> Ledger::Append(nlohmann::json entry) {
   RETURN_IF_ERROR(Flush());
   entry["at"] = timestamps_.Format(clock_.Now());
+  return AppendText(CanonicalEntry(entry));
+}
+
+absl::StatusOr<uint64_t> Ledger::Append(EntryBuilder entry) {
+  RETURN_IF_ERROR(Flush());
+  entry.Add("at", timestamps_.Format(clock_.Now()));
+  return AppendText(entry.Canonical());
+}
+
+absl::StatusOr<uint64_t> Ledger::AppendText(std::string text) {
   const StoredTree::Mark before = tree_->mark();
-  store::LedgerEntryRow row = tree_->Append(CanonicalEntry(entry));
+  store::LedgerEntryRow row = tree_->Append(std::move(text));
   if (absl::Status s = store_.AppendEntries({&row, 1}); !s.ok()) {
     tree_->RollbackTo(before);  // the row did not reach the store
     return s;

@@ -31,6 +31,7 @@
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "crypto/signing_key.h"
+#include "ledger/entry_builder.h"
 #include "ledger/stored_tree.h"
 #include "ledger/tree_head.h"
 #include "store/store.h"
@@ -74,6 +75,7 @@ class Ledger {
   // Appends `entry` (a JSON object; the ledger sets "at" to the time now)
   // in the store's open transaction. Returns its sequence number.
   absl::StatusOr<uint64_t> Append(nlohmann::json entry);
+  absl::StatusOr<uint64_t> Append(EntryBuilder entry);
   // The same, keeping `note` beside the entry; the entry gets "note_sha256".
   absl::StatusOr<uint64_t> AppendWithNote(nlohmann::json entry, std::string_view note);
   // Appends `entry` to the tree but keeps its row in memory until Flush()
@@ -82,6 +84,7 @@ class Ledger {
   // Until then the row is not in the store: flush before anything reads
   // the ledger from the store.
   uint64_t Stage(nlohmann::json entry);
+  uint64_t Stage(EntryBuilder entry);
   // Stores the staged rows in the store's open transaction.
   absl::Status Flush();
 
@@ -113,6 +116,10 @@ class Ledger {
   Ledger(store::LedgerStore& store, crypto::SigningKey key, common::Clock& clock,
          LedgerOptions options)
       : store_(store), key_(std::move(key)), clock_(clock), options_(options) {}
+
+  // The two above, for an entry's canonical text (with its "at").
+  absl::StatusOr<uint64_t> AppendText(std::string text);
+  uint64_t StageText(std::string text);
 
   store::LedgerStore& store_;
   crypto::SigningKey key_;

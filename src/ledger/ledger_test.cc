@@ -34,6 +34,7 @@
 #include "common/testing/test_files.h"
 #include "common/time_format.h"
 #include "crypto/signing_key.h"
+#include "ledger/entry_builder.h"
 #include "ledger/merkle.h"
 #include "ledger/proof.h"
 #include "ledger/stored_tree.h"
@@ -778,6 +779,34 @@ TEST_F(LedgerTest, StagedEntriesReachTheStoreAtFlushAppendOrSignHead) {
   EXPECT_TRUE(report.ok) << report.problem;
   EXPECT_EQ(report.entries, 7u);
   EXPECT_EQ(report.unsigned_entries, 0u);
+}
+
+TEST_F(LedgerTest, BuiltEntriesAreStoredAsTheirJsonTwinsWouldBe) {
+  const std::vector<std::string> categories = {"pd:Name", "pd:CallLog"};
+  auto built = [&] {
+    EntryBuilder entry;
+    entry.Add("kind", "decision").Add("categories", categories).Add("n", int64_t{7});
+    return entry;
+  };
+  const nlohmann::json twin = {{"kind", "decision"}, {"categories", categories}, {"n", 7}};
+  std::unique_ptr<store::Transaction> tx = Begin();
+  EXPECT_EQ(ledger_->Stage(built()), 0u);
+  EXPECT_EQ(ledger_->Stage(twin), 1u);
+  clock_.Advance(absl::Microseconds(5));
+  EXPECT_EQ(ValueOf(ledger_->Append(built())), 2u);
+  EXPECT_EQ(ValueOf(ledger_->Append(twin)), 3u);
+  ASSERT_TRUE(ledger_->SignHead().ok());
+  ASSERT_TRUE(tx->Commit().ok());
+  std::vector<store::LedgerEntryRow> rows = Rows();
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[0].entry,
+            R"({"at":"2026-04-01T09:00:00.000000Z","categories":["pd:Name","pd:CallLog"],)"
+            R"("kind":"decision","n":7})");
+  EXPECT_EQ(rows[0].entry, rows[1].entry);
+  EXPECT_EQ(rows[2].entry, rows[3].entry);
+  EXPECT_NE(rows[0].entry, rows[2].entry);  // a later "at"
+  VerifyReport report = Verify();
+  EXPECT_TRUE(report.ok) << report.problem;
 }
 
 TEST_F(LedgerTest, RollingBackDropsStagedEntries) {

@@ -5,6 +5,7 @@
 #include <bit>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
@@ -42,10 +43,12 @@ class DigestContext {
   DigestContext(const DigestContext&) = delete;
   DigestContext& operator=(const DigestContext&) = delete;
 
-  // SHA-256(prefix || first || second).
-  Hash Digest(uint8_t prefix, std::span<const uint8_t> first, std::span<const uint8_t> second) {
+  // SHA-256(prefix || first || second); no prefix byte when `prefix` is
+  // nullopt.
+  Hash Digest(std::optional<uint8_t> prefix, std::span<const uint8_t> first,
+              std::span<const uint8_t> second) {
     if (EVP_DigestInit_ex2(ctx_, Sha256(), nullptr) != 1) DieOnOpenSsl("EVP_DigestInit_ex2");
-    if (EVP_DigestUpdate(ctx_, &prefix, 1) != 1 ||
+    if ((prefix && EVP_DigestUpdate(ctx_, &*prefix, 1) != 1) ||
         EVP_DigestUpdate(ctx_, first.data(), first.size()) != 1 ||
         EVP_DigestUpdate(ctx_, second.data(), second.size()) != 1) {
       DieOnOpenSsl("EVP_DigestUpdate");
@@ -96,6 +99,12 @@ Hash LeafHash(std::string_view entry) {
   return DigestContext::ForThisThread().Digest(
       kLeafPrefix,
       std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(entry.data()), entry.size()), {});
+}
+
+Hash Sha256Of(std::string_view text) {
+  return DigestContext::ForThisThread().Digest(
+      std::nullopt,
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()), {});
 }
 
 Hash NodeHash(const Hash& left, const Hash& right) {

@@ -36,6 +36,9 @@ using Hash = std::array<uint8_t, 32>;
 
 // SHA-256(0x00 || entry): the hash of one ledger entry as a leaf.
 Hash LeafHash(std::string_view entry);
+// Plain SHA-256 of a text (no prefix), for the ledger's other digests:
+// token hashes, notes. Uses the same per-thread context as LeafHash.
+Hash Sha256Of(std::string_view text);
 // SHA-256(0x01 || left || right): the hash of an interior node.
 Hash NodeHash(const Hash& left, const Hash& right);
 // SHA-256(""): the root of the tree with no leaves.

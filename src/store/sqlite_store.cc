@@ -910,12 +910,23 @@ class SqliteKeyStore final : public KeyStore {
 
 // A StoreReader: its own connections to both files, query_only, with a
 // smaller page cache than the writer's (there are several readers).
+// How much of keys.db a reader maps (SQLite caps it at its compile-time
+// limit, 2 GiB in Debian's build; the rest is read as usual).
+constexpr int64_t kReaderKeysMapBytes = int64_t{2} << 30;
 class SqliteStoreReader final : public StoreReader {
  public:
   static absl::StatusOr<std::unique_ptr<SqliteStoreReader>> Open(const std::string& records_path,
                                                                  const std::string& keys_path) {
     ASSIGN_OR_RETURN(auto records, OpenReadOnlyFile(records_path));
     ASSIGN_OR_RETURN(auto keys_db, OpenReadOnlyFile(keys_path));
+    // The key store is read through a memory map: a read of one among
+    // millions of subjects misses the page cache of its connection and
+    // would otherwise copy each page of two B-tree searches from the
+    // kernel (pread). keys.db changes only when keys are created or
+    // destroyed, so the map is seldom renewed; records.db grows with every
+    // checkpoint of the ledger, and mapping it cost more than it saved
+    // (docs/performance.md, "HTTP: audited reads vs nginx").
+    RETURN_IF_ERROR(keys_db->Exec(fmt::format("PRAGMA mmap_size={}", kReaderKeysMapBytes)));
     ASSIGN_OR_RETURN(auto keys, SqliteKeyStore::OpenReadOnly(std::move(keys_db)));
     auto reader = std::unique_ptr<SqliteStoreReader>(
         new SqliteStoreReader(std::move(records), std::move(keys)));
