@@ -1,7 +1,5 @@
 #include "audit/supervision.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <tuple>
 #include <utility>
@@ -9,21 +7,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/time_format.h"
+#include "ledger/ledger.h"
 
 namespace mamori::audit {
 namespace {
 
 // The first 16 hex digits of SHA-256(text).
-std::string HexSha256Prefix(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr);
-  std::string hex;
-  for (unsigned int i = 0; i < 8 && i < size; ++i) {
-    absl::StrAppendFormat(&hex, "%02x", digest[i]);
-  }
-  return hex;
-}
+std::string HexSha256Prefix(std::string_view text) { return ledger::Sha256Hex(text).substr(0, 16); }
 
 std::map<std::string_view, const store::ActorRow*> ById(
     const std::vector<store::ActorRow>& actors) {
