@@ -923,9 +923,11 @@ class SqliteStoreReader final : public StoreReader {
     // millions of subjects misses the page cache of its connection and
     // would otherwise copy each page of two B-tree searches from the
     // kernel (pread). keys.db changes only when keys are created or
-    // destroyed, so the map is seldom renewed; records.db grows with every
-    // checkpoint of the ledger, and mapping it cost more than it saved
-    // (docs/performance.md, "HTTP: audited reads vs nginx").
+    // destroyed, so the map is seldom renewed, and it never shrinks (no
+    // auto_vacuum, no VACUUM), so a mapped page never lies past its end;
+    // records.db grows with every checkpoint of the ledger, and mapping it
+    // cost more than it saved (docs/performance.md, "HTTP: audited reads
+    // vs nginx").
     RETURN_IF_ERROR(keys_db->Exec(fmt::format("PRAGMA mmap_size={}", kReaderKeysMapBytes)));
     ASSIGN_OR_RETURN(auto keys, SqliteKeyStore::OpenReadOnly(std::move(keys_db)));
     auto reader = std::unique_ptr<SqliteStoreReader>(
