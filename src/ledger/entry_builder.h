@@ -27,6 +27,7 @@ namespace mamori::ledger {
 class EntryBuilder {
  public:
   EntryBuilder& Add(std::string_view key, std::string_view value);
+  // A string literal would otherwise convert to bool, not to string_view.
   EntryBuilder& Add(std::string_view key, const char* value) {
     return Add(key, std::string_view(value));
   }
