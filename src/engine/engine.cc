@@ -95,7 +95,7 @@ class Engine::Observer final : public vault::VaultObserver {
     // Whether the person chose a language, not which: no personal data in
     // the ledger.
     if (!subject.language.empty()) entry["language_set"] = true;
-    engine_.changed_subjects_.push_back(subject.id);
+    engine_.changed_subjects_.insert(subject.id);
     return engine_.ledger_->Append(std::move(entry)).status();
   }
 
@@ -111,7 +111,7 @@ class Engine::Observer final : public vault::VaultObserver {
     entry["subject"] = subject_id;
     entry["policy_version"] = records.empty() ? 0 : records.front().policy_version;
     entry["records"] = RecordsJson(records);
-    engine_.changed_subjects_.emplace_back(subject_id);
+    engine_.changed_subjects_.emplace(subject_id);
     return engine_.ledger_->Append(std::move(entry)).status();
   }
 
@@ -497,8 +497,11 @@ absl::StatusOr<Engine::PreparedUse> Engine::PrepareUse(const UseRequest& request
 absl::StatusOr<UseResult> Engine::DecideUse(const UseRequest& request, bool read,
                                             PreparedUse* prepared) {
   // Validated by Use / UseAsync before the records were fetched.
-  // Keys fetched before a destruction may no longer exist: fetch again here.
-  if (prepared != nullptr && readers_->SubjectChangedSince(request.subject, prepared->key_epoch)) {
+  // Keys fetched before a destruction may no longer exist, and records read
+  // from the last commit miss what this batch changed so far: read again
+  // here.
+  if (prepared != nullptr && (readers_->SubjectChangedSince(request.subject, prepared->key_epoch) ||
+                              changed_subjects_.contains(request.subject))) {
     prepared = nullptr;
   }
   // The records the use covers, and the purposes announced for every one

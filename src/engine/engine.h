@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "audit/report.h"
 #include "audit/supervision.h"
@@ -824,8 +825,9 @@ class Engine {
   std::unique_ptr<ReaderPool> readers_;
   std::unique_ptr<RecordCache> record_cache_;
   // Subjects whose records the current batch changed: forgotten by the
-  // record cache once the batch commits (writer thread only).
-  std::vector<std::string> changed_subjects_;
+  // record cache once the batch commits, and read again by the writer
+  // itself for a use decided before then (writer thread only).
+  absl::flat_hash_set<std::string> changed_subjects_;
   // Requests (engine/requests.cc). Each runs inside a writer job.
   struct StoredRequest;
   absl::StatusOr<StoredRequest> LoadRequest(const std::string& id);

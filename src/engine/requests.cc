@@ -621,7 +621,7 @@ absl::StatusOr<int64_t> Engine::EraseRecordsForRequest(
     RETURN_IF_ERROR(ledger_->Append(std::move(entry)).status());
   }
   const std::string& subject = records.front().subject_id;
-  changed_subjects_.push_back(subject);
+  changed_subjects_.insert(subject);
   std::vector<std::string> erased_subjects;
   ASSIGN_OR_RETURN(int64_t left, store.retention().CountRecordsOfSubject(subject));
   if (left == 0) {

@@ -449,7 +449,7 @@ absl::StatusOr<SweepSummary> Engine::EraseKeys(const std::string& by, SweepPlan&
   std::sort(touched.begin(), touched.end());
   touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
   for (const std::string& subject : touched) {
-    changed_subjects_.push_back(subject);
+    changed_subjects_.insert(subject);
     ASSIGN_OR_RETURN(int64_t left, retention.CountRecordsOfSubject(subject));
     if (left != 0) continue;
     // Nothing of the person is left: nor may they be found, and every key

@@ -227,5 +227,50 @@ TEST_F(SqliteStoreTest, BackgroundCheckpointsKeepEveryCommit) {
   EXPECT_EQ((*count)->ColumnInt(0), 200);
 }
 
+// While a reader stays in the WAL the writer cannot start it over, so it
+// only grows. A checkpoint is due for every `background_pages` frames not
+// yet copied, not at every commit once the WAL is that long (each one syncs
+// the WAL and the database twice).
+TEST_F(SqliteStoreTest, CheckpointsCountTheFramesNotYetCopied) {
+  const std::string path = (dir_ / "grow.db").string();
+  auto db = internal::SqliteDatabase::Open(path, /*create=*/true);
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE((*db)->Exec("PRAGMA journal_mode=WAL").ok());
+  ASSERT_TRUE((*db)->Exec("CREATE TABLE t (v BLOB)").ok());
+  auto reader = internal::SqliteDatabase::Open(path, /*create=*/false);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  constexpr int kBackgroundPages = 10;
+  int checkpoints = 0;
+  {
+    internal::WalCheckpointer checkpointer(**db, kBackgroundPages, /*foreground_pages=*/1000000);
+    auto insert = (*db)->Prepare("INSERT INTO t VALUES (?)");
+    ASSERT_TRUE(insert.ok());
+    const std::string value(3000, 'v');
+    for (int i = 0; i < 200; ++i) {
+      ASSERT_TRUE((*db)->ExecPrepared("BEGIN IMMEDIATE").ok());
+      ASSERT_TRUE((*insert)->BindBlob(1, value).Run().ok());
+      ASSERT_TRUE((*db)->ExecPrepared("COMMIT").ok());
+      // The reader moves to the newest snapshot and stays in the WAL.
+      if (i > 0) {
+        ASSERT_TRUE((*reader)->Exec("COMMIT").ok());
+      }
+      ASSERT_TRUE((*reader)->Exec("BEGIN").ok());
+      ASSERT_TRUE((*reader)->Exec("SELECT COUNT(*) FROM t").ok());
+      // Time for the checkpointer to do whatever is due.
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    checkpoints = checkpointer.background_checkpoints();
+    insert->reset();
+  }
+  int wal_frames = 0;
+  ASSERT_EQ(sqlite3_wal_checkpoint_v2((*db)->handle(), "main", SQLITE_CHECKPOINT_PASSIVE,
+                                      &wal_frames, nullptr),
+            SQLITE_OK);
+  EXPECT_GE(wal_frames, 200);  // never started over
+  EXPECT_GT(checkpoints, 0);
+  EXPECT_LE(checkpoints, wal_frames / kBackgroundPages + 1) << wal_frames << " frames";
+  ASSERT_TRUE((*reader)->Exec("COMMIT").ok());
+}
+
 }  // namespace
 }  // namespace mamori::store

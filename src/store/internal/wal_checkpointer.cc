@@ -30,14 +30,25 @@ int WalCheckpointer::background_checkpoints() const {
 }
 
 // Runs on the writer's thread after each commit, with the frames now in the
-// WAL.
+// WAL. Under steady load the WAL rarely starts over (the writer finds it
+// fully copied only between a checkpoint and the next commit), so its size
+// alone would call for a checkpoint, and two syncs, at every commit: what
+// counts is how many frames came since the last checkpoint copied them.
 int WalCheckpointer::OnCommit(void* arg, sqlite3* db, const char* schema, int pages) {
   auto* self = static_cast<WalCheckpointer*>(arg);
+  const int copied = self->copied_frames_.load(std::memory_order_relaxed);
+  // Fewer frames than were copied: the WAL started over since.
+  const int uncopied = pages >= copied ? pages - copied : pages;
+  if (uncopied < self->background_pages_) return SQLITE_OK;
   if (pages >= self->foreground_pages_) {
     // As SQLite's own automatic checkpoint: PASSIVE, errors ignored (BUSY
     // when the thread is checkpointing; it then does the work).
-    sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-  } else if (pages >= self->background_pages_) {
+    int copied_now = 0;
+    if (sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, &copied_now) ==
+        SQLITE_OK) {
+      self->copied_frames_.store(copied_now, std::memory_order_relaxed);
+    }
+  } else {
     {
       std::lock_guard<std::mutex> lock(self->mutex_);
       self->due_ = true;
@@ -66,10 +77,12 @@ void WalCheckpointer::Run() {
     }
     // A failure (BUSY while the writer checkpoints, an I/O error) leaves the
     // work to the next commit's wake-up or to the writer's own checkpoint.
+    int copied = 0;
     const int rc = connection == nullptr
                        ? SQLITE_CANTOPEN
                        : sqlite3_wal_checkpoint_v2(connection->handle(), "main",
-                                                   SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+                                                   SQLITE_CHECKPOINT_PASSIVE, nullptr, &copied);
+    if (rc == SQLITE_OK) copied_frames_.store(copied, std::memory_order_relaxed);
     lock.lock();
     if (rc == SQLITE_OK) ++checkpoints_;
   }

@@ -6,11 +6,14 @@
 //
 // It replaces SQLite's automatic checkpoint on the writing connection (it
 // installs that connection's sqlite3_wal_hook). Once a commit leaves
-// `background_pages` or more frames in the WAL, the checkpointer's thread
-// runs a PASSIVE checkpoint, which never blocks the writer; the WAL then
-// starts over at the first write transaction that finds it fully copied.
+// `background_pages` or more frames in the WAL that no checkpoint has
+// copied yet, the checkpointer's thread runs a PASSIVE checkpoint, which
+// never blocks the writer; the WAL then starts over at the first write
+// transaction that finds it fully copied. Counting the uncopied frames, not
+// all of them, matters under steady load: the WAL then seldom starts over,
+// and a checkpoint (two syncs) at every commit cost more than the commits.
 // Should the WAL still reach `foreground_pages` (the writer never paused
-// long enough for the copy to catch up), the writer checkpoints at that
+// long enough for the copy to catch up), the writer checkpoints at such a
 // commit itself, as SQLite's automatic checkpoint would. Durability is
 // unchanged: commits are made durable by the writer (synchronous=FULL),
 // and a checkpoint syncs the WAL before copying and the database after.
@@ -26,6 +29,7 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -53,6 +57,8 @@ class WalCheckpointer {
   const std::string path_;
   const int background_pages_;
   const int foreground_pages_;
+  // Frames of the WAL the last checkpoint had copied into the database.
+  std::atomic<int> copied_frames_{0};
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool due_ = false;       // GUARDED_BY(mutex_)
