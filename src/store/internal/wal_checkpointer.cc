@@ -30,16 +30,19 @@ int WalCheckpointer::background_checkpoints() const {
 }
 
 // Runs on the writer's thread after each commit, with the frames now in the
-// WAL. Under steady load the WAL rarely starts over (the writer finds it
-// fully copied only between a checkpoint and the next commit), so its size
-// alone would call for a checkpoint, and two syncs, at every commit: what
-// counts is how many frames came since the last checkpoint copied them.
+// WAL. A checkpoint costs two syncs, so one is due for every
+// `background_pages` frames not yet copied, not at every commit once the
+// WAL is that long. But the WAL starts over only at a write that finds it
+// fully copied, which under steady load happens only while checkpoints
+// follow every commit; so once it is ten times that long, they do, until
+// it starts over (a long WAL slows every reader's page look-ups).
 int WalCheckpointer::OnCommit(void* arg, sqlite3* db, const char* schema, int pages) {
   auto* self = static_cast<WalCheckpointer*>(arg);
   const int copied = self->copied_frames_.load(std::memory_order_relaxed);
   // Fewer frames than were copied: the WAL started over since.
   const int uncopied = pages >= copied ? pages - copied : pages;
-  if (uncopied < self->background_pages_) return SQLITE_OK;
+  const bool long_wal = pages >= kLongWalFactor * self->background_pages_;
+  if (uncopied < self->background_pages_ && !long_wal) return SQLITE_OK;
   if (pages >= self->foreground_pages_) {
     // As SQLite's own automatic checkpoint: PASSIVE, errors ignored (BUSY
     // when the thread is checkpointing; it then does the work).

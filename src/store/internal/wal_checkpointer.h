@@ -10,8 +10,10 @@
 // copied yet, the checkpointer's thread runs a PASSIVE checkpoint, which
 // never blocks the writer; the WAL then starts over at the first write
 // transaction that finds it fully copied. Counting the uncopied frames, not
-// all of them, matters under steady load: the WAL then seldom starts over,
-// and a checkpoint (two syncs) at every commit cost more than the commits.
+// all of them, matters under steady load, when the WAL seldom starts over:
+// a checkpoint (two syncs) at every commit cost more than the commits. A
+// WAL ten times `background_pages` long is checkpointed at every commit
+// again, until it starts over.
 // Should the WAL still reach `foreground_pages` (the writer never paused
 // long enough for the copy to catch up), the writer checkpoints at such a
 // commit itself, as SQLite's automatic checkpoint would. Durability is
@@ -57,6 +59,9 @@ class WalCheckpointer {
   const std::string path_;
   const int background_pages_;
   const int foreground_pages_;
+  // A WAL of kLongWalFactor * background_pages frames or more is
+  // checkpointed at every commit until it starts over.
+  static constexpr int kLongWalFactor = 10;
   // Frames of the WAL the last checkpoint had copied into the database.
   std::atomic<int> copied_frames_{0};
   mutable std::mutex mutex_;
