@@ -1772,6 +1772,73 @@ TEST_F(RetentionEngineTest, ReadsAfterTheSweepFindNothingOfTheErasedRecords) {
   EXPECT_TRUE(after.values["pd:CallLog"].empty());
 }
 
+// A read whose records and keys a reader fetched before a sweep job's
+// erasure committed, but which the writer decides after that job (in the
+// same batch), must not return what was erased: no read whose entry follows
+// the erasure of its subject's call log carries a value.
+TEST_F(RetentionEngineTest, ReadsBesideASweepReturnNothingAnEarlierEntryErased) {
+  ASSERT_NO_FATAL_FAILURE(
+      AddStaff(kAnalyst, {"fraud-analyst"}, {"privacy-annual", "secrecy-annual"}));
+  std::vector<std::string> subjects;
+  for (int i = 0; i < 4; ++i) subjects.push_back(AddCaller());
+  clock_.Set(TokyoMidnight(2026, 10, 2));
+  for (const char* course : {"privacy-annual", "secrecy-annual"}) {
+    ASSERT_TRUE(
+        engine_->RecordTraining(kAdmin, kAnalyst, course, clock_.Now() - absl::Hours(1)).ok());
+  }
+  struct Seen {
+    uint64_t entry;
+    size_t subject;
+    size_t values;
+  };
+  std::mutex mutex;
+  std::vector<Seen> seen;
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> readers;
+  for (size_t t = 0; t < 16; ++t) {
+    readers.emplace_back([&, t] {
+      for (size_t i = t; !done.load(); ++i) {
+        const size_t subject = i % subjects.size();
+        absl::StatusOr<UseResult> r = engine_->Read(
+            Use(kAnalyst, "dpv:FraudPreventionAndDetection", subjects[subject], {"pd:CallLog"}));
+        if (!r.ok()) {
+          ++failures;
+          continue;
+        }
+        std::lock_guard<std::mutex> lock(mutex);
+        seen.push_back({r->entry, subject, r->values["pd:CallLog"].size()});
+      }
+    });
+  }
+  SweepOptions options;
+  options.records_per_job = 1;
+  const SweepSummary swept = Sweep(std::move(options));
+  done.store(true);
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(swept.deidentified, 4);
+  EXPECT_EQ(failures.load(), 0);
+
+  std::map<std::string, uint64_t> erased_at;  // subject -> its call log's erasure entry
+  const std::vector<std::string> entries = EntryBytes();
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const json e = json::parse(entries[i]);
+    if (e.value("change", "") == "retention.erase" && e.value("category", "") == "pd:CallLog") {
+      erased_at[e.at("subject").get<std::string>()] = i;
+    }
+  }
+  ASSERT_EQ(erased_at.size(), subjects.size());
+  int after_erasure = 0;
+  int with_values = 0;
+  for (const Seen& s : seen) {
+    if (s.entry < erased_at[subjects[s.subject]]) continue;
+    ++after_erasure;
+    if (s.values != 0) ++with_values;
+  }
+  EXPECT_GT(after_erasure, 0);
+  EXPECT_EQ(with_values, 0) << "of " << after_erasure << " reads after their subject's erasure";
+}
+
 TEST_F(RetentionEngineTest, SmallJobsEraseEverythingAcrossManyCommits) {
   std::vector<std::string> subjects;
   for (int i = 0; i < 25; ++i) subjects.push_back(AddCaller());
