@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "absl/time/clock.h"
+#include "common/status_macros.h"
 #include "common/testing/test_files.h"
 #include "store/internal/sqlite_db.h"
 #include "store/internal/wal_checkpointer.h"
@@ -194,25 +195,35 @@ TEST_F(SqliteStoreTest, PreparedTransactionStatementsAreReusedAndReportErrors) {
   EXPECT_EQ((*count)->ColumnInt(0), 4);
 }
 
+// A WAL-mode database at `path` with one table, t (v BLOB).
+absl::StatusOr<std::unique_ptr<internal::SqliteDatabase>> OpenWalTable(const std::string& path) {
+  ASSIGN_OR_RETURN(std::unique_ptr<internal::SqliteDatabase> db,
+                   internal::SqliteDatabase::Open(path, /*create=*/true));
+  RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL"));
+  RETURN_IF_ERROR(db->Exec("CREATE TABLE t (v BLOB)"));
+  return db;
+}
+
+// Inserts one row of 3,000 bytes into t in a transaction of its own.
+absl::Status CommitRow(internal::SqliteDatabase& db, internal::SqliteStatement& insert) {
+  static const std::string kValue(3000, 'v');
+  RETURN_IF_ERROR(db.ExecPrepared("BEGIN IMMEDIATE"));
+  RETURN_IF_ERROR(insert.BindBlob(1, kValue).Run());
+  return db.ExecPrepared("COMMIT");
+}
+
 // Checkpoints run on the checkpointer's thread, and every commit survives
 // closing and reopening.
 TEST_F(SqliteStoreTest, BackgroundCheckpointsKeepEveryCommit) {
   const std::string path = (dir_ / "c.db").string();
   {
-    auto db = internal::SqliteDatabase::Open(path, /*create=*/true);
+    auto db = OpenWalTable(path);
     ASSERT_TRUE(db.ok()) << db.status();
-    ASSERT_TRUE((*db)->Exec("PRAGMA journal_mode=WAL").ok());
-    ASSERT_TRUE((*db)->Exec("CREATE TABLE t (v BLOB)").ok());
     internal::WalCheckpointer checkpointer(**db, /*background_pages=*/10,
                                            /*foreground_pages=*/1000000);
     auto insert = (*db)->Prepare("INSERT INTO t VALUES (?)");
     ASSERT_TRUE(insert.ok());
-    const std::string value(3000, 'v');
-    for (int i = 0; i < 200; ++i) {
-      ASSERT_TRUE((*db)->ExecPrepared("BEGIN IMMEDIATE").ok());
-      ASSERT_TRUE((*insert)->BindBlob(1, value).Run().ok());
-      ASSERT_TRUE((*db)->ExecPrepared("COMMIT").ok());
-    }
+    for (int i = 0; i < 200; ++i) ASSERT_TRUE(CommitRow(**db, **insert).ok());
     for (int i = 0; i < 500 && checkpointer.background_checkpoints() == 0; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
@@ -233,10 +244,8 @@ TEST_F(SqliteStoreTest, BackgroundCheckpointsKeepEveryCommit) {
 // the WAL and the database twice) — until it is ten times that long.
 TEST_F(SqliteStoreTest, CheckpointsCountTheFramesNotYetCopied) {
   const std::string path = (dir_ / "grow.db").string();
-  auto db = internal::SqliteDatabase::Open(path, /*create=*/true);
+  auto db = OpenWalTable(path);
   ASSERT_TRUE(db.ok()) << db.status();
-  ASSERT_TRUE((*db)->Exec("PRAGMA journal_mode=WAL").ok());
-  ASSERT_TRUE((*db)->Exec("CREATE TABLE t (v BLOB)").ok());
   auto reader = internal::SqliteDatabase::Open(path, /*create=*/false);
   ASSERT_TRUE(reader.ok()) << reader.status();
   constexpr int kBackgroundPages = 100;
@@ -245,11 +254,8 @@ TEST_F(SqliteStoreTest, CheckpointsCountTheFramesNotYetCopied) {
     internal::WalCheckpointer checkpointer(**db, kBackgroundPages, /*foreground_pages=*/1000000);
     auto insert = (*db)->Prepare("INSERT INTO t VALUES (?)");
     ASSERT_TRUE(insert.ok());
-    const std::string value(3000, 'v');
     for (int i = 0; i < 200; ++i) {
-      ASSERT_TRUE((*db)->ExecPrepared("BEGIN IMMEDIATE").ok());
-      ASSERT_TRUE((*insert)->BindBlob(1, value).Run().ok());
-      ASSERT_TRUE((*db)->ExecPrepared("COMMIT").ok());
+      ASSERT_TRUE(CommitRow(**db, **insert).ok());
       // The reader moves to the newest snapshot and stays in the WAL.
       if (i > 0) {
         ASSERT_TRUE((*reader)->Exec("COMMIT").ok());
