@@ -357,7 +357,7 @@ void Engine::RunBatch(std::vector<Job>& batch, bool sign_head) {
   }
   // Before anything is acknowledged: no use may find the records a
   // committed change replaced (engine/record_cache.h).
-  for (const std::string& subject : changed_subjects_) record_cache_->Invalidate(subject);
+  record_cache_->Invalidate(changed_subjects_);
   changed_subjects_.clear();
   ledger_size_.store(ledger_->size());
   // Acknowledged once durable, by the sync thread.
@@ -438,10 +438,13 @@ absl::StatusOr<Engine::PreparedUse> Engine::PrepareUse(const UseRequest& request
   }
   std::optional<ReaderPool::Lease> reader;
   std::vector<RecordCache::Rows> rows;
+  // Before the records are looked up: the writer reads the subject again
+  // if it changes after this (RecordCache::ChangedSince).
+  const uint64_t seen = record_cache_->generation();
+  prepared.generation = seen;
   if (record_cache_->Find(request.subject, categories, rows)) {
     prepared.subject_exists = true;
   } else {
-    const uint64_t seen = record_cache_->generation();
     ASSIGN_OR_RETURN(reader, readers_->Acquire());
     ASSIGN_OR_RETURN(std::vector<store::RecordRow> listed,
                      (*reader)->store->ListRecords(request.subject, categories));
@@ -497,10 +500,12 @@ absl::StatusOr<Engine::PreparedUse> Engine::PrepareUse(const UseRequest& request
 absl::StatusOr<UseResult> Engine::DecideUse(const UseRequest& request, bool read,
                                             PreparedUse* prepared) {
   // Validated by Use / UseAsync before the records were fetched.
-  // Keys fetched before a destruction may no longer exist, and records read
-  // from the last commit miss what this batch changed so far: read again
-  // here.
+  // Keys fetched before a destruction may no longer exist, and records
+  // fetched before a commit (or before this batch ran so far) miss what it
+  // changed: read the subject again here, so that the use sees what its
+  // subject had at its place in the ledger.
   if (prepared != nullptr && (readers_->SubjectChangedSince(request.subject, prepared->key_epoch) ||
+                              record_cache_->ChangedSince(request.subject, prepared->generation) ||
                               changed_subjects_.contains(request.subject))) {
     prepared = nullptr;
   }

@@ -752,7 +752,8 @@ class Engine {
     std::vector<RecordCache::Rows> rows;                 // by category, shared with the cache
     std::vector<const store::RecordRow*> records;        // into `rows`, oldest first
     std::vector<std::optional<crypto::SecretKey>> keys;  // by record; empty for a decide
-    uint64_t key_epoch = 0;  // ReaderPool::key_epoch() when the keys were fetched
+    uint64_t key_epoch = 0;   // ReaderPool::key_epoch() when the keys were fetched
+    uint64_t generation = 0;  // RecordCache::generation() before the records were
   };
   // On the caller's thread, with a pooled reader.
   absl::StatusOr<PreparedUse> PrepareUse(const UseRequest& request, bool read);

@@ -755,6 +755,65 @@ TEST_F(EngineTest, ReadsBesideWritesOfTheSameSubjectNeverMissAnAcknowledgedRecor
   EXPECT_EQ(ValueOf(engine_->Read(name)).values["pd:Name"].size(), 41u);
 }
 
+// The ledger's order is the truth: a read returns exactly the records that
+// its subject had at the read's place in the ledger, even when its records
+// were fetched before a record added just before it committed.
+TEST_F(EngineTest, AReadReturnsEveryRecordAddedBeforeItInTheLedger) {
+  ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
+  std::string subject = AddCustomer();
+  const UseRequest name = Use(kAgent, "dpv:CustomerCare", subject, {"pd:Name"});
+  struct Seen {
+    uint64_t entry;
+    size_t values;
+  };
+  std::mutex mutex;
+  std::vector<Seen> seen;
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 8; ++t) {
+    readers.emplace_back([&] {
+      while (!done.load()) {
+        absl::StatusOr<UseResult> r = engine_->Read(name);
+        if (!r.ok()) {
+          ++failures;
+          continue;
+        }
+        std::lock_guard<std::mutex> lock(mutex);
+        seen.push_back({r->entry, r->values["pd:Name"].size()});
+      }
+    });
+  }
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_TRUE(engine_
+                    ->AddRecord(kAdmin, subject,
+                                {.category = "pd:Name", .service = "support", .value = kNewName})
+                    .ok());
+  }
+  done.store(true);
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  // How many name records the subject had at each entry.
+  std::vector<size_t> names_at;
+  size_t names = 0;
+  for (const std::string& bytes : EntryBytes()) {
+    const json e = json::parse(bytes);
+    if (e.value("subject", "") == subject) {
+      for (const json& r : e.value("records", json::array())) {
+        if (r.is_object() && r.value("category", "") == "pd:Name") ++names;
+      }
+    }
+    names_at.push_back(names);
+  }
+  ASSERT_EQ(names, 41u);
+  int wrong = 0;
+  for (const Seen& s : seen) {
+    ASSERT_LT(s.entry, names_at.size());
+    if (s.values != names_at[s.entry]) ++wrong;
+  }
+  EXPECT_EQ(wrong, 0) << "of " << seen.size() << " reads";
+}
+
 TEST_F(EngineTest, DeniedReadReturnsNoValuesAndIsRecorded) {
   ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
   std::string subject = AddCustomer();

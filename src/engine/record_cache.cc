@@ -50,19 +50,48 @@ void RecordCache::Insert(uint64_t seen, std::string_view subject,
   }
 }
 
+void RecordCache::Invalidate(const absl::flat_hash_set<std::string>& subjects) {
+  if (subjects.empty()) return;
+  std::lock_guard history(history_mutex_);
+  Invalidation step;
+  step.first = generation() + 1;
+  for (const std::string& subject : subjects) {
+    // Under the shard's lock, as Insert checks it: a reader that took the
+    // generation before caches nothing of this subject any more.
+    Shard& shard = ShardOf(subject);
+    std::lock_guard lock(shard.mutex);
+    shard.subjects.erase(subject);
+    generation_.fetch_add(1, std::memory_order_acq_rel);
+  }
+  step.last = generation();
+  step.subjects = subjects;
+  history_.push_back(std::move(step));
+  if (history_.size() > kInvalidationsKept) history_.pop_front();
+}
+
 void RecordCache::Invalidate(std::string_view subject) {
-  Shard& shard = ShardOf(subject);
-  std::lock_guard lock(shard.mutex);
-  shard.subjects.erase(common::ToAbsl(subject));
-  generation_.fetch_add(1, std::memory_order_acq_rel);
+  Invalidate(absl::flat_hash_set<std::string>{std::string(subject)});
+}
+
+bool RecordCache::ChangedSince(std::string_view subject, uint64_t seen) const {
+  if (generation() == seen) return false;
+  std::lock_guard history(history_mutex_);
+  if (history_.empty() || history_.front().first > seen + 1) return true;
+  for (auto step = history_.rbegin(); step != history_.rend() && step->last > seen; ++step) {
+    if (step->subjects.contains(common::ToAbsl(subject))) return true;
+  }
+  return false;
 }
 
 void RecordCache::Clear() {
+  std::lock_guard history(history_mutex_);
   for (Shard& shard : shards_) {
     std::lock_guard lock(shard.mutex);
     shard.subjects.clear();
+    generation_.fetch_add(1, std::memory_order_acq_rel);
   }
-  generation_.fetch_add(1, std::memory_order_acq_rel);
+  // Uses prepared before are too old to tell now.
+  history_.clear();
 }
 
 }  // namespace mamori::engine

@@ -8,7 +8,11 @@
 // commit that changed its records (added, erased) and before it
 // acknowledges anything, and a reader caches what it read only when no
 // invalidation happened since before its read began (generation()). So
-// once a change is acknowledged, no reader finds what it replaced.
+// once a change is acknowledged, no reader finds what it replaced. A use
+// prepared before an invalidation but decided after it, in a later batch,
+// may still hold what was replaced: the writer asks ChangedSince() and
+// reads such a subject again, so that a use sees the records its subject
+// had at its place in the ledger.
 //
 //   const uint64_t seen = cache.generation();
 //   ... read the rows from a store snapshot ...
@@ -20,6 +24,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -28,6 +33,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "store/store.h"
 
 namespace mamori::engine {
@@ -53,8 +59,12 @@ class RecordCache {
   void Insert(uint64_t seen, std::string_view subject, std::span<const std::string> categories,
               std::vector<Rows> rows);
 
-  // Forgets a subject (after a commit that changed its records).
+  // Forgets subjects (after a commit that changed their records).
+  void Invalidate(const absl::flat_hash_set<std::string>& subjects);
   void Invalidate(std::string_view subject);
+  // Whether `subject` was invalidated after generation() returned `seen`;
+  // true also when `seen` is too old to tell.
+  bool ChangedSince(std::string_view subject, uint64_t seen) const;
   // Forgets everything (after a failed commit).
   void Clear();
 
@@ -67,8 +77,20 @@ class RecordCache {
   };
   Shard& ShardOf(std::string_view subject) const;
 
+  // One Invalidate() call, kept for ChangedSince().
+  struct Invalidation {
+    uint64_t first = 0;  // the generation() its first subject's removal made
+    uint64_t last = 0;   // and its last one's
+    absl::flat_hash_set<std::string> subjects;
+  };
+  // How many are kept: uses prepared further back are read again.
+  static constexpr size_t kInvalidationsKept = 1024;
+
   const size_t max_per_shard_;
+  // Moves under history_mutex_ (and the shards' locks of what it removes).
   std::atomic<uint64_t> generation_{0};
+  mutable std::mutex history_mutex_;
+  std::deque<Invalidation> history_;  // oldest first
   mutable std::array<Shard, kShards> shards_;
 };
 

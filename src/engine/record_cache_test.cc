@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
+
 namespace mamori::engine {
 namespace {
 
@@ -93,6 +95,34 @@ TEST(RecordCacheTest, HoldsAboutItsCapacity) {
   for (int i = 0; i < 1000; ++i) held += cache.Find("sub_" + std::to_string(i), kName, rows);
   EXPECT_GT(held, 0);
   EXPECT_LE(held, 32);
+}
+
+TEST(RecordCacheTest, ChangedSinceNamesTheSubjectsInvalidatedAfterAGeneration) {
+  RecordCache cache(100);
+  const uint64_t before = cache.generation();
+  EXPECT_FALSE(cache.ChangedSince("sub_a", before));
+  cache.Invalidate(absl::flat_hash_set<std::string>{"sub_a", "sub_b"});
+  const uint64_t between = cache.generation();
+  cache.Invalidate("sub_c");
+  EXPECT_TRUE(cache.ChangedSince("sub_a", before));
+  EXPECT_TRUE(cache.ChangedSince("sub_b", before));
+  EXPECT_TRUE(cache.ChangedSince("sub_c", before));
+  EXPECT_FALSE(cache.ChangedSince("sub_d", before));
+  EXPECT_FALSE(cache.ChangedSince("sub_a", between));
+  EXPECT_TRUE(cache.ChangedSince("sub_c", between));
+  EXPECT_FALSE(cache.ChangedSince("sub_c", cache.generation()));
+}
+
+TEST(RecordCacheTest, ChangedSinceAnswersYesWhenItCannotTell) {
+  RecordCache cache(100);
+  const uint64_t before = cache.generation();
+  for (int i = 0; i < 2000; ++i) cache.Invalidate("sub_" + std::to_string(i));
+  EXPECT_TRUE(cache.ChangedSince("sub_unrelated", before));  // too long ago
+  const uint64_t recent = cache.generation();
+  cache.Invalidate("sub_x");
+  EXPECT_FALSE(cache.ChangedSince("sub_unrelated", recent));
+  cache.Clear();
+  EXPECT_TRUE(cache.ChangedSince("sub_unrelated", recent));  // everything went
 }
 
 }  // namespace
