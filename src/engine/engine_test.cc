@@ -761,38 +761,16 @@ TEST_F(EngineTest, ReadsBesideWritesOfTheSameSubjectNeverMissAnAcknowledgedRecor
 TEST_F(EngineTest, AReadReturnsEveryRecordAddedBeforeItInTheLedger) {
   ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
   std::string subject = AddCustomer();
-  const UseRequest name = Use(kAgent, "dpv:CustomerCare", subject, {"pd:Name"});
-  struct Seen {
-    uint64_t entry;
-    size_t values;
-  };
-  std::mutex mutex;
-  std::vector<Seen> seen;
-  std::atomic<bool> done{false};
-  std::atomic<int> failures{0};
-  std::vector<std::thread> readers;
-  for (int t = 0; t < 8; ++t) {
-    readers.emplace_back([&] {
-      while (!done.load()) {
-        absl::StatusOr<UseResult> r = engine_->Read(name);
-        if (!r.ok()) {
-          ++failures;
-          continue;
+  const std::vector<SeenRead> seen =
+      ReadWhile({Use(kAgent, "dpv:CustomerCare", subject, {"pd:Name"})}, 8, [&] {
+        for (int i = 0; i < 40; ++i) {
+          ASSERT_TRUE(
+              engine_
+                  ->AddRecord(kAdmin, subject,
+                              {.category = "pd:Name", .service = "support", .value = kNewName})
+                  .ok());
         }
-        std::lock_guard<std::mutex> lock(mutex);
-        seen.push_back({r->entry, r->values["pd:Name"].size()});
-      }
-    });
-  }
-  for (int i = 0; i < 40; ++i) {
-    ASSERT_TRUE(engine_
-                    ->AddRecord(kAdmin, subject,
-                                {.category = "pd:Name", .service = "support", .value = kNewName})
-                    .ok());
-  }
-  done.store(true);
-  for (std::thread& t : readers) t.join();
-  EXPECT_EQ(failures.load(), 0);
+      });
   // How many name records the subject had at each entry.
   std::vector<size_t> names_at;
   size_t names = 0;
@@ -807,7 +785,7 @@ TEST_F(EngineTest, AReadReturnsEveryRecordAddedBeforeItInTheLedger) {
   }
   ASSERT_EQ(names, 41u);
   int wrong = 0;
-  for (const Seen& s : seen) {
+  for (const SeenRead& s : seen) {
     ASSERT_LT(s.entry, names_at.size());
     if (s.values != names_at[s.entry]) ++wrong;
   }
@@ -1845,38 +1823,17 @@ TEST_F(RetentionEngineTest, ReadsBesideASweepReturnNothingAnEarlierEntryErased) 
     ASSERT_TRUE(
         engine_->RecordTraining(kAdmin, kAnalyst, course, clock_.Now() - absl::Hours(1)).ok());
   }
-  struct Seen {
-    uint64_t entry;
-    size_t subject;
-    size_t values;
-  };
-  std::mutex mutex;
-  std::vector<Seen> seen;
-  std::atomic<bool> done{false};
-  std::atomic<int> failures{0};
-  std::vector<std::thread> readers;
-  for (size_t t = 0; t < 16; ++t) {
-    readers.emplace_back([&, t] {
-      for (size_t i = t; !done.load(); ++i) {
-        const size_t subject = i % subjects.size();
-        absl::StatusOr<UseResult> r = engine_->Read(
-            Use(kAnalyst, "dpv:FraudPreventionAndDetection", subjects[subject], {"pd:CallLog"}));
-        if (!r.ok()) {
-          ++failures;
-          continue;
-        }
-        std::lock_guard<std::mutex> lock(mutex);
-        seen.push_back({r->entry, subject, r->values["pd:CallLog"].size()});
-      }
-    });
+  std::vector<UseRequest> reads;
+  for (const std::string& subject : subjects) {
+    reads.push_back(Use(kAnalyst, "dpv:FraudPreventionAndDetection", subject, {"pd:CallLog"}));
   }
-  SweepOptions options;
-  options.records_per_job = 1;
-  const SweepSummary swept = Sweep(std::move(options));
-  done.store(true);
-  for (std::thread& t : readers) t.join();
+  SweepSummary swept;
+  const std::vector<SeenRead> seen = ReadWhile(reads, 16, [&] {
+    SweepOptions options;
+    options.records_per_job = 1;
+    swept = Sweep(std::move(options));
+  });
   EXPECT_EQ(swept.deidentified, 4);
-  EXPECT_EQ(failures.load(), 0);
 
   std::map<std::string, uint64_t> erased_at;  // subject -> its call log's erasure entry
   const std::vector<std::string> entries = EntryBytes();
@@ -1889,8 +1846,8 @@ TEST_F(RetentionEngineTest, ReadsBesideASweepReturnNothingAnEarlierEntryErased) 
   ASSERT_EQ(erased_at.size(), subjects.size());
   int after_erasure = 0;
   int with_values = 0;
-  for (const Seen& s : seen) {
-    if (s.entry < erased_at[subjects[s.subject]]) continue;
+  for (const SeenRead& s : seen) {
+    if (s.entry < erased_at[subjects[s.request]]) continue;
     ++after_erasure;
     if (s.values != 0) ++with_values;
   }

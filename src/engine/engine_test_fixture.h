@@ -8,12 +8,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -242,6 +246,45 @@ class EngineTest : public ::testing::Test {
     r.subject = std::move(subject);
     r.categories = std::move(categories);
     return r;
+  }
+
+  // One read made by ReadWhile: its ledger entry, which of the requests it
+  // was, and how many values it returned.
+  struct SeenRead {
+    uint64_t entry = 0;
+    size_t request = 0;
+    size_t values = 0;
+  };
+  // Reads from `threads` threads, each going round `requests` (of one
+  // category each), until `work` returns; every read's SeenRead. A read
+  // that fails is a test failure.
+  std::vector<SeenRead> ReadWhile(const std::vector<UseRequest>& requests, size_t threads,
+                                  const std::function<void()>& work) {
+    std::mutex mutex;
+    std::vector<SeenRead> seen;
+    std::atomic<bool> done{false};
+    std::atomic<int> failures{0};
+    std::vector<std::thread> readers;
+    for (size_t t = 0; t < threads; ++t) {
+      readers.emplace_back([&, t] {
+        for (size_t i = t; !done.load(); ++i) {
+          const size_t request = i % requests.size();
+          absl::StatusOr<UseResult> r = engine_->Read(requests[request]);
+          if (!r.ok()) {
+            ++failures;
+            continue;
+          }
+          const size_t values = r->values[requests[request].categories.front()].size();
+          std::lock_guard<std::mutex> lock(mutex);
+          seen.push_back({r->entry, request, values});
+        }
+      });
+    }
+    work();
+    done.store(true);
+    for (std::thread& t : readers) t.join();
+    EXPECT_EQ(failures.load(), 0);
+    return seen;
   }
 
   // Decides, checks that the decision's entry is the last one and records
