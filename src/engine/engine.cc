@@ -357,7 +357,7 @@ void Engine::RunBatch(std::vector<Job>& batch, bool sign_head) {
   }
   // Before anything is acknowledged: no use may find the records a
   // committed change replaced (engine/record_cache.h).
-  record_cache_->Invalidate(changed_subjects_);
+  record_cache_->Invalidate(std::move(changed_subjects_));
   changed_subjects_.clear();
   ledger_size_.store(ledger_->size());
   // Acknowledged once durable, by the sync thread.

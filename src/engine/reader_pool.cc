@@ -2,7 +2,6 @@
 
 #include <utility>
 
-#include "common/strings.h"
 
 namespace mamori::engine {
 
@@ -55,13 +54,14 @@ void ReaderPool::CatchUp(Reader& reader) {
 
 void ReaderPool::ForgetKeys(std::vector<store::DataKeyId> data_keys,
                             std::vector<std::string> subjects) {
+  absl::flat_hash_set<std::string> changed(subjects.begin(), subjects.end());
+  for (const store::DataKeyId& key : data_keys) changed.insert(key.subject_id);
   Forgotten f;
-  for (const store::DataKeyId& key : data_keys) f.subjects.insert(key.subject_id);
-  for (const std::string& subject : subjects) f.subjects.insert(subject);
   f.data_keys = std::move(data_keys);
   f.erased_subjects = std::move(subjects);
   std::lock_guard lock(forgotten_mutex_);
   f.epoch = key_epoch() + 1;
+  changed_.Add(f.epoch, f.epoch, std::move(changed));
   forgotten_.push_back(std::move(f));
   if (forgotten_.size() > kForgottenKept) forgotten_.pop_front();
   epoch_.store(forgotten_.back().epoch, std::memory_order_release);
@@ -70,11 +70,7 @@ void ReaderPool::ForgetKeys(std::vector<store::DataKeyId> data_keys,
 bool ReaderPool::SubjectChangedSince(std::string_view subject, uint64_t epoch) const {
   if (epoch == key_epoch()) return false;
   std::lock_guard lock(forgotten_mutex_);
-  if (forgotten_.empty() || forgotten_.front().epoch > epoch + 1) return true;
-  for (auto f = forgotten_.rbegin(); f != forgotten_.rend() && f->epoch > epoch; ++f) {
-    if (f->subjects.contains(common::ToAbsl(subject))) return true;
-  }
-  return false;
+  return changed_.ChangedSince(subject, epoch);
 }
 
 void ReaderPool::Return(std::unique_ptr<Reader> reader) {

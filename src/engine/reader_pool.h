@@ -34,6 +34,7 @@
 #include "absl/status/statusor.h"
 #include "common/random.h"
 #include "crypto/secret_key.h"
+#include "engine/subject_history.h"
 #include "store/store.h"
 #include "vault/key_ring.h"
 
@@ -93,7 +94,6 @@ class ReaderPool {
     uint64_t epoch = 0;
     std::vector<store::DataKeyId> data_keys;
     std::vector<std::string> erased_subjects;
-    absl::flat_hash_set<std::string> subjects;  // of both
   };
   // How many calls are kept: a reader or prepared use further behind
   // forgets (or is refused) everything.
@@ -108,8 +108,9 @@ class ReaderPool {
   common::RandomSource& random_;
   const size_t max_readers_;
   std::atomic<uint64_t> epoch_{0};
-  mutable std::mutex forgotten_mutex_;  // guards forgotten_; epoch_ moves under it
-  std::deque<Forgotten> forgotten_;     // oldest first
+  mutable std::mutex forgotten_mutex_;      // guards forgotten_ and changed_; epoch_ moves under it
+  std::deque<Forgotten> forgotten_;         // oldest first
+  SubjectHistory changed_{kForgottenKept};  // the subjects of each, by epoch
 
   std::mutex mutex_;
   std::condition_variable returned_;

@@ -50,11 +50,10 @@ void RecordCache::Insert(uint64_t seen, std::string_view subject,
   }
 }
 
-void RecordCache::Invalidate(const absl::flat_hash_set<std::string>& subjects) {
+void RecordCache::Invalidate(absl::flat_hash_set<std::string> subjects) {
   if (subjects.empty()) return;
   std::lock_guard history(history_mutex_);
-  Invalidation step;
-  step.first = generation() + 1;
+  const uint64_t first = generation() + 1;
   for (const std::string& subject : subjects) {
     // Under the shard's lock, as Insert checks it: a reader that took the
     // generation before caches nothing of this subject any more.
@@ -63,10 +62,7 @@ void RecordCache::Invalidate(const absl::flat_hash_set<std::string>& subjects) {
     shard.subjects.erase(subject);
     generation_.fetch_add(1, std::memory_order_acq_rel);
   }
-  step.last = generation();
-  step.subjects = subjects;
-  history_.push_back(std::move(step));
-  if (history_.size() > kInvalidationsKept) history_.pop_front();
+  history_.Add(first, generation(), std::move(subjects));
 }
 
 void RecordCache::Invalidate(std::string_view subject) {
@@ -76,11 +72,7 @@ void RecordCache::Invalidate(std::string_view subject) {
 bool RecordCache::ChangedSince(std::string_view subject, uint64_t seen) const {
   if (generation() == seen) return false;
   std::lock_guard history(history_mutex_);
-  if (history_.empty() || history_.front().first > seen + 1) return true;
-  for (auto step = history_.rbegin(); step != history_.rend() && step->last > seen; ++step) {
-    if (step->subjects.contains(common::ToAbsl(subject))) return true;
-  }
-  return false;
+  return history_.ChangedSince(subject, seen);
 }
 
 void RecordCache::Clear() {
@@ -91,7 +83,7 @@ void RecordCache::Clear() {
     generation_.fetch_add(1, std::memory_order_acq_rel);
   }
   // Uses prepared before are too old to tell now.
-  history_.clear();
+  history_.Clear();
 }
 
 }  // namespace mamori::engine

@@ -24,7 +24,6 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -34,6 +33,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "engine/subject_history.h"
 #include "store/store.h"
 
 namespace mamori::engine {
@@ -60,7 +60,7 @@ class RecordCache {
               std::vector<Rows> rows);
 
   // Forgets subjects (after a commit that changed their records).
-  void Invalidate(const absl::flat_hash_set<std::string>& subjects);
+  void Invalidate(absl::flat_hash_set<std::string> subjects);
   void Invalidate(std::string_view subject);
   // Whether `subject` was invalidated after generation() returned `seen`;
   // true also when `seen` is too old to tell.
@@ -77,20 +77,15 @@ class RecordCache {
   };
   Shard& ShardOf(std::string_view subject) const;
 
-  // One Invalidate() call, kept for ChangedSince().
-  struct Invalidation {
-    uint64_t first = 0;  // the generation() its first subject's removal made
-    uint64_t last = 0;   // and its last one's
-    absl::flat_hash_set<std::string> subjects;
-  };
-  // How many are kept: uses prepared further back are read again.
+  // How many Invalidate() calls ChangedSince() knows of: uses prepared
+  // further back are read again.
   static constexpr size_t kInvalidationsKept = 1024;
 
   const size_t max_per_shard_;
   // Moves under history_mutex_ (and the shards' locks of what it removes).
   std::atomic<uint64_t> generation_{0};
   mutable std::mutex history_mutex_;
-  std::deque<Invalidation> history_;  // oldest first
+  SubjectHistory history_{kInvalidationsKept};  // by generation
   mutable std::array<Shard, kShards> shards_;
 };
 
