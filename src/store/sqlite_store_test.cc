@@ -275,7 +275,10 @@ TEST_F(SqliteStoreTest, CheckpointsCountTheFramesNotYetCopied) {
   EXPECT_GE(wal_frames, 200);  // never started over
   ASSERT_LT(wal_frames, 10 * kBackgroundPages);
   EXPECT_GT(checkpoints, 0);
-  EXPECT_LE(checkpoints, wal_frames / kBackgroundPages + 1) << wal_frames << " frames";
+  // A commit made while a checkpoint runs can see its frames still uncopied
+  // and call for one more, so up to twice one per kBackgroundPages frames
+  // (at every commit, as before, it would be ~200).
+  EXPECT_LE(checkpoints, 2 * (wal_frames / kBackgroundPages) + 1) << wal_frames << " frames";
   ASSERT_TRUE((*reader)->Exec("COMMIT").ok());
 }
 
