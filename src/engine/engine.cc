@@ -9,6 +9,7 @@
 #include <span>
 #include <sstream>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/escaping.h"
 #include "common/ids.h"
 #include "common/status_macros.h"
@@ -227,6 +228,7 @@ void Engine::WriterLoop() {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      wake_groups_.NextIntake();
       stopping = stopping_ && queue_.empty();
     }
     RunBatch(batch, /*sign_head=*/stopping);
@@ -253,17 +255,29 @@ void Engine::SyncLoop() {
       synced = absl::UnavailableError(
           fmt::format("the store did not sync: {}", common::FromAbsl(synced.message())));
     }
-    for (std::vector<Job>& batch : batches) {
-      for (Job& job : batch) job.finish(synced);
-    }
+    Answer(batches, synced);
     batches.clear();
   }
+}
+
+void Engine::Answer(std::span<std::vector<Job>> batches, const absl::Status& status) {
+  // Jobs taken together share a word: one wake-up for each run of them.
+  absl::InlinedVector<std::atomic<uint32_t>*, 4> words;
+  for (std::vector<Job>& batch : batches) {
+    for (Job& job : batch) {
+      job.finish(status);
+      if (job.wake_word != nullptr && (words.empty() || words.back() != job.wake_word)) {
+        words.push_back(job.wake_word);
+      }
+    }
+  }
+  for (std::atomic<uint32_t>* word : words) WakeGroups::WakeAll(word);
 }
 
 void Engine::RunBatch(std::vector<Job>& batch, bool sign_head) {
   if (batch.empty() && !sign_head && !ledger_->HeadDue()) return;
   auto fail_all = [&](const absl::Status& status) {
-    for (Job& job : batch) job.finish(status);
+    Answer({&batch, 1}, status);
     if (sign_head) {
       std::lock_guard<std::mutex> lock(mutex_);
       stop_status_ = status;

@@ -31,6 +31,7 @@
 #include <optional>
 #include <set>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -45,6 +46,7 @@
 #include "engine/facts_cache.h"
 #include "engine/reader_pool.h"
 #include "engine/record_cache.h"
+#include "engine/wake_groups.h"
 #include "incident/incident.h"
 #include "incident/reportability.h"
 #include "incident/reports.h"
@@ -720,6 +722,9 @@ class Engine {
     JobKind kind = JobKind::kRecords;
     std::function<absl::Status()> run;
     std::function<void(const absl::Status& commit)> finish;
+    // For a caller of Submit asleep until `finish`: woken through this word
+    // (WakeGroups) with the rest of its batch.
+    std::atomic<uint32_t>* wake_word = nullptr;
   };
 
   class Observer;
@@ -730,10 +735,13 @@ class Engine {
   // Runs `fn` on the writer thread and waits until its batch is durable.
   template <typename T>
   absl::StatusOr<T> Submit(JobKind kind, std::function<absl::StatusOr<T>()> fn);
-  // Queues `fn`; `done` gets its result after the commit.
+  // Queues `fn`; `done` gets its result after the commit. With `wake_word`,
+  // also sets it to the word the job's answer is followed by a wake-up of
+  // (left null when `done` was told at once: the engine had stopped).
   template <typename T>
   void SubmitAsync(JobKind kind, std::function<absl::StatusOr<T>()> fn,
-                   std::function<void(absl::StatusOr<T>)> done);
+                   std::function<void(absl::StatusOr<T>)> done,
+                   std::atomic<uint32_t>** wake_word = nullptr);
 
   void WriterLoop();
   // Syncs committed batches and only then tells their callers (pipelined
@@ -741,6 +749,9 @@ class Engine {
   void SyncLoop();
   // Runs one batch (possibly empty, to sign a due head) and commits it.
   void RunBatch(std::vector<Job>& batch, bool sign_head);
+  // Tells each job of `batches` how its batch ended, then wakes their
+  // waiting callers, one wake-up per word.
+  static void Answer(std::span<std::vector<Job>> batches, const absl::Status& status);
   // After a failed commit: reread everything cached from the store.
   void ReloadAfterFailure();
 
@@ -884,6 +895,7 @@ class Engine {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Job> queue_;
+  WakeGroups wake_groups_;  // under mutex_, with queue_
   bool stopping_ = false;
   bool stopped_ = false;
   absl::Status stop_status_;

@@ -3,7 +3,7 @@
 // retention_sweep.cc); not part of its interface.
 #pragma once
 
-#include <future>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -15,7 +15,8 @@ namespace mamori::engine {
 
 template <typename T>
 void Engine::SubmitAsync(JobKind kind, std::function<absl::StatusOr<T>()> fn,
-                         std::function<void(absl::StatusOr<T>)> done) {
+                         std::function<void(absl::StatusOr<T>)> done,
+                         std::atomic<uint32_t>** wake_word) {
   struct State {
     std::function<absl::StatusOr<T>()> fn;
     std::function<void(absl::StatusOr<T>)> done;
@@ -40,6 +41,7 @@ void Engine::SubmitAsync(JobKind kind, std::function<absl::StatusOr<T>()> fn,
   {
     std::unique_lock<std::mutex> lock(mutex_);
     if (!stopping_) {
+      if (wake_word != nullptr) *wake_word = job.wake_word = wake_groups_.Current();
       queue_.push_back(std::move(job));
       lock.unlock();
       wake_.notify_one();
@@ -51,11 +53,20 @@ void Engine::SubmitAsync(JobKind kind, std::function<absl::StatusOr<T>()> fn,
 
 template <typename T>
 absl::StatusOr<T> Engine::Submit(JobKind kind, std::function<absl::StatusOr<T>()> fn) {
-  std::promise<absl::StatusOr<T>> promise;
-  std::future<absl::StatusOr<T>> future = promise.get_future();
-  SubmitAsync<T>(kind, std::move(fn),
-                 [&promise](absl::StatusOr<T> r) { promise.set_value(std::move(r)); });
-  return future.get();
+  // Answered in place; woken with the rest of the batch (WakeGroups).
+  std::optional<absl::StatusOr<T>> answer;
+  std::atomic<bool> answered = false;
+  std::atomic<uint32_t>* wake_word = nullptr;
+  SubmitAsync<T>(
+      kind, std::move(fn),
+      [&answer, &answered](absl::StatusOr<T> r) {
+        answer = std::move(r);
+        // The last touch of this frame: once it is seen, Submit returns.
+        answered.store(true, std::memory_order_release);
+      },
+      &wake_word);
+  if (wake_word != nullptr) WakeGroups::Wait(answered, wake_word);
+  return *std::move(answer);
 }
 
 }  // namespace mamori::engine
