@@ -792,6 +792,57 @@ TEST_F(EngineTest, AReadReturnsEveryRecordAddedBeforeItInTheLedger) {
   EXPECT_EQ(wrong, 0) << "of " << seen.size() << " reads";
 }
 
+// Callers of Submit sleep on a word shared by the jobs the writer took
+// together (WakeGroups). With batches cut at two jobs, most callers share
+// their word with jobs of another batch and are woken before their own
+// answer: each must sleep on and get its own answer, never another's.
+TEST_F(EngineTest, CallersOfBatchesCutShortEachGetTheirOwnAnswer) {
+  ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
+  constexpr int kCallers = 12;
+  std::vector<std::string> subjects;
+  for (int c = 0; c < kCallers; ++c) {
+    subjects.push_back(AddCustomer());
+    ASSERT_TRUE(engine_
+                    ->AddRecord(kAdmin, subjects.back(),
+                                {.category = "pd:Name",
+                                 .service = "support",
+                                 .value = "caller " + std::to_string(c)})
+                    .ok());
+  }
+  ASSERT_NO_FATAL_FAILURE(StopEngine());
+  EngineOptions options = Options();
+  options.max_batch = 2;
+  ASSERT_NO_FATAL_FAILURE(StartEngine(options));
+  constexpr int kReads = 40;
+  std::vector<std::vector<uint64_t>> entries(kCallers);
+  std::atomic<int> wrong = 0;
+  std::vector<std::thread> callers;
+  for (int c = 0; c < kCallers; ++c) {
+    callers.emplace_back([&, c] {
+      const std::string own = "caller " + std::to_string(c);
+      for (int i = 0; i < kReads; ++i) {
+        absl::StatusOr<UseResult> r = engine_->Read(
+            Use(kAgent, "dpv:CustomerCare", subjects[static_cast<size_t>(c)], {"pd:Name"}));
+        const std::vector<std::string>* names =
+            r.ok() && r->values.contains("pd:Name") ? &r->values.at("pd:Name") : nullptr;
+        if (names == nullptr || std::find(names->begin(), names->end(), own) == names->end()) {
+          wrong.fetch_add(1);
+          continue;
+        }
+        entries[static_cast<size_t>(c)].push_back(r->entry);
+      }
+    });
+  }
+  for (std::thread& t : callers) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+  for (int c = 0; c < kCallers; ++c) {
+    ASSERT_EQ(entries[static_cast<size_t>(c)].size(), static_cast<size_t>(kReads));
+    for (uint64_t seq : entries[static_cast<size_t>(c)]) {
+      EXPECT_EQ(Entry(seq)["subject"], subjects[static_cast<size_t>(c)]) << seq;
+    }
+  }
+}
+
 TEST_F(EngineTest, DeniedReadReturnsNoValuesAndIsRecorded) {
   ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
   std::string subject = AddCustomer();
