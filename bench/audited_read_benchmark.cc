@@ -40,6 +40,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "bench/bench_data_dir.h"
@@ -154,6 +155,17 @@ double BusiestThreadSeconds(const std::map<std::string, long>& before,
   return static_cast<double>(most) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+// What every caller reads: pd:Name of `subject`, by the agent, for customer
+// care.
+engine::UseRequest NameRead(std::string subject) {
+  engine::UseRequest request;
+  request.actor = kAgent;
+  request.purpose = "dpv:CustomerCare";
+  request.categories = {"pd:Name"};
+  request.subject = std::move(subject);
+  return request;
+}
+
 AuditedReads& Reads() {
   static AuditedReads reads;
   return reads;
@@ -170,10 +182,7 @@ void BM_AuditedRead(benchmark::State& state) {
   const double cpu_before = state.thread_index() == 0 ? ProcessCpuSeconds() : 0;
   const std::map<std::string, long> ticks_before =
       state.thread_index() == 0 ? ThreadTicks() : std::map<std::string, long>{};
-  engine::UseRequest request;
-  request.actor = kAgent;
-  request.purpose = "dpv:CustomerCare";
-  request.categories = {"pd:Name"};
+  engine::UseRequest request = NameRead("");
   for (auto _ : state) {
     request.subject = reads.subjects[pick(random)];
     absl::StatusOr<engine::UseResult> result = reads.engine->Read(request);
@@ -229,12 +238,7 @@ asio::awaitable<void> CallerReads(AuditedReads& reads, uint64_t seed, int count,
   std::mt19937_64 random(seed);
   std::uniform_int_distribution<size_t> pick(0, reads.subjects.size() - 1);
   for (int i = 0; i < count; ++i) {
-    engine::UseRequest request;
-    request.actor = kAgent;
-    request.purpose = "dpv:CustomerCare";
-    request.categories = {"pd:Name"};
-    request.subject = reads.subjects[pick(random)];
-    auto pending = AwaitRead(*reads.engine, std::move(request));
+    auto pending = AwaitRead(*reads.engine, NameRead(reads.subjects[pick(random)]));
     absl::StatusOr<engine::UseResult> result = co_await std::move(pending);
     if (!result.ok() || result->decision.outcome != policy::Outcome::kAllow ||
         result->values.size() != 1) {

@@ -2,7 +2,6 @@
 
 #include <utility>
 
-
 namespace mamori::engine {
 
 ReaderPool::ReaderPool(store::Store& store, const crypto::SecretKey& master,
