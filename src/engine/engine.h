@@ -811,6 +811,11 @@ class Engine {
                                          size_t end);
   absl::Status RunEraseJobs(const std::string& by, SweepPlan& plan, const SweepOptions& options,
                             SweepSummary& summary);
+  // Drops the segments (store.h, RecordSegmentRow) the plan found wholly
+  // due, one writer job each, then destroys their keys in jobs of bounded
+  // size; also finishes segments a stopped sweep dropped.
+  absl::Status DropDueSegments(const std::string& by, const SweepFacts& facts, SweepPlan& plan,
+                               const SweepOptions& options, SweepSummary& summary);
 
   // Incidents (engine/incident.cc). On the writer: the affected set of
   // `scope`, the facts and the stored rows; `row` gets its counts.

@@ -1926,6 +1926,156 @@ TEST_F(RetentionEngineTest, SmallJobsEraseEverythingAcrossManyCommits) {
   EXPECT_TRUE(Verify().ok);
 }
 
+// Location records are erased (not de-identified) 3 months after their
+// collection: a month of them is a segment that goes whole once its last
+// record is due.
+class SegmentSweepTest : public RetentionEngineTest {
+ protected:
+  // A customer with a name and location records collected at noon on these
+  // (month, day)s of 2026, Tokyo.
+  std::string AddLocations(const std::vector<std::pair<int, int>>& days) {
+    std::vector<vault::NewRecord> records = {
+        {.category = "pd:Name", .service = "mobile", .value = kName}};
+    for (const auto& [month, day] : days) {
+      records.push_back({.category = "pd:Location",
+                         .service = "mobile",
+                         .value = fmt::format("cell 440-10-{:02d}{:02d}", month, day),
+                         .collected_at = TokyoMidnight(2026, month, day) + absl::Hours(12)});
+    }
+    return ValueOf(engine_->AddSubject(kAdmin, {}, std::move(records)));
+  }
+  std::vector<std::string> LocationBuckets(const std::string& subject) {
+    std::vector<std::string> buckets;
+    for (const store::RecordRow& row : RecordsOf(subject)) {
+      if (row.category == "pd:Location") buckets.push_back(row.key_bucket);
+    }
+    std::sort(buckets.begin(), buckets.end());
+    return buckets;
+  }
+  std::vector<store::RecordSegmentRow> Segments() {
+    return ValueOf(dir_->store().retention().ListSegments());
+  }
+  std::vector<json> EntriesOf(std::string_view change) {
+    std::vector<json> out;
+    for (const std::string& bytes : EntryBytes()) {
+      json e = json::parse(bytes);
+      if (e.value("change", "") == change) out.push_back(e);
+    }
+    return out;
+  }
+};
+
+TEST_F(SegmentSweepTest, AMonthWhollyDueGoesWholeAndAHoldKeepsItsSubjectsPart) {
+  clock_.Set(TokyoMidnight(2026, 6, 1));
+  const std::string kept = AddLocations({{4, 2}, {4, 30}});
+  const std::string erased = AddLocations({{4, 1}, {4, 29}, {5, 1}, {5, 20}});
+  EXPECT_EQ(LocationBuckets(erased),
+            (std::vector<std::string>{"2026-04", "2026-04", "2026-05", "2026-05"}));
+  ASSERT_EQ(Segments().size(), 2u);  // April and May
+  ValueOf(engine_->AddHold(kAdmin, {kept, "pd:Location", "Case 7", TokyoMidnight(2027, 1, 1)}));
+
+  // 10 August: all of April is past its 3 months, May only in part.
+  const absl::Time august_10 = TokyoMidnight(2026, 8, 10);
+  const SweepSummary planned = DryRun(august_10);
+  EXPECT_EQ(planned.erased, 3);
+  EXPECT_EQ(planned.held, 2);
+  EXPECT_EQ(planned.scanned, 8);
+  EXPECT_EQ(Segments().size(), 2u);  // a dry run changes nothing
+
+  clock_.Set(august_10);
+  const SweepSummary swept = Sweep();
+  EXPECT_EQ(swept.erased, planned.erased);
+  EXPECT_EQ(swept.held, planned.held);
+  EXPECT_EQ(swept.scanned, planned.scanned);
+  EXPECT_EQ(swept.keys_destroyed, 1);  // April's of `erased`; May's still has a record
+
+  EXPECT_EQ(LocationBuckets(erased), (std::vector<std::string>{"2026-05"}));
+  EXPECT_EQ(LocationBuckets(kept), (std::vector<std::string>{"2026-04", "2026-04"}));
+  store::KeyStore& keys = dir_->store().keys();
+  EXPECT_FALSE(ValueOf(keys.GetDataKey({erased, "pd:Location", "2026-04"})).has_value());
+  EXPECT_TRUE(ValueOf(keys.GetDataKey({erased, "pd:Location", "2026-05"})).has_value());
+  EXPECT_TRUE(ValueOf(keys.GetDataKey({kept, "pd:Location", "2026-04"})).has_value());
+  // April's segment is gone from the catalog too; May's stays.
+  std::vector<store::RecordSegmentRow> segments = Segments();
+  ASSERT_EQ(segments.size(), 1u);
+  EXPECT_EQ(segments[0].bucket, "2026-05");
+
+  // The ledger: the drop, then one entry per key, ids and counts only.
+  std::vector<json> drops = EntriesOf("retention.segment_drop");
+  ASSERT_EQ(drops.size(), 1u);
+  EXPECT_EQ(drops[0]["category"], "pd:Location");
+  EXPECT_EQ(drops[0]["bucket"], "2026-04");
+  EXPECT_EQ(drops[0]["records"], 2);
+  EXPECT_EQ(drops[0]["subjects"], 1);
+  EXPECT_EQ(drops[0]["held"], 2);
+  std::vector<json> erasures = ErasureEntries();
+  ASSERT_EQ(erasures.size(), 2u);
+  EXPECT_EQ(erasures[0]["subject"], erased);
+  EXPECT_EQ(erasures[0]["bucket"], "2026-04");
+  EXPECT_EQ(erasures[0]["records"], 2);
+  EXPECT_EQ(erasures[0]["key_destroyed"], true);
+  EXPECT_EQ(erasures[1]["bucket"], "2026-05");
+  EXPECT_EQ(erasures[1]["records"], 1);
+  EXPECT_EQ(erasures[1]["key_destroyed"], false);
+  EXPECT_EQ(erasures[1]["records_left"], 1);
+  ExpectNoPersonalValuesInLedger();
+  for (const std::string& e : EntryBytes()) EXPECT_EQ(e.find("cell 440"), std::string::npos);
+
+  // What the hold kept reads as before and goes once it is released.
+  const std::vector<store::RecordRow> held_rows = RecordsOf(kept);
+  for (const store::RecordRow& row : held_rows) {
+    if (row.category != "pd:Location") continue;
+    EXPECT_EQ(ValueOf(dir_->vault().OpenValue({kept, row.category, row.key_bucket}, row.id,
+                                              row.sealed_value))
+                  .substr(0, 8),
+              "cell 440");
+  }
+  ValueOf(engine_->ReleaseHold(kAdmin, ValueOf(engine_->ListHolds(kept)).at(0).id));
+  const SweepSummary after_release = Sweep();
+  EXPECT_EQ(after_release.erased, 2);
+  EXPECT_EQ(after_release.keys_destroyed, 1);
+  EXPECT_TRUE(LocationBuckets(kept).empty());
+  EXPECT_TRUE(Verify().ok);
+}
+
+TEST_F(SegmentSweepTest, NothingOfAMonthNotYetDueIsRead) {
+  clock_.Set(TokyoMidnight(2026, 6, 1));
+  const std::string subject = AddLocations({{5, 10}, {5, 31}});
+  // 10 August is the last day May 10's record is kept.
+  const SweepSummary early = DryRun(TokyoMidnight(2026, 8, 10));
+  EXPECT_EQ(early.erased, 0);
+  EXPECT_EQ(early.scanned, 1);  // the name, in the main table
+  const SweepSummary partly = DryRun(TokyoMidnight(2026, 8, 11));
+  EXPECT_EQ(partly.erased, 1);
+  EXPECT_EQ(partly.scanned, 3);
+  const SweepSummary whole = DryRun(TokyoMidnight(2026, 9, 1));
+  EXPECT_EQ(whole.erased, 2);
+  EXPECT_EQ(LocationBuckets(subject).size(), 2u);
+}
+
+TEST_F(SegmentSweepTest, ASweepStoppedAfterTheDropFinishesTheKeysNextTime) {
+  clock_.Set(TokyoMidnight(2026, 6, 1));
+  std::vector<std::string> subjects;
+  for (int i = 0; i < 3; ++i) subjects.push_back(AddLocations({{4, 10}}));
+  // A sweep that stopped after dropping the month: rows gone, keys left.
+  const int64_t april = Segments().at(0).id;
+  ASSERT_EQ(ValueOf(dir_->store().retention().DropSegment(april)).size(), 3u);
+  ASSERT_TRUE(Segments().at(0).dropped);
+  for (const std::string& subject : subjects) {
+    ASSERT_TRUE(
+        ValueOf(dir_->store().keys().GetDataKey({subject, "pd:Location", "2026-04"})).has_value());
+  }
+  clock_.Set(TokyoMidnight(2026, 8, 1));
+  const SweepSummary swept = Sweep();
+  EXPECT_EQ(swept.keys_destroyed, 3);
+  for (const std::string& subject : subjects) {
+    EXPECT_FALSE(
+        ValueOf(dir_->store().keys().GetDataKey({subject, "pd:Location", "2026-04"})).has_value());
+  }
+  EXPECT_TRUE(Segments().empty());
+  EXPECT_EQ(ErasureEntries().size(), 3u);
+}
+
 // --- Provision (docs/provision.md) ---
 
 constexpr char kServicer[] = "hikari-servicer";   // a third party in Japan

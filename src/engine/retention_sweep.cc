@@ -18,6 +18,7 @@
 #include <future>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -30,6 +31,7 @@
 #include "engine/engine.h"
 #include "engine/engine_internal.h"
 #include "engine/engine_submit.h"
+#include "ledger/entry_builder.h"
 #include "retention/retention.h"
 
 namespace mamori::engine {
@@ -49,6 +51,51 @@ constexpr size_t kScanPage = 8192;
 
 bool HoldCovers(const store::LegalHoldRow& hold, std::string_view category, absl::Time at) {
   return !hold.released_at && at < hold.until && (!hold.category || *hold.category == category);
+}
+
+// Whether a hold of the subject keeps its records of `category` at `at`.
+bool HeldAt(const retention::SubjectRetentionFacts& subject, std::string_view category,
+            absl::Time at) {
+  return std::any_of(subject.holds.begin(), subject.holds.end(), [&](const retention::Hold& hold) {
+    return at < hold.until && (!hold.category || *hold.category == category);
+  });
+}
+
+policy::ErasureMode ErasureModeOf(const policy::Policy& policy, std::string_view category) {
+  const policy::Category* found = policy.FindCategory(category);
+  return found != nullptr ? found->erasure : policy::ErasureMode::kDelete;
+}
+
+// How much of a segment is due at `as_of`, holds aside.
+enum class SegmentDue { kNone, kSome, kAll };
+
+// When every purpose of every record in the segment counts from collection,
+// a record's deadline grows with its collection time alone: if the latest
+// collected is due, all are; if the earliest is not, none is. Anything
+// else (a purpose counted from the contract's end or the last use, under
+// today's policy) is read record by record.
+SegmentDue SegmentDueOf(const policy::Policy& policy, absl::TimeZone zone,
+                        const store::RecordSegmentRow& segment, absl::Time as_of) {
+  static const retention::SubjectRetentionFacts kNoFacts;
+  if (segment.terms.empty()) return SegmentDue::kSome;
+  bool all = true;
+  bool none = true;
+  for (const store::RecordSegmentRow::Terms& terms : segment.terms) {
+    if (!retention::AllRetainedFromCollection(policy, terms.purposes)) return SegmentDue::kSome;
+    const retention::RecordTerms latest{segment.category, terms.service, &terms.purposes,
+                                        segment.last_collected_at};
+    const retention::RecordTerms earliest{segment.category, terms.service, &terms.purposes,
+                                          segment.first_collected_at};
+    if (retention::FateOf(policy, zone, kNoFacts, latest, as_of).state !=
+        retention::FateState::kDue) {
+      all = false;
+    }
+    if (retention::FateOf(policy, zone, kNoFacts, earliest, as_of).state ==
+        retention::FateState::kDue) {
+      none = false;
+    }
+  }
+  return all ? SegmentDue::kAll : none ? SegmentDue::kNone : SegmentDue::kSome;
 }
 
 // What survives of a record of a `deidentify` category: where and in which
@@ -81,6 +128,8 @@ struct Engine::SweepFacts {
   absl::flat_hash_map<std::string, retention::SubjectRetentionFacts> subjects;
   absl::Time now;
   int64_t total_records = 0;  // for progress; 0 when not asked
+  // Segments a stopped sweep dropped whose keys may not all be destroyed.
+  std::vector<store::RecordSegmentRow> dropped_segments;
 };
 
 struct Engine::SweepPlan {
@@ -89,8 +138,19 @@ struct Engine::SweepPlan {
     policy::ErasureMode mode = policy::ErasureMode::kDelete;
     // The due records: position (rowid) and id, in scan order.
     std::vector<std::pair<int64_t, std::string>> records;
+    // For a key of a dropped segment: how many of its records went with
+    // it (the key is all that is left to erase); -1 otherwise.
+    int64_t dropped_records = -1;
+  };
+  // A segment whose every record is due, dropped whole.
+  struct SegmentWork {
+    int64_t id = 0;
+    std::string category;
+    std::string bucket;
+    policy::ErasureMode mode = policy::ErasureMode::kDelete;
   };
   std::vector<KeyWork> keys;
+  std::vector<SegmentWork> segments;
   int64_t scanned = 0;
   int64_t due_delete = 0;
   int64_t due_deidentify = 0;
@@ -284,6 +344,10 @@ absl::StatusOr<Engine::SweepFacts> Engine::LoadSweepFacts(bool count_records) {
     if (count_records) {
       ASSIGN_OR_RETURN(facts.total_records, dir_.store().records().CountRecords());
     }
+    ASSIGN_OR_RETURN(std::vector<store::RecordSegmentRow> segments, retention.ListSegments());
+    for (store::RecordSegmentRow& segment : segments) {
+      if (segment.dropped) facts.dropped_segments.push_back(std::move(segment));
+    }
     return facts;
   });
 }
@@ -296,13 +360,41 @@ absl::StatusOr<Engine::SweepPlan> Engine::PlanSweep(const SweepFacts& facts, abs
   absl::flat_hash_map<std::string, size_t> key_index;
   std::string key_name;
   static const retention::SubjectRetentionFacts kNoFacts;
+  // Segments first: one whose every record is due goes whole (except what
+  // a hold keeps), one with none due is not read at all, and the others
+  // are read record by record with the main table.
+  std::vector<int64_t> skip;
+  ASSIGN_OR_RETURN(std::vector<store::RecordSegmentRow> segments, reader->ListSegments());
+  for (const store::RecordSegmentRow& segment : segments) {
+    const SegmentDue due = SegmentDueOf(facts.policy, facts.zone, segment, as_of);
+    const policy::ErasureMode mode = ErasureModeOf(facts.policy, segment.category);
+    // De-identified records each leave a remainder: read one by one.
+    if (due == SegmentDue::kSome ||
+        (due == SegmentDue::kAll && mode == policy::ErasureMode::kDeidentify)) {
+      continue;
+    }
+    skip.push_back(segment.id);
+    if (due == SegmentDue::kNone) continue;
+    plan.segments.push_back({segment.id, segment.category, segment.bucket, mode});
+    if (!options.dry_run) continue;  // the drop counts them
+    ASSIGN_OR_RETURN(int64_t records, reader->CountSegmentRecords(segment.id, ""));
+    int64_t held = 0;
+    for (const auto& [subject_id, subject] : facts.subjects) {
+      if (!HeldAt(subject, segment.category, as_of)) continue;
+      ASSIGN_OR_RETURN(int64_t kept, reader->CountSegmentRecords(segment.id, subject_id));
+      held += kept;
+    }
+    plan.scanned += records;
+    plan.held += held;
+    plan.due_delete += records - held;
+  }
   std::vector<store::RecordTermsRow> page;
   int64_t after = 0;
   while (true) {
     if (options.cancel != nullptr && options.cancel->load()) {
       return absl::CancelledError("the retention sweep was stopped");
     }
-    RETURN_IF_ERROR(reader->ScanRecordTerms(after, kScanPage, page));
+    RETURN_IF_ERROR(reader->ScanRecordTerms(after, kScanPage, page, skip));
     if (page.empty()) break;
     for (store::RecordTermsRow& row : page) {
       auto it = facts.subjects.find(row.subject_id);
@@ -316,9 +408,7 @@ absl::StatusOr<Engine::SweepPlan> Engine::PlanSweep(const SweepFacts& facts, abs
         continue;
       }
       if (fate.state != retention::FateState::kDue) continue;
-      const policy::Category* category = facts.policy.FindCategory(row.category);
-      const policy::ErasureMode mode =
-          category != nullptr ? category->erasure : policy::ErasureMode::kDelete;
+      const policy::ErasureMode mode = ErasureModeOf(facts.policy, row.category);
       (mode == policy::ErasureMode::kDeidentify ? plan.due_deidentify : plan.due_delete)++;
       key_name.assign(row.subject_id).append("\x1f").append(row.category).append("\x1f");
       key_name.append(row.key_bucket);
@@ -369,6 +459,11 @@ absl::StatusOr<SweepSummary> Engine::EraseKeys(const std::string& by, SweepPlan&
   for (size_t k = first; k < end; ++k) {
     SweepPlan::KeyWork& work = plan.keys[k];
     const store::DataKeyId& key = work.key;
+    if (work.dropped_records >= 0) {
+      // Its records went with their segment (holds were looked at then).
+      erased.push_back(KeyErased{k, work.dropped_records, 0});
+      continue;
+    }
     // A hold placed since the scan keeps the records after all.
     auto holds = holds_by_subject.find(key.subject_id);
     if (holds == holds_by_subject.end()) {
@@ -434,15 +529,20 @@ absl::StatusOr<SweepSummary> Engine::EraseKeys(const std::string& by, SweepPlan&
     tally.deidentified += done.deidentified;
     tally.erased += done.deleted - done.deidentified;
     if (key_destroyed) ++tally.keys_destroyed;
-    json entry = ChangeEntry("retention.erase", by);
-    entry["subject"] = key.subject_id;
-    entry["category"] = key.category;
-    entry["bucket"] = key.bucket;
-    entry["mode"] = policy::ErasureModeName(work.mode);
-    entry["records"] = done.deleted;
-    entry["deidentified"] = done.deidentified;
-    entry["key_destroyed"] = key_destroyed;
-    entry["records_left"] = remaining;
+    // Written straight as its canonical text: a sweep writes one per key,
+    // by the hundred thousand.
+    ledger::EntryBuilder entry;
+    entry.Add("kind", "change")
+        .Add("change", "retention.erase")
+        .Add("actor", by)
+        .Add("subject", key.subject_id)
+        .Add("category", key.category)
+        .Add("bucket", key.bucket)
+        .Add("mode", policy::ErasureModeName(work.mode))
+        .Add("records", done.deleted)
+        .Add("deidentified", done.deidentified)
+        .Add("key_destroyed", key_destroyed)
+        .Add("records_left", remaining);
     ledger_->Stage(std::move(entry));
     if (touched.empty() || touched.back() != key.subject_id) touched.push_back(key.subject_id);
   }
@@ -499,6 +599,12 @@ absl::Status Engine::RunEraseJobs(const std::string& by, SweepPlan& plan,
   constexpr size_t kFirstJobRecords = 64;
   std::deque<InFlight> in_flight;
   size_t per_job = std::min(options.records_per_job, kFirstJobRecords);
+  // A job is sized by its records to delete; a dropped segment's key
+  // counts as one.
+  auto work_of = [&](size_t k) -> size_t {
+    const SweepPlan::KeyWork& work = plan.keys[k];
+    return work.dropped_records >= 0 ? 1 : work.records.size();
+  };
   absl::Status failed;
   // Waits for the oldest job and counts what it did.
   auto collect = [&]() {
@@ -541,8 +647,8 @@ absl::Status Engine::RunEraseJobs(const std::string& by, SweepPlan& plan,
     job.first = first;
     job.end = first;
     while (job.end < plan.keys.size() &&
-           (job.end == first || job.records + plan.keys[job.end].records.size() <= per_job)) {
-      job.records += plan.keys[job.end].records.size();
+           (job.end == first || job.records + work_of(job.end) <= per_job)) {
+      job.records += work_of(job.end);
       ++job.end;
     }
     auto promise = std::make_shared<std::promise<absl::StatusOr<Erased>>>();
@@ -570,6 +676,98 @@ absl::Status Engine::RunEraseJobs(const std::string& by, SweepPlan& plan,
   return absl::OkStatus();
 }
 
+absl::Status Engine::DropDueSegments(const std::string& by, const SweepFacts& facts,
+                                     SweepPlan& plan, const SweepOptions& options,
+                                     SweepSummary& summary) {
+  if (plan.segments.empty() && facts.dropped_segments.empty()) return absl::OkStatus();
+  SweepPlan keys;  // the keys of the dropped segments' records
+  std::vector<int64_t> dropped;
+  // A segment a stopped sweep dropped: what is left of it is in the key
+  // store (a key still used by other records is kept, as always).
+  for (const store::RecordSegmentRow& segment : facts.dropped_segments) {
+    const policy::ErasureMode mode = ErasureModeOf(facts.policy, segment.category);
+    ASSIGN_OR_RETURN(std::vector<std::string> subjects,
+                     Submit<std::vector<std::string>>(JobKind::kRecords, [&]() {
+                       return dir_.store().keys().ListDataKeySubjects(segment.category,
+                                                                      segment.bucket);
+                     }));
+    for (std::string& subject : subjects) {
+      keys.keys.push_back({{std::move(subject), segment.category, segment.bucket}, mode, {}, 0});
+    }
+    dropped.push_back(segment.id);
+  }
+  struct Dropped {
+    std::vector<store::SubjectRecordCount> counts;
+    int64_t records = 0;
+    int64_t held = 0;
+  };
+  for (const SweepPlan::SegmentWork& segment : plan.segments) {
+    if (options.cancel != nullptr && options.cancel->load()) break;
+    ASSIGN_OR_RETURN(
+        Dropped done, Submit<Dropped>(JobKind::kWrites, [&]() -> absl::StatusOr<Dropped> {
+          store::RetentionStore& retention = dir_.store().retention();
+          const absl::Time now = clock_.Now();
+          Dropped done;
+          // What a hold keeps moves to the main table, under the same keys,
+          // and goes record by record once the hold is released.
+          ASSIGN_OR_RETURN(std::vector<store::LegalHoldRow> holds, retention.ListHolds(""));
+          std::vector<std::string> held_subjects;
+          for (const store::LegalHoldRow& hold : holds) {
+            if (HoldCovers(hold, segment.category, now)) held_subjects.push_back(hold.subject_id);
+          }
+          std::sort(held_subjects.begin(), held_subjects.end());
+          held_subjects.erase(std::unique(held_subjects.begin(), held_subjects.end()),
+                              held_subjects.end());
+          for (const std::string& subject : held_subjects) {
+            ASSIGN_OR_RETURN(int64_t moved, retention.MoveSubjectOutOfSegment(segment.id, subject));
+            done.held += moved;
+          }
+          ASSIGN_OR_RETURN(done.counts, retention.DropSegment(segment.id));
+          for (const store::SubjectRecordCount& count : done.counts) done.records += count.records;
+          json entry = ChangeEntry("retention.segment_drop", by);
+          entry["category"] = segment.category;
+          entry["bucket"] = segment.bucket;
+          entry["records"] = done.records;
+          entry["subjects"] = done.counts.size();
+          entry["held"] = done.held;
+          RETURN_IF_ERROR(ledger_->Append(std::move(entry)).status());
+          return done;
+        }));
+    summary.scanned += done.records + done.held;
+    summary.held += done.held;
+    for (store::SubjectRecordCount& count : done.counts) {
+      keys.keys.push_back({{std::move(count.subject_id), segment.category, segment.bucket},
+                           segment.mode,
+                           {},
+                           count.records});
+    }
+    dropped.push_back(segment.id);
+  }
+  // By subject: the key store holds a subject's keys together, so the
+  // keys of all the dropped months are destroyed page by page, each page
+  // written once, and each subject is looked at once.
+  std::sort(keys.keys.begin(), keys.keys.end(),
+            [](const SweepPlan::KeyWork& a, const SweepPlan::KeyWork& b) {
+              return std::tie(a.key.subject_id, a.key.category, a.key.bucket) <
+                     std::tie(b.key.subject_id, b.key.category, b.key.bucket);
+            });
+  RETURN_IF_ERROR(RunEraseJobs(by, keys, options, summary));
+  if (options.cancel != nullptr && options.cancel->load()) {
+    return absl::CancelledError(fmt::format(
+        "the retention sweep was stopped after erasing {} and de-identifying {} records",
+        summary.erased, summary.deidentified));
+  }
+  // Every key they used is destroyed: the segments are forgotten.
+  return Submit<bool>(JobKind::kRecords,
+                      [&]() -> absl::StatusOr<bool> {
+                        for (int64_t segment : dropped) {
+                          RETURN_IF_ERROR(dir_.store().retention().ForgetSegment(segment));
+                        }
+                        return true;
+                      })
+      .status();
+}
+
 absl::StatusOr<SweepSummary> Engine::SweepRetention(std::string by, SweepOptions options) {
   if (!options.dry_run && (options.as_of || options.as_of_day)) {
     return Invalid("as_of: only a dry run may look at another date; a real sweep runs now");
@@ -593,7 +791,9 @@ absl::StatusOr<SweepSummary> Engine::SweepRetention(std::string by, SweepOptions
     summary.deidentified = plan.due_deidentify;
     return summary;
   }
-  if (absl::Status erased = RunEraseJobs(by, plan, options, summary); !erased.ok()) {
+  absl::Status erased = DropDueSegments(by, facts, plan, options, summary);
+  if (erased.ok()) erased = RunEraseJobs(by, plan, options, summary);
+  if (!erased.ok()) {
     // Stopped or failed part way: what was destroyed is still overwritten
     // in the key store's file.
     if (summary.keys_destroyed > 0 || summary.subjects_erased > 0) {

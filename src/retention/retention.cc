@@ -94,6 +94,18 @@ std::optional<absl::Time> PurposeDeadline(const policy::Policy& policy, absl::Ti
   return EndOfPeriod(anchor, rule->duration, zone);
 }
 
+bool AllRetainedFromCollection(const policy::Policy& policy,
+                               const std::vector<std::string>& purposes) {
+  if (purposes.empty()) return false;
+  for (const std::string& id : purposes) {
+    const policy::Purpose* purpose = policy.FindPurpose(id);
+    const policy::RetentionRule* rule =
+        purpose == nullptr ? nullptr : policy.FindRetention(purpose->retention);
+    if (rule == nullptr || rule->anchor != policy::RetentionAnchor::kCollection) return false;
+  }
+  return true;
+}
+
 RecordFate FateOf(const policy::Policy& policy, absl::TimeZone zone,
                   const SubjectRetentionFacts& facts, const RecordTerms& record, absl::Time now) {
   RecordFate fate;

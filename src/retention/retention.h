@@ -84,6 +84,13 @@ std::optional<absl::Time> PurposeDeadline(const policy::Policy& policy, absl::Ti
                                           std::string_view purpose, std::string_view service,
                                           absl::Time collected_at);
 
+// True when every purpose keeps data for a period counted from collection:
+// then a record's fate follows from its terms and collection time alone
+// (and holds), its data key can be one per collection month, and its
+// month's records can be erased together.
+bool AllRetainedFromCollection(const policy::Policy& policy,
+                               const std::vector<std::string>& purposes);
+
 // The record's fate at `now`.
 RecordFate FateOf(const policy::Policy& policy, absl::TimeZone zone,
                   const SubjectRetentionFacts& facts, const RecordTerms& record, absl::Time now);

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -13,11 +14,13 @@
 #include <span>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
 #include "store/internal/sqlite_db.h"
 #include "store/internal/sqlite_parts.h"
+#include "store/internal/sqlite_record_tables.h"
 #include "store/internal/sqlite_rows.h"
 #include "store/internal/wal_checkpointer.h"
 
@@ -28,6 +31,8 @@ using internal::SqliteDatabase;
 using internal::SqliteStatement;
 using internal::StatementScope;
 using StepResult = SqliteStatement::StepResult;
+using internal::RecordTables;
+using Op = RecordTables::Op;
 
 struct Migration {
   int version;
@@ -371,6 +376,27 @@ CREATE INDEX complaints_by_due ON complaints(first_response_due, id);
     {10, R"sql(
 ALTER TABLE subjects ADD COLUMN language TEXT NOT NULL DEFAULT '';
 )sql"},
+    // Segments (docs/storage.md): records of a collection month are written
+    // to a table per (category, month), record_segment_<id>, made with its
+    // first record, so that a month that is due goes with one DROP TABLE.
+    // Records already stored stay in `records` and go one by one.
+    {11, R"sql(
+CREATE TABLE record_segments (
+  id        INTEGER PRIMARY KEY AUTOINCREMENT,
+  category  TEXT    NOT NULL,
+  bucket    TEXT    NOT NULL,
+  first_at  BIGINT  NOT NULL,
+  last_at   BIGINT  NOT NULL,
+  dropped   INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX record_segments_live ON record_segments(category, bucket) WHERE dropped = 0;
+CREATE TABLE record_segment_terms (
+  segment_id  INTEGER NOT NULL,
+  service     TEXT    NOT NULL,
+  purposes    TEXT    NOT NULL,
+  PRIMARY KEY (segment_id, service, purposes)
+) WITHOUT ROWID;
+)sql"},
 };
 
 constexpr Migration kKeyMigrations[] = {
@@ -559,44 +585,96 @@ class SqliteRecordStore final : public RecordStore {
   absl::StatusOr<int64_t> CountSubjects() override {
     return Count("SELECT COUNT(*) FROM subjects");
   }
-  absl::StatusOr<int64_t> CountRecords() override { return Count("SELECT COUNT(*) FROM records"); }
+  absl::StatusOr<int64_t> CountRecords() override {
+    ASSIGN_OR_RETURN(std::vector<int64_t> tables, tables_->AllTables(std::nullopt));
+    int64_t total = 0;
+    for (int64_t table : tables) {
+      ASSIGN_OR_RETURN(SqliteStatement * count, tables_->Statement(table, Op::kCountAll));
+      StatementScope scope(*count);
+      ASSIGN_OR_RETURN(StepResult r, count->Step());
+      (void)r;
+      total += count->ColumnInt(0);
+    }
+    return total;
+  }
 
   absl::Status InsertRecord(const RecordRow& record) override {
-    std::string purposes = absl::StrJoin(record.purposes, ",");
-    BindRecord(*insert_record_, 0, record, purposes);
-    return insert_record_->Run();
+    return InsertRecords(std::span<const RecordRow>(&record, 1));
   }
 
   absl::Status InsertRecords(std::span<const RecordRow> records) override {
-    std::vector<std::string> purposes(kRecordBatch);
-    while (records.size() >= kRecordBatch) {
-      for (size_t i = 0; i < kRecordBatch; ++i) {
-        purposes[i] = absl::StrJoin(records[i].purposes, ",");
-        BindRecord(*insert_records_batch_, static_cast<int>(i), records[i], purposes[i]);
+    // Each record goes to its table: the open bucket's to `records`, a
+    // month's to its segment. Rows keep their order within a table.
+    std::vector<std::pair<int64_t, size_t>> routed;  // (table, index)
+    routed.reserve(records.size());
+    absl::flat_hash_map<std::pair<std::string_view, std::string_view>, int64_t> segments;
+    for (size_t i = 0; i < records.size(); ++i) {
+      const RecordRow& record = records[i];
+      int64_t table = 0;
+      if (record.key_bucket != kOpenBucket) {
+        auto [it, inserted] = segments.try_emplace({record.category, record.key_bucket}, 0);
+        if (inserted) {
+          ASSIGN_OR_RETURN(it->second, tables_->FindOrCreate(record.category, record.key_bucket));
+        }
+        table = it->second;
       }
-      RETURN_IF_ERROR(insert_records_batch_->Run());
-      records = records.subspan(kRecordBatch);
+      routed.emplace_back(table, i);
     }
-    for (const RecordRow& record : records) RETURN_IF_ERROR(InsertRecord(record));
+    std::stable_sort(routed.begin(), routed.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<std::string> purposes(RecordTables::kInsertBatchRows);
+    std::vector<RecordRow> inserted;
+    for (size_t run = 0; run < routed.size();) {
+      const int64_t table = routed[run].first;
+      size_t end = run;
+      while (end < routed.size() && routed[end].first == table) ++end;
+      for (size_t at = run; at < end;) {
+        const bool batch = end - at >= static_cast<size_t>(RecordTables::kInsertBatchRows);
+        const size_t rows = batch ? RecordTables::kInsertBatchRows : 1;
+        ASSIGN_OR_RETURN(SqliteStatement * insert,
+                         tables_->Statement(table, batch ? Op::kInsertBatch : Op::kInsertOne));
+        for (size_t i = 0; i < rows; ++i) {
+          const RecordRow& record = records[routed[at + i].second];
+          purposes[i] = absl::StrJoin(record.purposes, ",");
+          BindRecord(*insert, static_cast<int>(i), record, purposes[i]);
+        }
+        RETURN_IF_ERROR(insert->Run());
+        at += rows;
+      }
+      if (table != 0) {
+        inserted.clear();
+        for (size_t at = run; at < end; ++at) inserted.push_back(records[routed[at].second]);
+        RETURN_IF_ERROR(tables_->NoteInserted(table, inserted));
+      }
+      run = end;
+    }
     return absl::OkStatus();
   }
 
   absl::StatusOr<std::optional<RecordRow>> GetRecord(std::string_view id) override {
-    StatementScope scope(*get_record_);
-    get_record_->BindText(1, id);
-    ASSIGN_OR_RETURN(StepResult r, get_record_->Step());
-    if (r == StepResult::kDone) return std::nullopt;
-    return ReadRecord(*get_record_);
+    ASSIGN_OR_RETURN(std::vector<int64_t> tables, tables_->AllTables(std::nullopt));
+    for (int64_t table : tables) {
+      ASSIGN_OR_RETURN(SqliteStatement * get, tables_->Statement(table, Op::kGetById));
+      StatementScope scope(*get);
+      get->BindText(1, id);
+      ASSIGN_OR_RETURN(StepResult r, get->Step());
+      if (r == StepResult::kRow) return ReadRecord(*get);
+    }
+    return std::nullopt;
   }
 
   absl::StatusOr<std::vector<RecordRow>> ListRecords(std::string_view subject_id) override {
-    StatementScope scope(*list_records_);
-    list_records_->BindText(1, subject_id);
+    ASSIGN_OR_RETURN(std::vector<int64_t> tables, tables_->AllTables(std::nullopt));
     std::vector<RecordRow> rows;
-    while (true) {
-      ASSIGN_OR_RETURN(StepResult r, list_records_->Step());
-      if (r == StepResult::kDone) break;
-      rows.push_back(ReadRecord(*list_records_));
+    for (int64_t table : tables) {
+      ASSIGN_OR_RETURN(SqliteStatement * list, tables_->Statement(table, Op::kListBySubject));
+      StatementScope scope(*list);
+      list->BindText(1, subject_id);
+      while (true) {
+        ASSIGN_OR_RETURN(StepResult r, list->Step());
+        if (r == StepResult::kDone) break;
+        rows.push_back(ReadRecord(*list));
+      }
     }
     return rows;
   }
@@ -690,9 +768,11 @@ class SqliteRecordStore final : public RecordStore {
   }
 
   SqliteDatabase& database() { return *db_; }
+  RecordTables& tables() { return *tables_; }
 
  private:
-  explicit SqliteRecordStore(std::unique_ptr<SqliteDatabase> db) : db_(std::move(db)) {}
+  explicit SqliteRecordStore(std::unique_ptr<SqliteDatabase> db)
+      : db_(std::move(db)), tables_(std::make_unique<RecordTables>(*db_)) {}
 
   absl::Status PrepareStatements() {
     ASSIGN_OR_RETURN(insert_subject_,
@@ -702,21 +782,6 @@ class SqliteRecordStore final : public RecordStore {
                                                 "FROM subjects WHERE id = ?"));
     ASSIGN_OR_RETURN(set_subject_language_,
                      db_->Prepare("UPDATE subjects SET language = ? WHERE id = ?"));
-    constexpr std::string_view kInsertRecords =
-        "INSERT INTO records (id, subject_id, category, service, purposes, policy_version, "
-        "key_bucket, collected_at, sealed_value) VALUES ";
-    constexpr std::string_view kRecordPlaceholders = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    ASSIGN_OR_RETURN(insert_record_,
-                     db_->Prepare(fmt::format("{}{}", kInsertRecords, kRecordPlaceholders)));
-    std::vector<std::string_view> rows(kRecordBatch, kRecordPlaceholders);
-    ASSIGN_OR_RETURN(insert_records_batch_,
-                     db_->Prepare(fmt::format("{}{}", kInsertRecords, fmt::join(rows, ", "))));
-    constexpr std::string_view kRecordColumns =
-        "SELECT id, subject_id, category, service, purposes, policy_version, key_bucket, "
-        "collected_at, sealed_value FROM records ";
-    ASSIGN_OR_RETURN(get_record_, db_->Prepare(fmt::format("{}WHERE id = ?", kRecordColumns)));
-    ASSIGN_OR_RETURN(list_records_, db_->Prepare(fmt::format(
-                                        "{}WHERE subject_id = ? ORDER BY rowid", kRecordColumns)));
     ASSIGN_OR_RETURN(insert_index_,
                      db_->Prepare("INSERT INTO blind_indexes (kind, mac, subject_id) "
                                   "VALUES (?, ?, ?) ON CONFLICT DO NOTHING"));
@@ -727,8 +792,7 @@ class SqliteRecordStore final : public RecordStore {
     return absl::OkStatus();
   }
 
-  static constexpr size_t kRecordBatch = 32;
-  static constexpr int kRecordColumnCount = 9;
+  static constexpr int kRecordColumnCount = RecordTables::kRecordColumnCount;
 
   // Binds `record` as the `row`-th row of a (multi-row) insert. The bound
   // text must outlive the statement's next Run(): `purposes` is the joined
@@ -776,14 +840,14 @@ class SqliteRecordStore final : public RecordStore {
   static constexpr int kForegroundCheckpointPages = 4000;
 
   std::unique_ptr<SqliteDatabase> db_;
+  std::unique_ptr<RecordTables> tables_;                     // its statements go before db_ closes
   std::unique_ptr<internal::WalCheckpointer> checkpointer_;  // before db_ closes
   int schema_version_ = 0;
   bool deferred_sync_ = false;
   std::mutex wal_mutex_;
   int wal_fd_ = -1;  // the WAL file, opened at the first SyncCommitted
   std::unique_ptr<SqliteStatement> insert_subject_, get_subject_, set_subject_language_,
-      insert_record_, insert_records_batch_, get_record_, list_records_, insert_index_, find_index_,
-      delete_index_;
+      insert_index_, find_index_, delete_index_;
 };
 
 class SqliteKeyStore final : public KeyStore {
@@ -863,11 +927,31 @@ class SqliteKeyStore final : public KeyStore {
 
   absl::StatusOr<int64_t> DestroyDataKey(const DataKeyId& id) override {
     RETURN_IF_ERROR(CheckWritable());
-    ASSIGN_OR_RETURN(auto stmt, db_->Prepare("DELETE FROM data_keys WHERE subject_id = ? AND "
-                                             "category = ? AND bucket = ?"));
-    RETURN_IF_ERROR(
-        stmt->BindText(1, id.subject_id).BindText(2, id.category).BindText(3, id.bucket).Run());
+    if (destroy_data_key_ == nullptr) {
+      // Prepared once: a sweep destroys keys by the hundred thousand.
+      ASSIGN_OR_RETURN(destroy_data_key_,
+                       db_->Prepare("DELETE FROM data_keys WHERE subject_id = ? AND "
+                                    "category = ? AND bucket = ?"));
+    }
+    RETURN_IF_ERROR(destroy_data_key_->BindText(1, id.subject_id)
+                        .BindText(2, id.category)
+                        .BindText(3, id.bucket)
+                        .Run());
     return static_cast<int64_t>(sqlite3_changes(db_->handle()));
+  }
+
+  absl::StatusOr<std::vector<std::string>> ListDataKeySubjects(std::string_view category,
+                                                               std::string_view bucket) override {
+    ASSIGN_OR_RETURN(auto stmt, db_->Prepare("SELECT subject_id FROM data_keys WHERE "
+                                             "category = ? AND bucket = ? ORDER BY subject_id"));
+    stmt->BindText(1, category).BindText(2, bucket);
+    std::vector<std::string> subjects;
+    while (true) {
+      ASSIGN_OR_RETURN(StepResult r, stmt->Step());
+      if (r == StepResult::kDone) break;
+      subjects.push_back(stmt->ColumnText(0));
+    }
+    return subjects;
   }
 
   absl::Status Checkpoint() override {
@@ -905,7 +989,8 @@ class SqliteKeyStore final : public KeyStore {
 
   std::unique_ptr<SqliteDatabase> db_;
   bool read_only_ = false;
-  std::unique_ptr<SqliteStatement> put_subject_key_, get_subject_key_, put_data_key_, get_data_key_;
+  std::unique_ptr<SqliteStatement> put_subject_key_, get_subject_key_, put_data_key_, get_data_key_,
+      destroy_data_key_;
 };
 
 // A StoreReader: its own connections to both files, query_only, with a
@@ -934,39 +1019,91 @@ class SqliteStoreReader final : public StoreReader {
         new SqliteStoreReader(std::move(records), std::move(keys)));
     ASSIGN_OR_RETURN(reader->subject_exists_,
                      reader->db_->Prepare("SELECT 1 FROM subjects WHERE id = ?"));
-    ASSIGN_OR_RETURN(
-        reader->list_records_,
-        reader->db_->Prepare("SELECT id, subject_id, category, service, purposes, policy_version, "
-                             "key_bucket, collected_at, sealed_value FROM records "
-                             "WHERE subject_id = ? AND category = ? ORDER BY rowid"));
-    ASSIGN_OR_RETURN(
-        reader->scan_terms_,
-        reader->db_->Prepare("SELECT rowid, id, subject_id, category, service, purposes, "
-                             "key_bucket, collected_at FROM records WHERE rowid > ? "
-                             "ORDER BY rowid LIMIT ?"));
     return reader;
   }
 
   absl::Status ScanRecordTerms(int64_t after_position, size_t limit,
-                               std::vector<RecordTermsRow>& out) override {
+                               std::vector<RecordTermsRow>& out,
+                               std::span<const int64_t> skip) override {
+    // In one snapshot: a segment the catalog names is not dropped under the
+    // statement that reads it.
+    return InSnapshot([&]() -> absl::Status {
+      const int64_t first_table = SegmentOfPosition(after_position);
+      ASSIGN_OR_RETURN(std::vector<int64_t> tables, tables_->AllTables(std::nullopt));
+      for (int64_t table : tables) {
+        if (table < first_table || std::find(skip.begin(), skip.end(), table) != skip.end()) {
+          continue;
+        }
+        const int64_t after_rowid =
+            table == first_table ? after_position - FirstPositionOf(table) : 0;
+        RETURN_IF_ERROR(ScanTable(table, after_rowid, limit, out));
+        if (!out.empty()) return absl::OkStatus();
+      }
+      return absl::OkStatus();
+    });
+  }
+
+  absl::StatusOr<std::vector<RecordSegmentRow>> ListSegments() override {
+    std::vector<RecordSegmentRow> segments;
+    RETURN_IF_ERROR(InSnapshot([&]() -> absl::Status {
+      ASSIGN_OR_RETURN(segments, tables_->List(/*with_dropped=*/false));
+      return absl::OkStatus();
+    }));
+    return segments;
+  }
+
+  absl::StatusOr<int64_t> CountSegmentRecords(int64_t segment,
+                                              std::string_view subject_id) override {
+    int64_t count = 0;
+    RETURN_IF_ERROR(InSnapshot([&]() -> absl::Status {
+      ASSIGN_OR_RETURN(std::vector<int64_t> live, tables_->LiveIds(std::nullopt));
+      if (std::find(live.begin(), live.end(), segment) == live.end()) return absl::OkStatus();
+      ASSIGN_OR_RETURN(
+          SqliteStatement * stmt,
+          tables_->Statement(segment, subject_id.empty() ? Op::kCountAll : Op::kCountBySubject));
+      StatementScope scope(*stmt);
+      if (!subject_id.empty()) stmt->BindText(1, subject_id);
+      ASSIGN_OR_RETURN(StepResult r, stmt->Step());
+      (void)r;
+      count = stmt->ColumnInt(0);
+      return absl::OkStatus();
+    }));
+    return count;
+  }
+
+  // Runs `read` in one read transaction of this reader's connection.
+  template <typename Read>
+  absl::Status InSnapshot(Read read) {
+    RETURN_IF_ERROR(db_->ExecPrepared("BEGIN"));
+    absl::Status status = read();
+    absl::Status ended = db_->ExecPrepared("COMMIT");
+    RETURN_IF_ERROR(status);
+    return ended;
+  }
+
+  // Up to `limit` rows of one table after `after_rowid`, into `out`.
+  absl::Status ScanTable(int64_t table, int64_t after_rowid, size_t limit,
+                         std::vector<RecordTermsRow>& out) {
+    ASSIGN_OR_RETURN(SqliteStatement * scan, tables_->Statement(table, Op::kScanTerms));
     // The rows of `out` are reused, their strings assigned in place: a
     // sweep scans every record, and allocating each field of each row
     // would cost more than reading it.
     size_t rows = 0;
-    StatementScope scope(*scan_terms_);
-    scan_terms_->BindInt(1, after_position).BindInt(2, static_cast<int64_t>(limit));
+    const int64_t base = FirstPositionOf(table);
+    StatementScope scope(*scan);
+    scan->BindInt(1, after_rowid).BindInt(2, static_cast<int64_t>(limit));
     while (true) {
-      ASSIGN_OR_RETURN(StepResult r, scan_terms_->Step());
+      ASSIGN_OR_RETURN(StepResult r, scan->Step());
       if (r == StepResult::kDone) break;
       RecordTermsRow& row = rows < out.size() ? out[rows] : out.emplace_back();
       ++rows;
-      row.position = scan_terms_->ColumnInt(0);
-      row.id.assign(scan_terms_->ColumnTextView(1));
-      row.subject_id.assign(scan_terms_->ColumnTextView(2));
-      row.category.assign(scan_terms_->ColumnTextView(3));
-      row.service.assign(scan_terms_->ColumnTextView(4));
+      row.position = base + scan->ColumnInt(0);
+      row.id.assign(scan->ColumnTextView(1));
+      row.subject_id.assign(scan->ColumnTextView(2));
+      row.category.assign(scan->ColumnTextView(3));
+      row.service.assign(scan->ColumnTextView(4));
       size_t purposes = 0;
-      for (std::string_view rest = scan_terms_->ColumnTextView(5); !rest.empty();) {
+      for (std::string_view rest = scan->ColumnTextView(5); !rest.empty();) {
         const size_t comma = std::min(rest.find(','), rest.size());
         if (purposes < row.purposes.size()) {
           row.purposes[purposes].assign(rest.substr(0, comma));
@@ -977,8 +1114,8 @@ class SqliteStoreReader final : public StoreReader {
         rest.remove_prefix(std::min(comma + 1, rest.size()));
       }
       row.purposes.resize(purposes);
-      row.key_bucket.assign(scan_terms_->ColumnTextView(6));
-      row.collected_at = FromMicros(scan_terms_->ColumnInt(7));
+      row.key_bucket.assign(scan->ColumnTextView(6));
+      row.collected_at = FromMicros(scan->ColumnInt(7));
     }
     out.resize(rows);
     return absl::OkStatus();
@@ -996,22 +1133,27 @@ class SqliteStoreReader final : public StoreReader {
     std::vector<RecordRow> rows;
     // One statement transaction per category would let a commit land
     // between them: read them all in one snapshot.
-    RETURN_IF_ERROR(db_->ExecPrepared("BEGIN"));
-    absl::Status status = [&]() -> absl::Status {
+    RETURN_IF_ERROR(InSnapshot([&]() -> absl::Status {
       for (const std::string& category : categories) {
-        StatementScope scope(*list_records_);
-        list_records_->BindText(1, subject_id).BindText(2, category);
-        while (true) {
-          ASSIGN_OR_RETURN(StepResult r, list_records_->Step());
-          if (r == StepResult::kDone) break;
-          rows.push_back(SqliteRecordStore::ReadRecord(*list_records_));
+        // The main table's rows of the category, then its segments', month
+        // by month.
+        ASSIGN_OR_RETURN(std::vector<int64_t> tables, tables_->AllTables(category));
+        for (int64_t table : tables) {
+          ASSIGN_OR_RETURN(SqliteStatement * list,
+                           tables_->Statement(table, table == 0 ? Op::kListBySubjectAndCategory
+                                                                : Op::kListBySubject));
+          StatementScope scope(*list);
+          list->BindText(1, subject_id);
+          if (table == 0) list->BindText(2, category);
+          while (true) {
+            ASSIGN_OR_RETURN(StepResult r, list->Step());
+            if (r == StepResult::kDone) break;
+            rows.push_back(SqliteRecordStore::ReadRecord(*list));
+          }
         }
       }
       return absl::OkStatus();
-    }();
-    absl::Status ended = db_->ExecPrepared("COMMIT");
-    RETURN_IF_ERROR(status);
-    RETURN_IF_ERROR(ended);
+    }));
     return rows;
   }
 
@@ -1019,7 +1161,7 @@ class SqliteStoreReader final : public StoreReader {
 
  private:
   SqliteStoreReader(std::unique_ptr<SqliteDatabase> db, std::unique_ptr<SqliteKeyStore> keys)
-      : db_(std::move(db)), keys_(std::move(keys)) {}
+      : db_(std::move(db)), tables_(std::make_unique<RecordTables>(*db_)), keys_(std::move(keys)) {}
 
   static absl::StatusOr<std::unique_ptr<SqliteDatabase>> OpenReadOnlyFile(const std::string& path) {
     if (!std::filesystem::exists(path)) {
@@ -1032,8 +1174,9 @@ class SqliteStoreReader final : public StoreReader {
   }
 
   std::unique_ptr<SqliteDatabase> db_;
+  std::unique_ptr<RecordTables> tables_;  // its statements go before db_ closes
   std::unique_ptr<SqliteKeyStore> keys_;
-  std::unique_ptr<SqliteStatement> subject_exists_, list_records_, scan_terms_;
+  std::unique_ptr<SqliteStatement> subject_exists_;
 };
 
 class SqliteStore final : public Store {
@@ -1109,7 +1252,8 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& direct
                    SqliteRecordStore::Open((dir / kRecordsFileName).string(), options.create));
   ASSIGN_OR_RETURN(auto facts, internal::NewSqliteFactStore(records->database()));
   ASSIGN_OR_RETURN(auto ledger, internal::NewSqliteLedgerStore(records->database()));
-  ASSIGN_OR_RETURN(auto retention, internal::NewSqliteRetentionStore(records->database()));
+  ASSIGN_OR_RETURN(auto retention,
+                   internal::NewSqliteRetentionStore(records->database(), records->tables()));
   ASSIGN_OR_RETURN(auto provisions, internal::NewSqliteProvisionStore(records->database()));
   ASSIGN_OR_RETURN(auto uses, internal::NewSqliteUseIndexStore(records->database()));
   ASSIGN_OR_RETURN(auto incidents, internal::NewSqliteIncidentStore(records->database()));

@@ -42,7 +42,7 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndSchemaVersion) {
   }
   auto store = OpenSqliteStore(dir_.string(), {.create = false});
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ((*store)->records().SchemaVersion().value(), 10);
+  EXPECT_EQ((*store)->records().SchemaVersion().value(), 11);
   EXPECT_TRUE((*store)->records().GetPolicyVersion(1).value().has_value());
   EXPECT_EQ((*store)->engine(), "sqlite");
 }
@@ -51,7 +51,7 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndSchemaVersion) {
 // tables, the records' index by data key, and the use index and incident
 // tables, the request and complaint tables, and the subjects' language when
 // opened, and keeps its records.
-TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema10) {
+TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema11) {
   {
     auto store = OpenSqliteStore(dir_.string(), {.create = true});
     ASSERT_TRUE(store.ok()) << store.status();
@@ -75,6 +75,7 @@ TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema10) {
                          "DROP TABLE incidents; DROP TABLE incident_subjects; "
                          "DROP TABLE incident_reports; DROP TABLE requests; "
                          "DROP TABLE complaints; ALTER TABLE subjects DROP COLUMN language; "
+                         "DROP TABLE record_segments; DROP TABLE record_segment_terms; "
                          "DROP INDEX records_by_key; CREATE INDEX records_by_subject_category "
                          "ON records(subject_id, category); "
                          "DELETE FROM schema_migrations WHERE version >= 5;",
@@ -85,7 +86,7 @@ TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema10) {
 
   auto store = OpenSqliteStore(dir_.string(), {.create = false});
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ((*store)->records().SchemaVersion().value(), 10);
+  EXPECT_EQ((*store)->records().SchemaVersion().value(), 11);
   EXPECT_TRUE((*store)->records().GetRecord("rec_1").value().has_value());
   EXPECT_EQ((*store)->records().GetSubject("sub_1").value()->language, "");
   RetentionStore& retention = (*store)->retention();

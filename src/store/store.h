@@ -76,6 +76,43 @@ struct DataKeyId {
   std::string bucket;
 };
 
+// The bucket of data keys whose records are kept by a rule not counted
+// from collection; any other bucket is a collection month, "YYYY-MM".
+inline constexpr std::string_view kOpenBucket = "open";
+
+// Records of a collection month are stored per (category, month): a
+// segment. When every record of a segment is due, the whole month goes
+// with one drop instead of a deletion per record (docs/storage.md,
+// "Segments"). Records of the open bucket, and those written before
+// segments existed, are in segment 0, the main records table.
+struct RecordSegmentRow {
+  struct Terms {
+    std::string service;
+    std::vector<std::string> purposes;
+  };
+  int64_t id = 0;
+  std::string category;
+  std::string bucket;
+  absl::Time first_collected_at;  // the span of its records' collection times
+  absl::Time last_collected_at;
+  // The distinct (service, purposes) of its records: what their fates
+  // depend on besides the subject's facts.
+  std::vector<Terms> terms;
+  // Its rows are gone; some of its data keys may not be destroyed yet.
+  bool dropped = false;
+};
+
+// A position (RecordTermsRow::position) holds its segment in the high bits.
+inline constexpr int kSegmentPositionShift = 40;
+inline int64_t SegmentOfPosition(int64_t position) { return position >> kSegmentPositionShift; }
+inline int64_t FirstPositionOf(int64_t segment) { return segment << kSegmentPositionShift; }
+
+// How many of a dropped segment's records one subject had.
+struct SubjectRecordCount {
+  std::string subject_id;
+  int64_t records = 0;
+};
+
 // A unit of work on one half of the store. Destroying it without Commit()
 // rolls back. A transaction begun while another is open on the same half
 // nests inside it: committing it keeps its changes for the outer one to
@@ -456,6 +493,19 @@ class RetentionStore {
   // Removes the subject from the blind indexes (once none of its data is left).
   virtual absl::StatusOr<int64_t> DeleteBlindIndexes(std::string_view subject_id) = 0;
 
+  // Segments (RecordSegmentRow), live and dropped, by id.
+  virtual absl::StatusOr<std::vector<RecordSegmentRow>> ListSegments() = 0;
+  // Moves a subject's records out of a live segment into the main table,
+  // where they stay under the same keys (a hold keeps them while the rest
+  // of the month is dropped); returns how many moved.
+  virtual absl::StatusOr<int64_t> MoveSubjectOutOfSegment(int64_t segment,
+                                                          std::string_view subject_id) = 0;
+  // Drops a live segment's rows and marks it dropped; returns its records
+  // per subject, by subject id. Its keys are destroyed afterwards.
+  virtual absl::StatusOr<std::vector<SubjectRecordCount>> DropSegment(int64_t segment) = 0;
+  // Forgets a dropped segment once its keys are destroyed.
+  virtual absl::Status ForgetSegment(int64_t segment) = 0;
+
   // AlreadyExists for a taken id.
   virtual absl::Status InsertDeidentified(const DeidentifiedRow& row) = 0;
   virtual absl::StatusOr<int64_t> CountDeidentified() = 0;
@@ -765,6 +815,10 @@ class KeyStore {
   // Crypto-shredding. Return how many keys were destroyed.
   virtual absl::StatusOr<int64_t> DestroySubjectKeys(std::string_view subject_id) = 0;
   virtual absl::StatusOr<int64_t> DestroyDataKey(const DataKeyId& id) = 0;
+  // The subjects holding a data key of (category, bucket): a full scan, for
+  // finishing a dropped segment after a crash.
+  virtual absl::StatusOr<std::vector<std::string>> ListDataKeySubjects(std::string_view category,
+                                                                       std::string_view bucket) = 0;
 
   // Makes destroyed key bytes leave the disk (WAL checkpoint, secure delete).
   virtual absl::Status Checkpoint() = 0;
@@ -785,10 +839,18 @@ class StoreReader {
   virtual absl::StatusOr<std::vector<RecordRow>> ListRecords(
       std::string_view subject_id, std::span<const std::string> categories) = 0;
   // Up to `limit` records' terms after `after_position` (0: from the
-  // start), in store order, into `out` (replacing its rows). Paging with the last
-  // row's position visits every record once.
+  // start), in store order, into `out` (replacing its rows); a page holds
+  // rows of one segment only. Paging with the last row's position visits
+  // every record once, except those of the live segments in `skip`.
   virtual absl::Status ScanRecordTerms(int64_t after_position, size_t limit,
-                                       std::vector<RecordTermsRow>& out) = 0;
+                                       std::vector<RecordTermsRow>& out,
+                                       std::span<const int64_t> skip = {}) = 0;
+  // The live segments, by id, in this reader's snapshot of the moment.
+  virtual absl::StatusOr<std::vector<RecordSegmentRow>> ListSegments() = 0;
+  // How many records a live segment holds, or one subject's among them
+  // (an empty `subject_id`: all).
+  virtual absl::StatusOr<int64_t> CountSegmentRecords(int64_t segment,
+                                                      std::string_view subject_id) = 0;
   virtual KeyStore& keys() = 0;
 };
 

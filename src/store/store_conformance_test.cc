@@ -1,11 +1,13 @@
 // The conformance suite every Store engine must pass. Engines register a
 // factory below; the PostgreSQL engine will add its own.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -335,6 +337,11 @@ TEST_P(StoreConformanceTest, KeysAreCreatedOnceAndDestroyed) {
   EXPECT_EQ(ks.GetSubjectKey("sub_1").value().value(), "wrapped-s1");
   EXPECT_EQ(ks.GetDataKey(name).value().value(), "wrapped-d1");
   EXPECT_FALSE(ks.GetDataKey({"sub_1", "pd:Name", "2026-04"}).value().has_value());
+  ASSERT_TRUE(ks.PutDataKey({"sub_0", "pd:CallLog", "2026-04"}, "wrapped-d0").ok());
+  ASSERT_TRUE(ks.PutDataKey({"sub_0", "pd:CallLog", "2026-05"}, "wrapped-d3").ok());
+  EXPECT_EQ(ks.ListDataKeySubjects("pd:CallLog", "2026-04").value(),
+            (std::vector<std::string>{"sub_0", "sub_1"}));
+  EXPECT_TRUE(ks.ListDataKeySubjects("pd:Name", "2026-04").value().empty());
 
   EXPECT_EQ(ks.DestroyDataKey(cdr).value(), 1);
   EXPECT_FALSE(ks.GetDataKey(cdr).value().has_value());
@@ -1134,12 +1141,19 @@ TEST_P(RetentionStoreConformanceTest, ScanRecordTermsPagesThroughEveryRecordOnce
       all.push_back(row);
     }
   }
-  EXPECT_EQ(sizes, (std::vector<size_t>{2, 2, 1}));
-  ASSERT_EQ(all.size(), inserted.size());
-  for (size_t i = 0; i < inserted.size(); ++i) {
-    EXPECT_EQ(TermsOf(all[i]), TermsOf(inserted[i])) << i;
+  // The main table's records (the open bucket) first, then each month's
+  // segment in the order it was made; a page never spans two tables.
+  EXPECT_EQ(sizes, (std::vector<size_t>{2, 1, 1, 1}));
+  const std::vector<RecordRow> in_store_order = {inserted[0], inserted[2], inserted[3], inserted[1],
+                                                 inserted[4]};
+  ASSERT_EQ(all.size(), in_store_order.size());
+  for (size_t i = 0; i < in_store_order.size(); ++i) {
+    EXPECT_EQ(TermsOf(all[i]), TermsOf(in_store_order[i])) << i;
   }
-  EXPECT_TRUE(all[2].purposes.empty());
+  EXPECT_TRUE(all[1].purposes.empty());
+  EXPECT_EQ(SegmentOfPosition(all[0].position), 0);
+  EXPECT_GT(SegmentOfPosition(all[3].position), 0);
+  EXPECT_GT(SegmentOfPosition(all[4].position), SegmentOfPosition(all[3].position));
   ASSERT_TRUE(reader.ScanRecordTerms(after, 2, page).ok());
   EXPECT_TRUE(page.empty());  // nothing after the last
 
@@ -1147,11 +1161,11 @@ TEST_P(RetentionStoreConformanceTest, ScanRecordTermsPagesThroughEveryRecordOnce
   {
     auto tx = rs.BeginTransaction();
     ASSERT_TRUE(tx.ok()) << tx.status();
-    ASSERT_TRUE(rs.InsertRecord(KeyRecord("rec_new", "sub_2", "pd:Name", "open", 6)).ok());
+    ASSERT_TRUE(rs.InsertRecord(KeyRecord("rec_new", "sub_2", "pd:CallLog", "2026-05", 6)).ok());
     ASSERT_TRUE(reader.ScanRecordTerms(after, 2, page).ok());
     EXPECT_TRUE(page.empty());
     ASSERT_TRUE(reader.ScanRecordTerms(0, 10, page).ok());
-    EXPECT_EQ(page.size(), inserted.size());
+    EXPECT_EQ(page.size(), 3u);  // the main table's
     ASSERT_TRUE((*tx)->Commit().ok());
   }
   ASSERT_TRUE(reader.ScanRecordTerms(after, 2, page).ok());
@@ -1172,7 +1186,169 @@ TEST_P(RetentionStoreConformanceTest, ScanRecordTermsPagesThroughEveryRecordOnce
     for (const RecordTermsRow& row : page) rest.push_back(row.id);
     after = page.back().position;
   }
-  EXPECT_EQ(rest, (std::vector<std::string>{"rec_b", "rec_a", "rec_new"}));
+  EXPECT_EQ(rest, (std::vector<std::string>{"rec_b", "rec_d", "rec_a", "rec_new"}));
+
+  // Skipped segments are not read.
+  const std::vector<int64_t> skip = {SegmentOfPosition(all[3].position)};
+  rest.clear();
+  after = 0;
+  while (true) {
+    ASSERT_TRUE(reader.ScanRecordTerms(after, 2, page, skip).ok());
+    if (page.empty()) break;
+    for (const RecordTermsRow& row : page) rest.push_back(row.id);
+    after = page.back().position;
+  }
+  EXPECT_EQ(rest, (std::vector<std::string>{"rec_e", "rec_b", "rec_a", "rec_new"}));
+}
+
+// --- Segments (store.h, RecordSegmentRow) ---
+
+TEST_P(RetentionStoreConformanceTest, MonthRecordsGoToTheirSegmentAndAreFoundEverywhere) {
+  RecordStore& rs = store_->records();
+  RetentionStore& retention = store_->retention();
+  // More than one multi-row insert's worth, months and the open bucket mixed.
+  std::vector<RecordRow> rows;
+  for (int i = 0; i < 80; ++i) {
+    const std::string bucket = i % 4 == 0 ? "open" : (i % 4 == 1 ? "2026-04" : "2026-05");
+    const std::string category = i % 4 == 3 ? "pd:Location" : "pd:CallLog";
+    RecordRow row = KeyRecord(fmt::format("rec_{:03d}", i), i % 2 == 0 ? "sub_1" : "sub_2",
+                              category, bucket, 1000 + i);
+    if (i == 41) row.service = "fixed";
+    rows.push_back(std::move(row));
+  }
+  ASSERT_TRUE(rs.InsertRecords(rows).ok());
+  EXPECT_EQ(rs.CountRecords().value(), 80);
+
+  // One segment per (category, month), with its span and terms.
+  std::vector<RecordSegmentRow> segments = retention.ListSegments().value();
+  ASSERT_EQ(segments.size(), 3u);
+  std::map<std::string, RecordSegmentRow> by_key;
+  for (RecordSegmentRow& segment : segments) {
+    EXPECT_FALSE(segment.dropped);
+    by_key[segment.category + "/" + segment.bucket] = segment;
+  }
+  ASSERT_EQ(by_key.count("pd:CallLog/2026-04"), 1u);
+  ASSERT_EQ(by_key.count("pd:CallLog/2026-05"), 1u);
+  ASSERT_EQ(by_key.count("pd:Location/2026-05"), 1u);
+  const RecordSegmentRow& april = by_key["pd:CallLog/2026-04"];
+  EXPECT_EQ(april.first_collected_at, At(1001));
+  EXPECT_EQ(april.last_collected_at, At(1077));
+  ASSERT_EQ(april.terms.size(), 2u);  // mobile, and rec_041's fixed
+  std::vector<std::string> services = {april.terms[0].service, april.terms[1].service};
+  std::sort(services.begin(), services.end());
+  EXPECT_EQ(services, (std::vector<std::string>{"fixed", "mobile"}));
+  EXPECT_EQ(april.terms[0].purposes, rows[1].purposes);
+
+  // Found by id, by subject, by key, by subject and category, counted.
+  EXPECT_EQ(rs.GetRecord("rec_041").value()->service, "fixed");
+  EXPECT_EQ(rs.GetRecord("rec_041").value()->sealed_value, rows[41].sealed_value);
+  EXPECT_EQ(rs.ListRecords("sub_2").value().size(), 40u);
+  EXPECT_EQ(retention.CountRecordsOfKey({"sub_2", "pd:CallLog", "2026-04"}).value(), 20);
+  EXPECT_EQ(retention.ListRecordsOfKey({"sub_2", "pd:CallLog", "2026-04"}).value().size(), 20u);
+  EXPECT_EQ(retention.CountRecordsOfKey({"sub_1", "pd:CallLog", "2026-04"}).value(), 0);
+  EXPECT_EQ(retention.CountRecordsOfSubject("sub_1").value(), 40);
+  auto reader = store_->OpenReader();
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  const std::vector<std::string> categories = {"pd:CallLog"};
+  std::vector<RecordRow> read = (*reader)->ListRecords("sub_2", categories).value();
+  EXPECT_EQ(read.size(), 20u);  // all in April: sub_2 has the odd rows
+  for (const RecordRow& row : read) EXPECT_EQ(row.key_bucket, "2026-04");
+  EXPECT_EQ((*reader)->ListSegments().value().size(), 3u);
+  EXPECT_EQ((*reader)->CountSegmentRecords(april.id, "").value(), 20);
+  EXPECT_EQ((*reader)->CountSegmentRecords(april.id, "sub_2").value(), 20);
+  EXPECT_EQ((*reader)->CountSegmentRecords(april.id, "sub_1").value(), 0);
+
+  // Deleted by id or by position, wherever they are.
+  const std::vector<std::string> ids = {"rec_001", "rec_002", "rec_000", "rec_404"};
+  EXPECT_EQ(retention.DeleteRecords(ids).value(), 3);
+  std::vector<RecordTermsRow> page;
+  int64_t after = 0;
+  std::vector<RecordTermsRow> all;
+  while (true) {
+    ASSERT_TRUE((*reader)->ScanRecordTerms(after, 16, page).ok());
+    if (page.empty()) break;
+    all.insert(all.end(), page.begin(), page.end());
+    after = page.back().position;
+  }
+  ASSERT_EQ(all.size(), 77u);
+  const RecordTermsRow& in_segment = all.back();
+  EXPECT_NE(SegmentOfPosition(in_segment.position), 0);
+  EXPECT_FALSE(retention.DeleteRecordAt(in_segment.position, "rec_005").value());
+  EXPECT_TRUE(retention.DeleteRecordAt(in_segment.position, in_segment.id).value());
+  EXPECT_FALSE(rs.GetRecord(in_segment.id).value().has_value());
+  EXPECT_EQ(rs.CountRecords().value(), 76);
+}
+
+TEST_P(RetentionStoreConformanceTest, DroppedSegmentsGoWholeExceptWhatMovedOut) {
+  RecordStore& rs = store_->records();
+  RetentionStore& retention = store_->retention();
+  std::vector<RecordRow> rows = {
+      KeyRecord("rec_1", "sub_1", "pd:CallLog", "2026-04", 1),
+      KeyRecord("rec_2", "sub_2", "pd:CallLog", "2026-04", 2),
+      KeyRecord("rec_3", "sub_2", "pd:CallLog", "2026-04", 3),
+      KeyRecord("rec_4", "sub_1", "pd:CallLog", "2026-04", 4),
+      KeyRecord("rec_5", "sub_1", "pd:Name", "open", 5),
+  };
+  ASSERT_TRUE(rs.InsertRecords(rows).ok());
+  const int64_t april = retention.ListSegments().value().at(0).id;
+
+  // A held subject's records move to the main table, under the same key.
+  EXPECT_EQ(retention.MoveSubjectOutOfSegment(april, "sub_1").value(), 2);
+  EXPECT_EQ(retention.CountRecordsOfKey({"sub_1", "pd:CallLog", "2026-04"}).value(), 2);
+  EXPECT_EQ(rs.GetRecord("rec_4").value()->sealed_value, rows[3].sealed_value);
+
+  const std::vector<SubjectRecordCount> counts = retention.DropSegment(april).value();
+  ASSERT_EQ(counts.size(), 1u);
+  EXPECT_EQ(counts[0].subject_id, "sub_2");
+  EXPECT_EQ(counts[0].records, 2);
+  EXPECT_FALSE(rs.GetRecord("rec_2").value().has_value());
+  EXPECT_EQ(rs.CountRecords().value(), 3);
+  EXPECT_EQ(retention.CountRecordsOfSubject("sub_2").value(), 0);
+  EXPECT_EQ(retention.CountRecordsOfKey({"sub_1", "pd:CallLog", "2026-04"}).value(), 2);
+  std::vector<RecordSegmentRow> segments = retention.ListSegments().value();
+  ASSERT_EQ(segments.size(), 1u);
+  EXPECT_TRUE(segments[0].dropped);
+  EXPECT_EQ(retention.DropSegment(april).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(retention.MoveSubjectOutOfSegment(april, "sub_1").status().code(),
+            absl::StatusCode::kNotFound);
+  auto reader = store_->OpenReader();
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_TRUE((*reader)->ListSegments().value().empty());
+
+  // A late record of the same month makes a new segment.
+  ASSERT_TRUE(rs.InsertRecord(KeyRecord("rec_6", "sub_2", "pd:CallLog", "2026-04", 6)).ok());
+  segments = retention.ListSegments().value();
+  ASSERT_EQ(segments.size(), 2u);
+  EXPECT_GT(segments[1].id, april);
+  EXPECT_FALSE(segments[1].dropped);
+  EXPECT_EQ(retention.CountRecordsOfKey({"sub_2", "pd:CallLog", "2026-04"}).value(), 1);
+
+  ASSERT_TRUE(retention.ForgetSegment(april).ok());
+  EXPECT_EQ(retention.ListSegments().value().size(), 1u);
+}
+
+TEST_P(RetentionStoreConformanceTest, SegmentsRollBackWithTheRecordsTransaction) {
+  RecordStore& rs = store_->records();
+  RetentionStore& retention = store_->retention();
+  {
+    auto tx = rs.BeginTransaction();
+    ASSERT_TRUE(tx.ok()) << tx.status();
+    ASSERT_TRUE(rs.InsertRecord(KeyRecord("rec_1", "sub_1", "pd:CallLog", "2026-04", 1)).ok());
+    EXPECT_EQ(retention.ListSegments().value().size(), 1u);
+  }
+  EXPECT_TRUE(retention.ListSegments().value().empty());
+  EXPECT_FALSE(rs.GetRecord("rec_1").value().has_value());
+  // Made again after the rollback, and dropped inside one that rolls back.
+  ASSERT_TRUE(rs.InsertRecord(KeyRecord("rec_1", "sub_1", "pd:CallLog", "2026-04", 1)).ok());
+  const int64_t april = retention.ListSegments().value().at(0).id;
+  {
+    auto tx = rs.BeginTransaction();
+    ASSERT_TRUE(tx.ok()) << tx.status();
+    ASSERT_EQ(retention.DropSegment(april).value().size(), 1u);
+  }
+  EXPECT_TRUE(rs.GetRecord("rec_1").value().has_value());
+  EXPECT_FALSE(retention.ListSegments().value().at(0).dropped);
+  EXPECT_EQ(retention.CountRecordsOfKey({"sub_1", "pd:CallLog", "2026-04"}).value(), 1);
 }
 
 // --- Provision ---

@@ -12,6 +12,7 @@
 #include "common/status_macros.h"
 #include "common/strings.h"
 #include "crypto/aead.h"
+#include "retention/retention.h"
 #include "vault/import_line.h"
 #include "vault/normalizer.h"
 
@@ -36,20 +37,6 @@ std::string DeidentifiedAad(std::string_view id) {
 // How far in the future a collection time may be (clock skew between
 // systems), before it is refused as a mistake.
 constexpr absl::Duration kCollectionClockSkew = absl::Minutes(5);
-
-// True when every purpose keeps data for a period counted from collection:
-// then the data key can be one per collection month, erased whole.
-bool AllRetainedFromCollection(const policy::Policy& policy,
-                               const std::vector<std::string>& purposes) {
-  if (purposes.empty()) return false;
-  for (const std::string& id : purposes) {
-    const policy::Purpose* purpose = policy.FindPurpose(id);
-    const policy::RetentionRule* rule =
-        purpose == nullptr ? nullptr : policy.FindRetention(purpose->retention);
-    if (rule == nullptr || rule->anchor != policy::RetentionAnchor::kCollection) return false;
-  }
-  return true;
-}
 
 absl::Status WithPrefix(const absl::Status& s, std::string_view prefix) {
   if (s.ok() || prefix.empty()) return s;
@@ -107,7 +94,7 @@ Vault::Vault(store::Store& store, const crypto::SecretKey& master, const policy:
       CollectionRule rule;
       rule.purposes = policy.CollectionPurposes(service.id, category.id);
       if (rule.purposes.empty()) continue;
-      rule.from_collection = AllRetainedFromCollection(policy, rule.purposes);
+      rule.from_collection = retention::AllRetainedFromCollection(policy, rule.purposes);
       collection_rules_.emplace(fmt::format("{}\x1f{}", service.id, category.id), std::move(rule));
     }
   }
@@ -130,14 +117,14 @@ absl::StatusOr<std::unique_ptr<Vault>> Vault::Open(store::Store& store,
 }
 
 std::string Vault::BucketFor(bool from_collection, absl::Time collected_at) const {
-  if (!from_collection) return "open";
+  if (!from_collection) return std::string(store::kOpenBucket);
   absl::CivilMonth month = absl::ToCivilMonth(collected_at, operator_zone_);
   return fmt::format("{:04d}-{:02d}", month.year(), month.month());
 }
 
 std::string Vault::KeyBucket(const std::vector<std::string>& purposes,
                              absl::Time collected_at) const {
-  return BucketFor(AllRetainedFromCollection(policy_, purposes), collected_at);
+  return BucketFor(retention::AllRetainedFromCollection(policy_, purposes), collected_at);
 }
 
 absl::Status Vault::SealValueInto(const store::DataKeyId& key_id, std::string_view record_id,

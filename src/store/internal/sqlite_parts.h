@@ -19,8 +19,11 @@ inline absl::Time FromMicros(int64_t us) { return absl::FromUnixMicros(us); }
 // `db` must outlive the returned object and already hold schema version 2.
 absl::StatusOr<std::unique_ptr<FactStore>> NewSqliteFactStore(SqliteDatabase& db);
 absl::StatusOr<std::unique_ptr<LedgerStore>> NewSqliteLedgerStore(SqliteDatabase& db);
-// `db` must hold schema version 5.
-absl::StatusOr<std::unique_ptr<RetentionStore>> NewSqliteRetentionStore(SqliteDatabase& db);
+class RecordTables;
+// `db` must hold schema version 11; `tables` are the records tables on it
+// and must outlive the returned object.
+absl::StatusOr<std::unique_ptr<RetentionStore>> NewSqliteRetentionStore(SqliteDatabase& db,
+                                                                        RecordTables& tables);
 // `db` must hold schema version 6.
 absl::StatusOr<std::unique_ptr<ProvisionStore>> NewSqliteProvisionStore(SqliteDatabase& db);
 // `db` must hold schema version 8.

@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,12 +18,14 @@
 #include "common/status_macros.h"
 #include "store/internal/sqlite_db.h"
 #include "store/internal/sqlite_parts.h"
+#include "store/internal/sqlite_record_tables.h"
 #include "store/internal/sqlite_rows.h"
 
 namespace mamori::store::internal {
 namespace {
 
 using StepResult = SqliteStatement::StepResult;
+using Op = RecordTables::Op;
 
 constexpr std::string_view kHoldColumns =
     "SELECT id, subject_id, category, basis, until, created_at, created_by, released_at "
@@ -58,7 +62,7 @@ DeidentifiedRow ReadDeidentified(const SqliteStatement& stmt) {
 
 class SqliteRetentionStore final : public RetentionStore {
  public:
-  explicit SqliteRetentionStore(SqliteDatabase& db) : db_(db) {}
+  SqliteRetentionStore(SqliteDatabase& db, RecordTables& tables) : db_(db), tables_(tables) {}
 
   absl::Status PrepareStatements() {
     ASSIGN_OR_RETURN(insert_hold_,
@@ -98,23 +102,6 @@ class SqliteRetentionStore final : public RetentionStore {
     ASSIGN_OR_RETURN(set_cursor_,
                      db_.Prepare("INSERT INTO retention_cursors (name, position) VALUES (?, ?) "
                                  "ON CONFLICT (name) DO UPDATE SET position = excluded.position"));
-    constexpr std::string_view kKeyFilter =
-        "WHERE subject_id = ? AND category = ? AND key_bucket = ?";
-    ASSIGN_OR_RETURN(
-        list_key_records_,
-        db_.Prepare(fmt::format("SELECT id, subject_id, category, service, purposes, "
-                                "policy_version, key_bucket, collected_at, sealed_value "
-                                "FROM records {} ORDER BY rowid",
-                                kKeyFilter)));
-    ASSIGN_OR_RETURN(count_key_records_,
-                     db_.Prepare(fmt::format("SELECT COUNT(*) FROM records {}", kKeyFilter)));
-    ASSIGN_OR_RETURN(count_subject_records_,
-                     db_.Prepare("SELECT COUNT(*) FROM records WHERE subject_id = ?"));
-    ASSIGN_OR_RETURN(delete_record_, db_.Prepare("DELETE FROM records WHERE id = ?"));
-    // The id as well: a rowid freed by another deletion may have been
-    // given to a newer record.
-    ASSIGN_OR_RETURN(delete_record_at_,
-                     db_.Prepare("DELETE FROM records WHERE rowid = ? AND id = ?"));
     ASSIGN_OR_RETURN(delete_indexes_,
                      db_.Prepare("DELETE FROM blind_indexes WHERE subject_id = ?"));
     ASSIGN_OR_RETURN(insert_deidentified_,
@@ -201,33 +188,103 @@ class SqliteRetentionStore final : public RetentionStore {
   }
 
   absl::StatusOr<std::vector<RecordRow>> ListRecordsOfKey(const DataKeyId& key) override {
-    BindKey(*list_key_records_, key);
-    return ReadAll(*list_key_records_, &ReadRecordRow);
+    std::vector<RecordRow> rows;
+    ASSIGN_OR_RETURN(std::vector<int64_t> tables, TablesOfKey(key));
+    for (int64_t table : tables) {
+      ASSIGN_OR_RETURN(SqliteStatement * list, tables_.Statement(table, Op::kListOfKey));
+      BindKey(*list, key);
+      ASSIGN_OR_RETURN(std::vector<RecordRow> some, ReadAll(*list, &ReadRecordRow));
+      rows.insert(rows.end(), std::make_move_iterator(some.begin()),
+                  std::make_move_iterator(some.end()));
+    }
+    return rows;
   }
 
   absl::StatusOr<int64_t> CountRecordsOfKey(const DataKeyId& key) override {
-    BindKey(*count_key_records_, key);
-    return CountWith(*count_key_records_);
+    int64_t count = 0;
+    ASSIGN_OR_RETURN(std::vector<int64_t> tables, TablesOfKey(key));
+    for (int64_t table : tables) {
+      ASSIGN_OR_RETURN(SqliteStatement * stmt, tables_.Statement(table, Op::kCountOfKey));
+      BindKey(*stmt, key);
+      ASSIGN_OR_RETURN(int64_t some, CountWith(*stmt));
+      count += some;
+    }
+    return count;
   }
 
   absl::StatusOr<int64_t> CountRecordsOfSubject(std::string_view subject_id) override {
-    count_subject_records_->BindText(1, NonNull(subject_id));
-    return CountWith(*count_subject_records_);
+    int64_t count = 0;
+    ASSIGN_OR_RETURN(std::vector<int64_t> tables, tables_.AllTables(std::nullopt));
+    for (int64_t table : tables) {
+      ASSIGN_OR_RETURN(SqliteStatement * stmt, tables_.Statement(table, Op::kCountBySubject));
+      stmt->BindText(1, NonNull(subject_id));
+      ASSIGN_OR_RETURN(int64_t some, CountWith(*stmt));
+      count += some;
+    }
+    return count;
   }
 
   absl::StatusOr<int64_t> DeleteRecords(std::span<const std::string> ids) override {
+    ASSIGN_OR_RETURN(std::vector<int64_t> tables, tables_.AllTables(std::nullopt));
     int64_t deleted = 0;
     for (const std::string& id : ids) {
-      RETURN_IF_ERROR(delete_record_->BindText(1, id).Run());
-      deleted += sqlite3_changes(db_.handle());
+      for (int64_t table : tables) {
+        ASSIGN_OR_RETURN(SqliteStatement * stmt, tables_.Statement(table, Op::kDeleteById));
+        RETURN_IF_ERROR(stmt->BindText(1, id).Run());
+        if (sqlite3_changes(db_.handle()) > 0) {
+          ++deleted;
+          break;
+        }
+      }
     }
     return deleted;
   }
 
   absl::StatusOr<bool> DeleteRecordAt(int64_t position, std::string_view id) override {
-    RETURN_IF_ERROR(delete_record_at_->BindInt(1, position).BindText(2, NonNull(id)).Run());
+    const int64_t table = SegmentOfPosition(position);
+    if (table != 0) {
+      ASSIGN_OR_RETURN(std::vector<int64_t> live, tables_.LiveIds(std::nullopt));
+      if (std::find(live.begin(), live.end(), table) == live.end()) return false;
+    }
+    ASSIGN_OR_RETURN(SqliteStatement * stmt, tables_.Statement(table, Op::kDeleteAt));
+    RETURN_IF_ERROR(
+        stmt->BindInt(1, position - FirstPositionOf(table)).BindText(2, NonNull(id)).Run());
     return sqlite3_changes(db_.handle()) > 0;
   }
+
+  absl::StatusOr<std::vector<RecordSegmentRow>> ListSegments() override {
+    return tables_.List(/*with_dropped=*/true);
+  }
+
+  absl::StatusOr<int64_t> MoveSubjectOutOfSegment(int64_t segment,
+                                                  std::string_view subject_id) override {
+    RETURN_IF_ERROR(CheckLive(segment));
+    ASSIGN_OR_RETURN(SqliteStatement * copy, tables_.Statement(segment, Op::kCopySubjectToMain));
+    RETURN_IF_ERROR(copy->BindText(1, NonNull(subject_id)).Run());
+    const int64_t moved = sqlite3_changes(db_.handle());
+    ASSIGN_OR_RETURN(SqliteStatement * remove, tables_.Statement(segment, Op::kDeleteSubject));
+    RETURN_IF_ERROR(remove->BindText(1, NonNull(subject_id)).Run());
+    return moved;
+  }
+
+  absl::StatusOr<std::vector<SubjectRecordCount>> DropSegment(int64_t segment) override {
+    RETURN_IF_ERROR(CheckLive(segment));
+    std::vector<SubjectRecordCount> counts;
+    {
+      // Read off the subject index alone.
+      ASSIGN_OR_RETURN(SqliteStatement * stmt, tables_.Statement(segment, Op::kCountPerSubject));
+      StatementScope scope(*stmt);
+      while (true) {
+        ASSIGN_OR_RETURN(StepResult r, stmt->Step());
+        if (r == StepResult::kDone) break;
+        counts.push_back({stmt->ColumnText(0), stmt->ColumnInt(1)});
+      }
+    }
+    RETURN_IF_ERROR(tables_.Drop(segment));
+    return counts;
+  }
+
+  absl::Status ForgetSegment(int64_t segment) override { return tables_.Forget(segment); }
 
   absl::StatusOr<int64_t> DeleteBlindIndexes(std::string_view subject_id) override {
     RETURN_IF_ERROR(delete_indexes_->BindText(1, NonNull(subject_id)).Run());
@@ -257,6 +314,25 @@ class SqliteRetentionStore final : public RetentionStore {
   }
 
  private:
+  // The tables a key's records may be in: the main one, and for a month's
+  // key its live segment.
+  absl::StatusOr<std::vector<int64_t>> TablesOfKey(const DataKeyId& key) {
+    std::vector<int64_t> tables = {0};
+    if (key.bucket != kOpenBucket) {
+      ASSIGN_OR_RETURN(std::optional<int64_t> segment, tables_.FindLive(key.category, key.bucket));
+      if (segment) tables.push_back(*segment);
+    }
+    return tables;
+  }
+
+  absl::Status CheckLive(int64_t segment) {
+    ASSIGN_OR_RETURN(std::vector<int64_t> live, tables_.LiveIds(std::nullopt));
+    if (segment == 0 || std::find(live.begin(), live.end(), segment) == live.end()) {
+      return absl::NotFoundError(fmt::format("record segment {} is not live", segment));
+    }
+    return absl::OkStatus();
+  }
+
   static void BindKey(SqliteStatement& stmt, const DataKeyId& key) {
     stmt.BindText(1, NonNull(key.subject_id))
         .BindText(2, NonNull(key.category))
@@ -272,18 +348,18 @@ class SqliteRetentionStore final : public RetentionStore {
   }
 
   SqliteDatabase& db_;
+  RecordTables& tables_;
   std::unique_ptr<SqliteStatement> insert_hold_, get_hold_, release_hold_, hold_released_,
       list_holds_, list_holds_by_subject_, put_contract_end_, list_contract_ends_,
       list_contract_ends_by_subject_, record_last_use_, list_last_uses_, get_cursor_, set_cursor_,
-      list_key_records_, count_key_records_, count_subject_records_, delete_record_,
-      delete_record_at_, delete_indexes_, insert_deidentified_, count_deidentified_,
-      list_deidentified_;
+      delete_indexes_, insert_deidentified_, count_deidentified_, list_deidentified_;
 };
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<RetentionStore>> NewSqliteRetentionStore(SqliteDatabase& db) {
-  auto store = std::make_unique<SqliteRetentionStore>(db);
+absl::StatusOr<std::unique_ptr<RetentionStore>> NewSqliteRetentionStore(SqliteDatabase& db,
+                                                                        RecordTables& tables) {
+  auto store = std::make_unique<SqliteRetentionStore>(db, tables);
   RETURN_IF_ERROR(store->PrepareStatements());
   return store;
 }
