@@ -786,6 +786,7 @@ class Engine {
   // Retention sweep steps (engine/retention_sweep.cc).
   struct SweepFacts;
   struct SweepPlan;
+  struct SweepPlanSegment;
   // Folds the ledger's allowed reads since the last sweep into last uses.
   absl::Status UpdateLastUses();
   absl::StatusOr<SweepFacts> LoadSweepFacts(bool count_records);
@@ -816,6 +817,14 @@ class Engine {
   // size; also finishes segments a stopped sweep dropped.
   absl::Status DropDueSegments(const std::string& by, const SweepFacts& facts, SweepPlan& plan,
                                const SweepOptions& options, SweepSummary& summary);
+  // De-identifies a wholly due segment's records of the `deidentify`
+  // erasure mode in jobs of bounded size before it is dropped.
+  absl::Status DeidentifySegment(const SweepPlanSegment& segment, const SweepOptions& options);
+  // On the writer: up to `limit` of them after the segment's cursor, except
+  // those of `held_subjects` (sorted); returns how many it read.
+  absl::StatusOr<int64_t> DeidentifySegmentRecords(const SweepPlanSegment& segment,
+                                                   const std::vector<std::string>& held_subjects,
+                                                   size_t limit);
 
   // Incidents (engine/incident.cc). On the writer: the affected set of
   // `scope`, the facts and the stored rows; `row` gets its counts.

@@ -2076,6 +2076,59 @@ TEST_F(SegmentSweepTest, ASweepStoppedAfterTheDropFinishesTheKeysNextTime) {
   EXPECT_EQ(ErasureEntries().size(), 3u);
 }
 
+TEST_F(SegmentSweepTest, CallMonthsAreDeidentifiedInJobsAndResumeAfterTheLastOneCommitted) {
+  std::vector<std::string> callers;
+  for (int i = 0; i < 10; ++i) callers.push_back(AddCaller());
+  const std::string held = AddCaller();
+  ValueOf(engine_->AddHold(kAdmin, {held, "pd:CallLog", "Case 9", TokyoMidnight(2027, 1, 1)}));
+  const std::vector<store::RecordSegmentRow> segments = Segments();
+  ASSERT_EQ(segments.size(), 1u);
+  EXPECT_EQ(segments[0].category, "pd:CallLog");
+  // As a sweep stopped after its first job would have left it: the first
+  // four call records de-identified, the segment's cursor after them.
+  store::RetentionStore& retention = dir_->store().retention();
+  const auto first = ValueOf(retention.ListSegmentRecords(segments[0].id, 0, 4));
+  ASSERT_EQ(first.size(), 4u);
+  ASSERT_TRUE(
+      retention
+          .SetCursor(fmt::format("segment.{}.deidentified", segments[0].id), first.back().first)
+          .ok());
+
+  clock_.Set(TokyoMidnight(2026, 10, 2));
+  const SweepSummary planned = DryRun(clock_.Now());
+  EXPECT_EQ(planned.deidentified, 10);
+  EXPECT_EQ(planned.held, 1);
+  SweepOptions small_jobs;
+  small_jobs.records_per_job = 2;
+  const SweepSummary swept = Sweep(std::move(small_jobs));
+  EXPECT_EQ(swept.deidentified, 10);
+  EXPECT_EQ(swept.erased, 0);
+  EXPECT_EQ(swept.held, 1);
+  EXPECT_EQ(swept.keys_destroyed, 10);
+  // One remainder for each record the stopped sweep had not reached.
+  EXPECT_EQ(ValueOf(retention.CountDeidentified()), 6);
+  for (const std::string& caller : callers) {
+    EXPECT_EQ(RecordOf(RecordsOf(caller), "pd:CallLog"), nullptr);
+  }
+  // The held caller's record is whole, under its key, readable.
+  const std::vector<store::RecordRow> held_rows = RecordsOf(held);
+  const store::RecordRow* kept = RecordOf(held_rows, "pd:CallLog");
+  ASSERT_NE(kept, nullptr);
+  EXPECT_EQ(ValueOf(dir_->vault().OpenValue({held, "pd:CallLog", "2026-04"}, kept->id,
+                                            kept->sealed_value)),
+            kCallRecord);
+  EXPECT_TRUE(Segments().empty());
+  const std::vector<json> drops = EntriesOf("retention.segment_drop");
+  ASSERT_EQ(drops.size(), 1u);
+  EXPECT_EQ(drops[0]["records"], 10);
+  EXPECT_EQ(drops[0]["held"], 1);
+  for (const json& erasure : ErasureEntries()) {
+    EXPECT_EQ(erasure["mode"], "deidentify");
+    EXPECT_EQ(erasure["deidentified"], erasure["records"]);
+  }
+  EXPECT_TRUE(Verify().ok);
+}
+
 // --- Provision (docs/provision.md) ---
 
 constexpr char kServicer[] = "hikari-servicer";   // a third party in Japan

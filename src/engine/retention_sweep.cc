@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <deque>
 #include <future>
+#include <limits>
 #include <memory>
 #include <string>
 #include <tuple>
@@ -120,6 +121,47 @@ std::string DeidentifiedRemainder(const store::RecordRow& record, std::string_vi
   return remainder.dump();
 }
 
+// Stores the de-identified remainder of `record` (LEGAL.md: secret parts
+// deleted, the rest de-identified); false when its key is already
+// destroyed (a crash between the two stores' commits), which leaves
+// nothing to de-identify.
+absl::StatusOr<bool> StoreRemainder(vault::Vault& vault, store::RetentionStore& retention,
+                                    common::RandomSource& random, const store::RecordRow& record,
+                                    absl::TimeZone zone, absl::Time now, std::string& value) {
+  const store::DataKeyId key{record.subject_id, record.category, record.key_bucket};
+  if (!vault.OpenValueInto(key, record.id, record.sealed_value, value).ok()) return false;
+  const std::string month = absl::FormatTime("%Y-%m", record.collected_at, zone);
+  store::DeidentifiedRow row{common::NewId(common::IdKind::kDeidentified, random, now),
+                             record.category,
+                             record.service,
+                             month,
+                             "",
+                             now};
+  ASSIGN_OR_RETURN(row.sealed_remainder,
+                   vault.SealDeidentified(row.id, DeidentifiedRemainder(record, month, value)));
+  RETURN_IF_ERROR(retention.InsertDeidentified(row));
+  return true;
+}
+
+// The subjects a hold keeps records of `category` of at `now`, sorted.
+absl::StatusOr<std::vector<std::string>> HeldSubjects(store::RetentionStore& retention,
+                                                      std::string_view category, absl::Time now) {
+  ASSIGN_OR_RETURN(std::vector<store::LegalHoldRow> holds, retention.ListHolds(""));
+  std::vector<std::string> held;
+  for (const store::LegalHoldRow& hold : holds) {
+    if (HoldCovers(hold, category, now)) held.push_back(hold.subject_id);
+  }
+  std::sort(held.begin(), held.end());
+  held.erase(std::unique(held.begin(), held.end()), held.end());
+  return held;
+}
+
+// The retention cursor naming how far a segment's records were
+// de-identified before it is dropped.
+std::string DeidentifiedCursor(int64_t segment) {
+  return fmt::format("segment.{}.deidentified", segment);
+}
+
 }  // namespace
 
 struct Engine::SweepFacts {
@@ -132,6 +174,14 @@ struct Engine::SweepFacts {
   std::vector<store::RecordSegmentRow> dropped_segments;
 };
 
+// A segment whose every record is due, dropped whole.
+struct Engine::SweepPlanSegment {
+  int64_t id = 0;
+  std::string category;
+  std::string bucket;
+  policy::ErasureMode mode = policy::ErasureMode::kDelete;
+};
+
 struct Engine::SweepPlan {
   struct KeyWork {
     store::DataKeyId key;
@@ -142,13 +192,7 @@ struct Engine::SweepPlan {
     // it (the key is all that is left to erase); -1 otherwise.
     int64_t dropped_records = -1;
   };
-  // A segment whose every record is due, dropped whole.
-  struct SegmentWork {
-    int64_t id = 0;
-    std::string category;
-    std::string bucket;
-    policy::ErasureMode mode = policy::ErasureMode::kDelete;
-  };
+  using SegmentWork = SweepPlanSegment;
   std::vector<KeyWork> keys;
   std::vector<SegmentWork> segments;
   int64_t scanned = 0;
@@ -367,12 +411,8 @@ absl::StatusOr<Engine::SweepPlan> Engine::PlanSweep(const SweepFacts& facts, abs
   ASSIGN_OR_RETURN(std::vector<store::RecordSegmentRow> segments, reader->ListSegments());
   for (const store::RecordSegmentRow& segment : segments) {
     const SegmentDue due = SegmentDueOf(facts.policy, facts.zone, segment, as_of);
+    if (due == SegmentDue::kSome) continue;
     const policy::ErasureMode mode = ErasureModeOf(facts.policy, segment.category);
-    // De-identified records each leave a remainder: read one by one.
-    if (due == SegmentDue::kSome ||
-        (due == SegmentDue::kAll && mode == policy::ErasureMode::kDeidentify)) {
-      continue;
-    }
     skip.push_back(segment.id);
     if (due == SegmentDue::kNone) continue;
     plan.segments.push_back({segment.id, segment.category, segment.bucket, mode});
@@ -386,7 +426,8 @@ absl::StatusOr<Engine::SweepPlan> Engine::PlanSweep(const SweepFacts& facts, abs
     }
     plan.scanned += records;
     plan.held += held;
-    plan.due_delete += records - held;
+    (mode == policy::ErasureMode::kDeidentify ? plan.due_deidentify : plan.due_delete) +=
+        records - held;
   }
   std::vector<store::RecordTermsRow> page;
   int64_t after = 0;
@@ -461,7 +502,9 @@ absl::StatusOr<SweepSummary> Engine::EraseKeys(const std::string& by, SweepPlan&
     const store::DataKeyId& key = work.key;
     if (work.dropped_records >= 0) {
       // Its records went with their segment (holds were looked at then).
-      erased.push_back(KeyErased{k, work.dropped_records, 0});
+      erased.push_back(
+          KeyErased{k, work.dropped_records,
+                    work.mode == policy::ErasureMode::kDeidentify ? work.dropped_records : 0});
       continue;
     }
     // A hold placed since the scan keeps the records after all.
@@ -486,20 +529,9 @@ absl::StatusOr<SweepSummary> Engine::EraseKeys(const std::string& by, SweepPlan&
             record->key_bucket != key.bucket) {
           continue;
         }
-        // A key already destroyed (a crash between the two stores' commits)
-        // leaves nothing to de-identify: the row is only deleted.
-        if (!vault.OpenValueInto(key, record->id, record->sealed_value, value).ok()) continue;
-        const std::string month = absl::FormatTime("%Y-%m", record->collected_at, zone);
-        store::DeidentifiedRow row{common::NewId(common::IdKind::kDeidentified, random_, now),
-                                   record->category,
-                                   record->service,
-                                   month,
-                                   "",
-                                   now};
-        ASSIGN_OR_RETURN(
-            row.sealed_remainder,
-            vault.SealDeidentified(row.id, DeidentifiedRemainder(*record, month, value)));
-        RETURN_IF_ERROR(retention.InsertDeidentified(row));
+        ASSIGN_OR_RETURN(bool stored,
+                         StoreRemainder(vault, retention, random_, *record, zone, now, value));
+        if (!stored) continue;
         ++done.deidentified;
       }
     }
@@ -676,6 +708,60 @@ absl::Status Engine::RunEraseJobs(const std::string& by, SweepPlan& plan,
   return absl::OkStatus();
 }
 
+absl::StatusOr<int64_t> Engine::DeidentifySegmentRecords(
+    const SweepPlanSegment& segment, const std::vector<std::string>& held_subjects, size_t limit) {
+  store::RetentionStore& retention = dir_.store().retention();
+  const std::string cursor = DeidentifiedCursor(segment.id);
+  ASSIGN_OR_RETURN(int64_t after, retention.GetCursor(cursor));
+  ASSIGN_OR_RETURN(auto rows, retention.ListSegmentRecords(segment.id, after, limit));
+  if (rows.empty()) return 0;
+  const absl::Time now = clock_.Now();
+  const absl::TimeZone zone = OperatorZone();
+  std::string value;
+  for (const auto& [position, record] : rows) {
+    // What a hold keeps is kept whole (moved out before the drop).
+    if (std::binary_search(held_subjects.begin(), held_subjects.end(), record.subject_id)) {
+      continue;
+    }
+    ASSIGN_OR_RETURN(bool stored,
+                     StoreRemainder(dir_.vault(), retention, random_, record, zone, now, value));
+    (void)stored;
+  }
+  RETURN_IF_ERROR(retention.SetCursor(cursor, rows.back().first));
+  return static_cast<int64_t>(rows.size());
+}
+
+absl::Status Engine::DeidentifySegment(const SweepPlanSegment& segment,
+                                       const SweepOptions& options) {
+  // Jobs of about `options.job_budget` of the writer, as the erasure's,
+  // each committing its remainders with the cursor that says how far it
+  // got: a stopped sweep resumes after it, and no record leaves two.
+  size_t per_job = 64;
+  while (true) {
+    if (options.cancel != nullptr && options.cancel->load()) {
+      return absl::CancelledError("the retention sweep was stopped");
+    }
+    struct Pass {
+      int64_t rows = 0;
+      absl::Duration took;
+    };
+    ASSIGN_OR_RETURN(
+        Pass pass, Submit<Pass>(JobKind::kWrites, [&]() -> absl::StatusOr<Pass> {
+          const absl::Time start = absl::Now();
+          ASSIGN_OR_RETURN(std::vector<std::string> held,
+                           HeldSubjects(dir_.store().retention(), segment.category, clock_.Now()));
+          ASSIGN_OR_RETURN(int64_t rows, DeidentifySegmentRecords(segment, held, per_job));
+          return Pass{rows, absl::Now() - start};
+        }));
+    if (pass.rows < static_cast<int64_t>(per_job)) return absl::OkStatus();
+    if (pass.took > absl::ZeroDuration()) {
+      const double fit =
+          static_cast<double>(pass.rows) * absl::FDivDuration(options.job_budget, pass.took);
+      per_job = std::clamp(static_cast<size_t>(fit), size_t{1}, options.records_per_job);
+    }
+  }
+}
+
 absl::Status Engine::DropDueSegments(const std::string& by, const SweepFacts& facts,
                                      SweepPlan& plan, const SweepOptions& options,
                                      SweepSummary& summary) {
@@ -703,21 +789,25 @@ absl::Status Engine::DropDueSegments(const std::string& by, const SweepFacts& fa
   };
   for (const SweepPlan::SegmentWork& segment : plan.segments) {
     if (options.cancel != nullptr && options.cancel->load()) break;
+    if (segment.mode == policy::ErasureMode::kDeidentify) {
+      RETURN_IF_ERROR(DeidentifySegment(segment, options));
+    }
     ASSIGN_OR_RETURN(
         Dropped done, Submit<Dropped>(JobKind::kWrites, [&]() -> absl::StatusOr<Dropped> {
           store::RetentionStore& retention = dir_.store().retention();
           const absl::Time now = clock_.Now();
           Dropped done;
+          ASSIGN_OR_RETURN(std::vector<std::string> held_subjects,
+                           HeldSubjects(retention, segment.category, now));
+          if (segment.mode == policy::ErasureMode::kDeidentify) {
+            // Records that came since the last pass (normally none).
+            ASSIGN_OR_RETURN(int64_t left,
+                             DeidentifySegmentRecords(segment, held_subjects,
+                                                      std::numeric_limits<size_t>::max()));
+            (void)left;
+          }
           // What a hold keeps moves to the main table, under the same keys,
           // and goes record by record once the hold is released.
-          ASSIGN_OR_RETURN(std::vector<store::LegalHoldRow> holds, retention.ListHolds(""));
-          std::vector<std::string> held_subjects;
-          for (const store::LegalHoldRow& hold : holds) {
-            if (HoldCovers(hold, segment.category, now)) held_subjects.push_back(hold.subject_id);
-          }
-          std::sort(held_subjects.begin(), held_subjects.end());
-          held_subjects.erase(std::unique(held_subjects.begin(), held_subjects.end()),
-                              held_subjects.end());
           for (const std::string& subject : held_subjects) {
             ASSIGN_OR_RETURN(int64_t moved, retention.MoveSubjectOutOfSegment(segment.id, subject));
             done.held += moved;

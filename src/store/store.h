@@ -30,6 +30,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -500,6 +501,10 @@ class RetentionStore {
   // of the month is dropped); returns how many moved.
   virtual absl::StatusOr<int64_t> MoveSubjectOutOfSegment(int64_t segment,
                                                           std::string_view subject_id) = 0;
+  // Up to `limit` records of a live segment after `after_position` (0: from
+  // its start), values included, in store order, with their positions.
+  virtual absl::StatusOr<std::vector<std::pair<int64_t, RecordRow>>> ListSegmentRecords(
+      int64_t segment, int64_t after_position, size_t limit) = 0;
   // Drops a live segment's rows and marks it dropped; returns its records
   // per subject, by subject id. Its keys are destroyed afterwards.
   virtual absl::StatusOr<std::vector<SubjectRecordCount>> DropSegment(int64_t segment) = 0;

@@ -63,6 +63,9 @@ std::string OpSql(RecordTables::Op op, std::string_view table) {
           "SELECT rowid, id, subject_id, category, service, purposes, key_bucket, collected_at "
           "FROM {} WHERE rowid > ? ORDER BY rowid LIMIT ?",
           table);
+    case Op::kScanRows:
+      return fmt::format("SELECT rowid, {} FROM {} WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                         kColumns, table);
     case Op::kCountAll:
       return fmt::format("SELECT COUNT(*) FROM {}", table);
     case Op::kCountPerSubject:

@@ -44,12 +44,13 @@ class RecordTables {
     kDeleteById,                // id
     kDeleteAt,                  // rowid, id
     kScanTerms,                 // after rowid, limit
+    kScanRows,                  // after rowid, limit; rowid and the nine columns
     kCountAll,                  // -
     kCountPerSubject,           // -; by subject id
     kCopySubjectToMain,         // subject_id
     kDeleteSubject,             // subject_id
   };
-  static constexpr size_t kOpCount = 15;
+  static constexpr size_t kOpCount = 16;
   static constexpr int kInsertBatchRows = 32;
   static constexpr int kRecordColumnCount = 9;
 

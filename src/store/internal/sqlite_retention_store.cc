@@ -13,8 +13,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "absl/strings/str_split.h"
 #include "common/status_macros.h"
 #include "store/internal/sqlite_db.h"
 #include "store/internal/sqlite_parts.h"
@@ -265,6 +267,34 @@ class SqliteRetentionStore final : public RetentionStore {
     ASSIGN_OR_RETURN(SqliteStatement * remove, tables_.Statement(segment, Op::kDeleteSubject));
     RETURN_IF_ERROR(remove->BindText(1, NonNull(subject_id)).Run());
     return moved;
+  }
+
+  absl::StatusOr<std::vector<std::pair<int64_t, RecordRow>>> ListSegmentRecords(
+      int64_t segment, int64_t after_position, size_t limit) override {
+    RETURN_IF_ERROR(CheckLive(segment));
+    const int64_t base = FirstPositionOf(segment);
+    ASSIGN_OR_RETURN(SqliteStatement * scan, tables_.Statement(segment, Op::kScanRows));
+    StatementScope scope(*scan);
+    scan->BindInt(1, std::max<int64_t>(after_position - base, 0))
+        .BindInt(2, static_cast<int64_t>(limit));
+    std::vector<std::pair<int64_t, RecordRow>> rows;
+    while (true) {
+      ASSIGN_OR_RETURN(StepResult r, scan->Step());
+      if (r == StepResult::kDone) break;
+      RecordRow row;
+      row.id = scan->ColumnText(1);
+      row.subject_id = scan->ColumnText(2);
+      row.category = scan->ColumnText(3);
+      row.service = scan->ColumnText(4);
+      const std::string purposes = scan->ColumnText(5);
+      if (!purposes.empty()) row.purposes = absl::StrSplit(purposes, ',');
+      row.policy_version = scan->ColumnInt(6);
+      row.key_bucket = scan->ColumnText(7);
+      row.collected_at = FromMicros(scan->ColumnInt(8));
+      row.sealed_value = scan->ColumnBlob(9);
+      rows.emplace_back(base + scan->ColumnInt(0), std::move(row));
+    }
+    return rows;
   }
 
   absl::StatusOr<std::vector<SubjectRecordCount>> DropSegment(int64_t segment) override {
