@@ -543,7 +543,11 @@ class SqliteRecordStore final : public RecordStore {
  public:
   static absl::StatusOr<std::unique_ptr<SqliteRecordStore>> Open(const std::string& path,
                                                                  bool create) {
-    ASSIGN_OR_RETURN(auto db, OpenFile(path, create, /*secure_delete=*/false, kRecordsPageSize));
+    // secure_delete: a deleted record, and a month's table dropped whole by
+    // the retention sweep, leave their metadata (subject ids, collection
+    // times) nowhere in the file: freed space is overwritten with zeros.
+    // Debian's SQLite does this by default; this makes it so everywhere.
+    ASSIGN_OR_RETURN(auto db, OpenFile(path, create, /*secure_delete=*/true, kRecordsPageSize));
     ASSIGN_OR_RETURN(int version, Migrate(*db, kRecordMigrations));
     auto store = std::unique_ptr<SqliteRecordStore>(new SqliteRecordStore(std::move(db)));
     store->schema_version_ = version;

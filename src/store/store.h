@@ -347,7 +347,8 @@ class RecordStore {
   // transaction and roll back.
   virtual absl::Status InsertRecords(std::span<const RecordRow> records) = 0;
   virtual absl::StatusOr<std::optional<RecordRow>> GetRecord(std::string_view id) = 0;
-  // In insertion order.
+  // The main table's in insertion order, then each segment's
+  // (RecordSegmentRow).
   virtual absl::StatusOr<std::vector<RecordRow>> ListRecords(std::string_view subject_id) = 0;
   virtual absl::StatusOr<int64_t> CountRecords() = 0;
 
@@ -840,7 +841,7 @@ class StoreReader {
   virtual ~StoreReader() = default;
   virtual absl::StatusOr<bool> SubjectExists(std::string_view id) = 0;
   // The subject's records of these categories: category by category, each
-  // in insertion order.
+  // as RecordStore::ListRecords orders them.
   virtual absl::StatusOr<std::vector<RecordRow>> ListRecords(
       std::string_view subject_id, std::span<const std::string> categories) = 0;
   // Up to `limit` records' terms after `after_position` (0: from the
