@@ -27,7 +27,7 @@
 // agent with the call-center-agent role reads `pd:Name` for customer care.
 //
 // Built once (1M: 30-60 s a data set; 10M: ~10x) and kept in the build
-// tree, under build*/bench/bench-data/retention-v2-<records>-<variant>/
+// tree, under build*/bench/bench-data/retention-v3-<records>-<variant>/
 // (or $MAMORI_BENCH_DATA); every run sweeps a fresh copy. Delete that
 // folder after changing the store's format or this data set.
 #include <benchmark/benchmark.h>
@@ -271,7 +271,7 @@ fs::path DataSet(Erasure erasure, Layout layout = Layout::kDaily) {
   static std::mutex mutex;
   std::lock_guard<std::mutex> lock(mutex);
   const fs::path root =
-      CacheRoot() / fmt::format("retention-v2-{}-{}{}", RecordsWanted(),
+      CacheRoot() / fmt::format("retention-v3-{}-{}{}", RecordsWanted(),
                                 erasure == Erasure::kDelete ? "delete" : "deidentify",
                                 layout == Layout::kByCustomer ? "-by-customer" : "");
   if (fs::exists(root / "complete")) return root;

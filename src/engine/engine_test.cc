@@ -2129,6 +2129,51 @@ TEST_F(SegmentSweepTest, CallMonthsAreDeidentifiedInJobsAndResumeAfterTheLastOne
   EXPECT_TRUE(Verify().ok);
 }
 
+// Segments of two records: a month of several segments.
+class SmallSegmentSweepTest : public SegmentSweepTest {
+ protected:
+  int64_t SegmentRecords() const override { return 2; }
+};
+
+TEST_F(SmallSegmentSweepTest, AMonthOfSeveralSegmentsGoesOneByOneWithOneEntryPerKey) {
+  clock_.Set(TokyoMidnight(2026, 6, 1));
+  const std::string a = AddLocations({{4, 2}, {4, 3}});  // fills the first segment
+  const std::string b = AddLocations({{4, 4}});          // starts the second
+  // b's second April record goes to the second segment too, its third to a
+  // third one: b's April key covers three segments' records.
+  ValueOf(engine_->AddRecord(kAdmin, b,
+                             {.category = "pd:Location",
+                              .service = "mobile",
+                              .value = "cell 440-10-0405",
+                              .collected_at = TokyoMidnight(2026, 4, 5)}));
+  ValueOf(engine_->AddRecord(kAdmin, b,
+                             {.category = "pd:Location",
+                              .service = "mobile",
+                              .value = "cell 440-10-0406",
+                              .collected_at = TokyoMidnight(2026, 4, 6)}));
+  ASSERT_EQ(Segments().size(), 3u);
+  EXPECT_EQ(ValueOf(dir_->store().retention().CountRecordsOfKey({b, "pd:Location", "2026-04"})), 3);
+
+  clock_.Set(TokyoMidnight(2026, 8, 10));
+  EXPECT_EQ(DryRun(clock_.Now()).erased, 5);
+  const SweepSummary swept = Sweep();
+  EXPECT_EQ(swept.erased, 5);
+  EXPECT_EQ(swept.keys_destroyed, 2);
+  EXPECT_TRUE(Segments().empty());
+  EXPECT_TRUE(LocationBuckets(a).empty());
+  EXPECT_TRUE(LocationBuckets(b).empty());
+  EXPECT_EQ(EntriesOf("retention.segment_drop").size(), 3u);
+  // One entry per key, with every record the key's segments held.
+  std::vector<json> erasures = ErasureEntries();
+  ASSERT_EQ(erasures.size(), 2u);
+  std::map<std::string, json> by_subject;
+  for (const json& e : erasures) by_subject[e["subject"].get<std::string>()] = e;
+  EXPECT_EQ(by_subject[a]["records"], 2);
+  EXPECT_EQ(by_subject[b]["records"], 3);
+  EXPECT_EQ(by_subject[b]["key_destroyed"], true);
+  EXPECT_TRUE(Verify().ok);
+}
+
 // --- Provision (docs/provision.md) ---
 
 constexpr char kServicer[] = "hikari-servicer";   // a third party in Japan

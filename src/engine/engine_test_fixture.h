@@ -110,10 +110,13 @@ class EngineTest : public ::testing::Test {
   }
 
   virtual bool StartInSetUp() const { return true; }
+  // How many records a segment of a month takes (store::SqliteStoreOptions).
+  virtual int64_t SegmentRecords() const { return store::kDefaultSegmentRecords; }
 
   void OpenDirectory() {
-    auto dir = vault::DataDirectory::Open(data_dir_, master_key_,
-                                          vault::DataDirectory::Access::kWrite, clock_, random_);
+    auto dir =
+        vault::DataDirectory::Open(data_dir_, master_key_, vault::DataDirectory::Access::kWrite,
+                                   clock_, random_, SegmentRecords());
     ASSERT_TRUE(dir.ok()) << dir.status();
     dir_ = *std::move(dir);
   }

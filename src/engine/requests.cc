@@ -623,8 +623,8 @@ absl::StatusOr<int64_t> Engine::EraseRecordsForRequest(
   const std::string& subject = records.front().subject_id;
   changed_subjects_.insert(subject);
   std::vector<std::string> erased_subjects;
-  ASSIGN_OR_RETURN(int64_t left, store.retention().CountRecordsOfSubject(subject));
-  if (left == 0) {
+  ASSIGN_OR_RETURN(bool left, store.retention().SubjectHasRecords(subject));
+  if (!left) {
     ASSIGN_OR_RETURN(int64_t indexes, store.retention().DeleteBlindIndexes(subject));
     ASSIGN_OR_RETURN(int64_t keys, store.keys().DestroySubjectKeys(subject));
     RETURN_IF_ERROR(store.records().SetSubjectLanguage(subject, ""));

@@ -582,8 +582,8 @@ absl::StatusOr<SweepSummary> Engine::EraseKeys(const std::string& by, SweepPlan&
   touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
   for (const std::string& subject : touched) {
     changed_subjects_.insert(subject);
-    ASSIGN_OR_RETURN(int64_t left, retention.CountRecordsOfSubject(subject));
-    if (left != 0) continue;
+    ASSIGN_OR_RETURN(bool left, retention.SubjectHasRecords(subject));
+    if (left) continue;
     // Nothing of the person is left: nor may they be found, and every key
     // of theirs goes (texts sealed beside facts, such as consent evidence,
     // with them).
@@ -815,6 +815,7 @@ absl::Status Engine::DropDueSegments(const std::string& by, const SweepFacts& fa
           ASSIGN_OR_RETURN(done.counts, retention.DropSegment(segment.id));
           for (const store::SubjectRecordCount& count : done.counts) done.records += count.records;
           json entry = ChangeEntry("retention.segment_drop", by);
+          entry["segment"] = segment.id;
           entry["category"] = segment.category;
           entry["bucket"] = segment.bucket;
           entry["records"] = done.records;
@@ -836,11 +837,25 @@ absl::Status Engine::DropDueSegments(const std::string& by, const SweepFacts& fa
   // By subject: the key store holds a subject's keys together, so the
   // keys of all the dropped months are destroyed page by page, each page
   // written once, and each subject is looked at once.
+  auto key_of = [](const SweepPlan::KeyWork& work) {
+    return std::tie(work.key.subject_id, work.key.category, work.key.bucket);
+  };
   std::sort(keys.keys.begin(), keys.keys.end(),
-            [](const SweepPlan::KeyWork& a, const SweepPlan::KeyWork& b) {
-              return std::tie(a.key.subject_id, a.key.category, a.key.bucket) <
-                     std::tie(b.key.subject_id, b.key.category, b.key.bucket);
+            [&](const SweepPlan::KeyWork& a, const SweepPlan::KeyWork& b) {
+              return key_of(a) < key_of(b);
             });
+  // A month of several segments names a subject's key once per segment:
+  // one key, one entry, with all its records.
+  std::vector<SweepPlan::KeyWork> merged;
+  merged.reserve(keys.keys.size());
+  for (SweepPlan::KeyWork& work : keys.keys) {
+    if (!merged.empty() && key_of(merged.back()) == key_of(work)) {
+      merged.back().dropped_records += work.dropped_records;
+    } else {
+      merged.push_back(std::move(work));
+    }
+  }
+  keys.keys = std::move(merged);
   RETURN_IF_ERROR(RunEraseJobs(by, keys, options, summary));
   if (options.cancel != nullptr && options.cancel->load()) {
     return absl::CancelledError(fmt::format(

@@ -377,8 +377,9 @@ CREATE INDEX complaints_by_due ON complaints(first_response_due, id);
 ALTER TABLE subjects ADD COLUMN language TEXT NOT NULL DEFAULT '';
 )sql"},
     // Segments (docs/storage.md): records of a collection month are written
-    // to a table per (category, month), record_segment_<id>, made with its
-    // first record, so that a month that is due goes with one DROP TABLE.
+    // to tables per (category, month), record_segment_<id>, each made when
+    // the last is full, so that a month that is due goes with a DROP TABLE
+    // per table, each a bounded job.
     // Records already stored stay in `records` and go one by one.
     {11, R"sql(
 CREATE TABLE record_segments (
@@ -387,9 +388,10 @@ CREATE TABLE record_segments (
   bucket    TEXT    NOT NULL,
   first_at  BIGINT  NOT NULL,
   last_at   BIGINT  NOT NULL,
+  records   INTEGER NOT NULL DEFAULT 0,
   dropped   INTEGER NOT NULL DEFAULT 0
 );
-CREATE UNIQUE INDEX record_segments_live ON record_segments(category, bucket) WHERE dropped = 0;
+CREATE INDEX record_segments_live ON record_segments(category, bucket) WHERE dropped = 0;
 CREATE TABLE record_segment_terms (
   segment_id  INTEGER NOT NULL,
   service     TEXT    NOT NULL,
@@ -542,14 +544,16 @@ class SqliteStoreReader;
 class SqliteRecordStore final : public RecordStore {
  public:
   static absl::StatusOr<std::unique_ptr<SqliteRecordStore>> Open(const std::string& path,
-                                                                 bool create) {
+                                                                 bool create,
+                                                                 int64_t segment_records) {
     // secure_delete: a deleted record, and a month's table dropped whole by
     // the retention sweep, leave their metadata (subject ids, collection
     // times) nowhere in the file: freed space is overwritten with zeros.
     // Debian's SQLite does this by default; this makes it so everywhere.
     ASSIGN_OR_RETURN(auto db, OpenFile(path, create, /*secure_delete=*/true, kRecordsPageSize));
     ASSIGN_OR_RETURN(int version, Migrate(*db, kRecordMigrations));
-    auto store = std::unique_ptr<SqliteRecordStore>(new SqliteRecordStore(std::move(db)));
+    auto store =
+        std::unique_ptr<SqliteRecordStore>(new SqliteRecordStore(std::move(db), segment_records));
     store->schema_version_ = version;
     RETURN_IF_ERROR(store->PrepareStatements());
     // Every use appends to the ledger here: checkpoints go to a thread of
@@ -618,7 +622,8 @@ class SqliteRecordStore final : public RecordStore {
       if (record.key_bucket != kOpenBucket) {
         auto [it, inserted] = segments.try_emplace({record.category, record.key_bucket}, 0);
         if (inserted) {
-          ASSIGN_OR_RETURN(it->second, tables_->FindOrCreate(record.category, record.key_bucket));
+          ASSIGN_OR_RETURN(it->second,
+                           tables_->SegmentForInsert(record.category, record.key_bucket));
         }
         table = it->second;
       }
@@ -775,8 +780,8 @@ class SqliteRecordStore final : public RecordStore {
   RecordTables& tables() { return *tables_; }
 
  private:
-  explicit SqliteRecordStore(std::unique_ptr<SqliteDatabase> db)
-      : db_(std::move(db)), tables_(std::make_unique<RecordTables>(*db_)) {}
+  SqliteRecordStore(std::unique_ptr<SqliteDatabase> db, int64_t segment_records)
+      : db_(std::move(db)), tables_(std::make_unique<RecordTables>(*db_, segment_records)) {}
 
   absl::Status PrepareStatements() {
     ASSIGN_OR_RETURN(insert_subject_,
@@ -1165,7 +1170,10 @@ class SqliteStoreReader final : public StoreReader {
 
  private:
   SqliteStoreReader(std::unique_ptr<SqliteDatabase> db, std::unique_ptr<SqliteKeyStore> keys)
-      : db_(std::move(db)), tables_(std::make_unique<RecordTables>(*db_)), keys_(std::move(keys)) {}
+      : db_(std::move(db)),
+        // A reader never inserts: the segment size does not matter to it.
+        tables_(std::make_unique<RecordTables>(*db_, kDefaultSegmentRecords)),
+        keys_(std::move(keys)) {}
 
   static absl::StatusOr<std::unique_ptr<SqliteDatabase>> OpenReadOnlyFile(const std::string& path) {
     if (!std::filesystem::exists(path)) {
@@ -1252,8 +1260,8 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const std::string& direct
   // Keys first: a crash between the two leaves keys without records, which
   // is harmless, never records without keys.
   ASSIGN_OR_RETURN(auto keys, SqliteKeyStore::Open((dir / kKeysFileName).string(), options.create));
-  ASSIGN_OR_RETURN(auto records,
-                   SqliteRecordStore::Open((dir / kRecordsFileName).string(), options.create));
+  ASSIGN_OR_RETURN(auto records, SqliteRecordStore::Open((dir / kRecordsFileName).string(),
+                                                         options.create, options.segment_records));
   ASSIGN_OR_RETURN(auto facts, internal::NewSqliteFactStore(records->database()));
   ASSIGN_OR_RETURN(auto ledger, internal::NewSqliteLedgerStore(records->database()));
   ASSIGN_OR_RETURN(auto retention,

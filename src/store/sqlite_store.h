@@ -15,9 +15,15 @@
 
 namespace mamori::store {
 
+inline constexpr int64_t kDefaultSegmentRecords = 65536;
+
 struct SqliteStoreOptions {
   // Create the files when absent. Without it a missing file is NotFound.
   bool create = false;
+  // How many records a segment's table takes before the next one of its
+  // (category, month) is made (store.h, RecordSegmentRow): the retention
+  // sweep drops a table in one writer job, so this bounds that job.
+  int64_t segment_records = kDefaultSegmentRecords;
 };
 
 inline constexpr char kRecordsFileName[] = "records.db";

@@ -90,7 +90,7 @@ TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema11) {
   EXPECT_TRUE((*store)->records().GetRecord("rec_1").value().has_value());
   EXPECT_EQ((*store)->records().GetSubject("sub_1").value()->language, "");
   RetentionStore& retention = (*store)->retention();
-  EXPECT_EQ(retention.CountRecordsOfSubject("sub_1").value(), 1);
+  EXPECT_TRUE(retention.SubjectHasRecords("sub_1").value());
   EXPECT_TRUE(retention.ListHolds("").value().empty());
   EXPECT_TRUE((*store)->requests().ListRequests().value().empty());
   LegalHoldRow hold{"hld_1",
@@ -134,6 +134,40 @@ TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema11) {
             SQLITE_OK);
   sqlite3_close(db);
   EXPECT_EQ(indexes, "records_by_key ");
+}
+
+TEST_F(SqliteStoreTest, AMonthsRecordsFillSegmentsOfTheConfiguredSize) {
+  auto store = OpenSqliteStore(dir_.string(), {.create = true, .segment_records = 3});
+  ASSERT_TRUE(store.ok()) << store.status();
+  RecordStore& rs = (*store)->records();
+  RetentionStore& retention = (*store)->retention();
+  ASSERT_TRUE(rs.InsertSubject({"sub_1", absl::Now(), 1}).ok());
+  auto record = [](int i) {
+    return RecordRow{
+        fmt::format("rec_{}", i), "sub_1", "pd:CallLog", "mobile", {"dpv:A"}, 1, "2026-04",
+        absl::FromUnixSeconds(i), "sealed"};
+  };
+  // One at a time: 3, 3 and 1 records.
+  for (int i = 1; i <= 7; ++i) ASSERT_TRUE(rs.InsertRecord(record(i)).ok());
+  std::vector<RecordSegmentRow> segments = retention.ListSegments().value();
+  ASSERT_EQ(segments.size(), 3u);
+  EXPECT_EQ(segments[0].first_collected_at, absl::FromUnixSeconds(1));
+  EXPECT_EQ(segments[0].last_collected_at, absl::FromUnixSeconds(3));
+  EXPECT_EQ(segments[2].first_collected_at, absl::FromUnixSeconds(7));
+  // One call may overshoot: its records stay together.
+  const std::vector<RecordRow> batch = {record(8), record(9), record(10)};
+  ASSERT_TRUE(rs.InsertRecords(batch).ok());
+  EXPECT_EQ(retention.ListSegments().value().size(), 3u);
+  ASSERT_TRUE(rs.InsertRecord(record(11)).ok());
+  EXPECT_EQ(retention.ListSegments().value().size(), 4u);
+  // The key's records are found in all of them, and go with each drop.
+  const DataKeyId key{"sub_1", "pd:CallLog", "2026-04"};
+  EXPECT_EQ(retention.CountRecordsOfKey(key).value(), 11);
+  EXPECT_EQ(retention.ListRecordsOfKey(key).value().size(), 11u);
+  EXPECT_EQ(rs.ListRecords("sub_1").value().size(), 11u);
+  EXPECT_EQ(retention.DropSegment(segments[1].id).value().at(0).records, 3);
+  EXPECT_EQ(retention.CountRecordsOfKey(key).value(), 8);
+  EXPECT_TRUE(retention.SubjectHasRecords("sub_1").value());
 }
 
 TEST_F(SqliteStoreTest, RefusesNewerSchema) {

@@ -485,7 +485,8 @@ class RetentionStore {
   // The records under one data key, values included, in insertion order.
   virtual absl::StatusOr<std::vector<RecordRow>> ListRecordsOfKey(const DataKeyId& key) = 0;
   virtual absl::StatusOr<int64_t> CountRecordsOfKey(const DataKeyId& key) = 0;
-  virtual absl::StatusOr<int64_t> CountRecordsOfSubject(std::string_view subject_id) = 0;
+  // Whether any record of the subject is left.
+  virtual absl::StatusOr<bool> SubjectHasRecords(std::string_view subject_id) = 0;
   // Deletes records by id; returns how many existed.
   virtual absl::StatusOr<int64_t> DeleteRecords(std::span<const std::string> ids) = 0;
   // Deletes the record at `position` (RecordTermsRow::position) if it is

@@ -166,7 +166,7 @@ DataDirectory::~DataDirectory() {
 
 absl::StatusOr<std::unique_ptr<DataDirectory>> DataDirectory::Open(
     const std::string& data_dir, const std::string& master_key_path, Access access,
-    common::Clock& clock, common::RandomSource& random) {
+    common::Clock& clock, common::RandomSource& random, int64_t segment_records) {
   if (!fs::is_directory(data_dir)) {
     return absl::NotFoundError(
         fmt::format("data directory {} does not exist (create it with `mamori init`)", data_dir));
@@ -179,7 +179,8 @@ absl::StatusOr<std::unique_ptr<DataDirectory>> DataDirectory::Open(
     ASSIGN_OR_RETURN(d->lock_fd_, LockDirectory(data_dir));
   }
   ASSIGN_OR_RETURN(d->master_, crypto::ReadMasterKeyFile(master_key_path));
-  ASSIGN_OR_RETURN(d->store_, store::OpenSqliteStore(data_dir, {.create = false}));
+  ASSIGN_OR_RETURN(d->store_, store::OpenSqliteStore(
+                                  data_dir, {.create = false, .segment_records = segment_records}));
   RETURN_IF_ERROR(d->OpenVault());
   return d;
 }

@@ -25,6 +25,7 @@
 #include "crypto/secret_key.h"
 #include "crypto/signing_key.h"
 #include "policy/policy.h"
+#include "store/sqlite_store.h"
 #include "store/store.h"
 #include "vault/vault.h"
 
@@ -69,10 +70,11 @@ class DataDirectory {
  public:
   enum class Access { kReadOnly, kWrite };
 
-  static absl::StatusOr<std::unique_ptr<DataDirectory>> Open(const std::string& data_dir,
-                                                             const std::string& master_key_path,
-                                                             Access access, common::Clock& clock,
-                                                             common::RandomSource& random);
+  // `segment_records`: store::SqliteStoreOptions (tests make it small).
+  static absl::StatusOr<std::unique_ptr<DataDirectory>> Open(
+      const std::string& data_dir, const std::string& master_key_path, Access access,
+      common::Clock& clock, common::RandomSource& random,
+      int64_t segment_records = store::kDefaultSegmentRecords);
   ~DataDirectory();
 
   store::Store& store() { return *store_; }

@@ -41,6 +41,8 @@ std::string OpSql(RecordTables::Op op, std::string_view table) {
     case Op::kListBySubjectAndCategory:
       return fmt::format("SELECT {} FROM {} WHERE subject_id = ? AND category = ? ORDER BY rowid",
                          kColumns, table);
+    case Op::kAnyOfSubject:
+      return fmt::format("SELECT 1 FROM {} WHERE subject_id = ? LIMIT 1", table);
     case Op::kCountBySubject:
       return fmt::format("SELECT COUNT(*) FROM {} WHERE subject_id = ?", table);
     case Op::kListOfKey:
@@ -98,23 +100,39 @@ absl::StatusOr<SqliteStatement*> RecordTables::Statement(int64_t segment, Op op)
   return slot.get();
 }
 
-absl::StatusOr<std::optional<int64_t>> RecordTables::FindLive(std::string_view category,
-                                                              std::string_view bucket) {
+absl::StatusOr<std::vector<int64_t>> RecordTables::LiveOf(std::string_view category,
+                                                          std::string_view bucket) {
   if (find_live_ == nullptr) {
-    ASSIGN_OR_RETURN(find_live_, Prepare("SELECT id FROM record_segments "
-                                         "WHERE category = ? AND bucket = ? AND dropped = 0"));
+    ASSIGN_OR_RETURN(find_live_,
+                     Prepare("SELECT id FROM record_segments "
+                             "WHERE category = ? AND bucket = ? AND dropped = 0 ORDER BY id"));
   }
   StatementScope scope(*find_live_);
   find_live_->BindText(1, NonNull(category)).BindText(2, NonNull(bucket));
-  ASSIGN_OR_RETURN(StepResult r, find_live_->Step());
-  if (r == StepResult::kDone) return std::nullopt;
-  return find_live_->ColumnInt(0);
+  std::vector<int64_t> ids;
+  while (true) {
+    ASSIGN_OR_RETURN(StepResult r, find_live_->Step());
+    if (r == StepResult::kDone) break;
+    ids.push_back(find_live_->ColumnInt(0));
+  }
+  return ids;
 }
 
-absl::StatusOr<int64_t> RecordTables::FindOrCreate(std::string_view category,
-                                                   std::string_view bucket) {
-  ASSIGN_OR_RETURN(std::optional<int64_t> found, FindLive(category, bucket));
-  if (found) return *found;
+absl::StatusOr<int64_t> RecordTables::SegmentForInsert(std::string_view category,
+                                                       std::string_view bucket) {
+  if (find_open_ == nullptr) {
+    ASSIGN_OR_RETURN(find_open_, Prepare("SELECT id, records FROM record_segments "
+                                         "WHERE category = ? AND bucket = ? AND dropped = 0 "
+                                         "ORDER BY id DESC LIMIT 1"));
+  }
+  {
+    StatementScope scope(*find_open_);
+    find_open_->BindText(1, NonNull(category)).BindText(2, NonNull(bucket));
+    ASSIGN_OR_RETURN(StepResult r, find_open_->Step());
+    if (r == StepResult::kRow && find_open_->ColumnInt(1) < max_records_) {
+      return find_open_->ColumnInt(0);
+    }
+  }
   if (create_ == nullptr) {
     // first/last start inverted, so the first NoteInserted sets both.
     ASSIGN_OR_RETURN(create_, Prepare("INSERT INTO record_segments (category, bucket, first_at, "
@@ -221,7 +239,8 @@ absl::Status RecordTables::NoteInserted(int64_t segment, std::span<const RecordR
   if (records.empty()) return absl::OkStatus();
   if (widen_ == nullptr) {
     ASSIGN_OR_RETURN(widen_, Prepare("UPDATE record_segments SET first_at = min(first_at, ?), "
-                                     "last_at = max(last_at, ?) WHERE id = ?"));
+                                     "last_at = max(last_at, ?), records = records + ? "
+                                     "WHERE id = ?"));
     ASSIGN_OR_RETURN(add_terms_,
                      Prepare("INSERT INTO record_segment_terms (segment_id, service, purposes) "
                              "VALUES (?, ?, ?) ON CONFLICT DO NOTHING"));
@@ -234,8 +253,11 @@ absl::Status RecordTables::NoteInserted(int64_t segment, std::span<const RecordR
     last = std::max(last, record.collected_at);
     if (terms.size() < 64) terms.emplace(record.service, absl::StrJoin(record.purposes, ","));
   }
-  RETURN_IF_ERROR(
-      widen_->BindInt(1, ToMicros(first)).BindInt(2, ToMicros(last)).BindInt(3, segment).Run());
+  RETURN_IF_ERROR(widen_->BindInt(1, ToMicros(first))
+                      .BindInt(2, ToMicros(last))
+                      .BindInt(3, static_cast<int64_t>(records.size()))
+                      .BindInt(4, segment)
+                      .Run());
   if (terms.size() == 64) {
     // Unusually many: add every record's terms, deduplicated by the table.
     terms.clear();

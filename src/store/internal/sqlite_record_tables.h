@@ -1,8 +1,10 @@
 // The tables records live in, on one connection: the main `records` table
-// (segment 0) and one table per segment, (category, collection month)
-// (store.h, RecordSegmentRow). Segments are made as their first record
-// arrives and dropped whole when the month is due, so that erasing a month
-// costs one DROP TABLE, not three B-tree deletions per record.
+// (segment 0) and the segments' tables, each holding records of one
+// (category, collection month) (store.h, RecordSegmentRow). A segment is
+// made when a record of its month arrives and the month's newest segment
+// is full, and dropped whole when the month is due, so that erasing a
+// month costs a DROP TABLE per `max_records` records, not three B-tree
+// deletions per record, and each drop is a bounded job.
 //
 // Statements on each table are prepared on first use and kept; a segment's
 // are finalized before it is dropped (SQLite refuses to drop a table a
@@ -38,6 +40,7 @@ class RecordTables {
     kGetById,                   // id
     kListBySubject,             // subject_id; in insertion order
     kCountBySubject,            // subject_id
+    kAnyOfSubject,              // subject_id; a row when it has one
     kListBySubjectAndCategory,  // subject_id, category; in insertion order
     kListOfKey,                 // subject_id, category, key_bucket; in insertion order
     kCountOfKey,                // subject_id, category, key_bucket
@@ -50,21 +53,22 @@ class RecordTables {
     kCopySubjectToMain,         // subject_id
     kDeleteSubject,             // subject_id
   };
-  static constexpr size_t kOpCount = 16;
+  static constexpr size_t kOpCount = 17;
   static constexpr int kInsertBatchRows = 32;
   static constexpr int kRecordColumnCount = 9;
 
-  explicit RecordTables(SqliteDatabase& db) : db_(db) {}
+  // `max_records`: how many records a segment takes before the next one of
+  // its month is made (inserts of one call may overshoot it).
+  RecordTables(SqliteDatabase& db, int64_t max_records) : db_(db), max_records_(max_records) {}
 
   // The statement for `op` on segment `segment`'s table (0: `records`).
   absl::StatusOr<SqliteStatement*> Statement(int64_t segment, Op op);
 
-  // The live segment of (category, bucket), if any.
-  absl::StatusOr<std::optional<int64_t>> FindLive(std::string_view category,
-                                                  std::string_view bucket);
-  // The live segment of (category, bucket), made (table and catalog row)
-  // when there is none.
-  absl::StatusOr<int64_t> FindOrCreate(std::string_view category, std::string_view bucket);
+  // The live segments of (category, bucket), ascending.
+  absl::StatusOr<std::vector<int64_t>> LiveOf(std::string_view category, std::string_view bucket);
+  // The segment new records of (category, bucket) go to: its newest live
+  // one while not full, else a new one (table and catalog row).
+  absl::StatusOr<int64_t> SegmentForInsert(std::string_view category, std::string_view bucket);
   // Every live segment's id, or those of one category, ascending.
   absl::StatusOr<std::vector<int64_t>> LiveIds(std::optional<std::string_view> category);
   // 0 (the main table) and then LiveIds(category): every table a record
@@ -85,9 +89,11 @@ class RecordTables {
   absl::StatusOr<std::unique_ptr<SqliteStatement>> Prepare(std::string_view sql);
 
   SqliteDatabase& db_;
+  const int64_t max_records_;
   absl::flat_hash_map<int64_t, std::array<std::unique_ptr<SqliteStatement>, kOpCount>> tables_;
-  std::unique_ptr<SqliteStatement> find_live_, create_, list_live_, list_live_of_category_,
-      list_all_, list_terms_, widen_, add_terms_, mark_dropped_, forget_, forget_terms_;
+  std::unique_ptr<SqliteStatement> find_live_, find_open_, create_, list_live_,
+      list_live_of_category_, list_all_, list_terms_, widen_, add_terms_, mark_dropped_, forget_,
+      forget_terms_;
 };
 
 }  // namespace mamori::store::internal

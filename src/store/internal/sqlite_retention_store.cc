@@ -214,16 +214,18 @@ class SqliteRetentionStore final : public RetentionStore {
     return count;
   }
 
-  absl::StatusOr<int64_t> CountRecordsOfSubject(std::string_view subject_id) override {
-    int64_t count = 0;
+  absl::StatusOr<bool> SubjectHasRecords(std::string_view subject_id) override {
+    // The main table first: most subjects keep records there (the open
+    // bucket), and then no segment is looked at.
     ASSIGN_OR_RETURN(std::vector<int64_t> tables, tables_.AllTables(std::nullopt));
     for (int64_t table : tables) {
-      ASSIGN_OR_RETURN(SqliteStatement * stmt, tables_.Statement(table, Op::kCountBySubject));
+      ASSIGN_OR_RETURN(SqliteStatement * stmt, tables_.Statement(table, Op::kAnyOfSubject));
+      StatementScope scope(*stmt);
       stmt->BindText(1, NonNull(subject_id));
-      ASSIGN_OR_RETURN(int64_t some, CountWith(*stmt));
-      count += some;
+      ASSIGN_OR_RETURN(StepResult r, stmt->Step());
+      if (r == StepResult::kRow) return true;
     }
-    return count;
+    return false;
   }
 
   absl::StatusOr<int64_t> DeleteRecords(std::span<const std::string> ids) override {
@@ -345,12 +347,12 @@ class SqliteRetentionStore final : public RetentionStore {
 
  private:
   // The tables a key's records may be in: the main one, and for a month's
-  // key its live segment.
+  // key its month's live segments.
   absl::StatusOr<std::vector<int64_t>> TablesOfKey(const DataKeyId& key) {
     std::vector<int64_t> tables = {0};
     if (key.bucket != kOpenBucket) {
-      ASSIGN_OR_RETURN(std::optional<int64_t> segment, tables_.FindLive(key.category, key.bucket));
-      if (segment) tables.push_back(*segment);
+      ASSIGN_OR_RETURN(std::vector<int64_t> segments, tables_.LiveOf(key.category, key.bucket));
+      tables.insert(tables.end(), segments.begin(), segments.end());
     }
     return tables;
   }
