@@ -767,6 +767,20 @@ absl::Status Engine::DropDueSegments(const std::string& by, const SweepFacts& fa
                                      SweepSummary& summary) {
   if (plan.segments.empty() && facts.dropped_segments.empty()) return absl::OkStatus();
   SweepPlan keys;  // the keys of the dropped segments' records
+  // A month of several segments names a subject's key in each: one key,
+  // one entry, with all its records. Indexes into keys.keys by name.
+  absl::flat_hash_map<std::string, size_t> key_index;
+  auto add_key = [&](std::string subject, const std::string& category, const std::string& bucket,
+                     policy::ErasureMode mode, int64_t records) {
+    std::string name = subject;
+    name.append("\x1f").append(category).append("\x1f").append(bucket);
+    auto [slot, inserted] = key_index.try_emplace(std::move(name), keys.keys.size());
+    if (inserted) {
+      keys.keys.push_back({{std::move(subject), category, bucket}, mode, {}, records});
+    } else {
+      keys.keys[slot->second].dropped_records += records;
+    }
+  };
   std::vector<int64_t> dropped;
   // A segment a stopped sweep dropped: what is left of it is in the key
   // store (a key still used by other records is kept, as always).
@@ -778,7 +792,7 @@ absl::Status Engine::DropDueSegments(const std::string& by, const SweepFacts& fa
                                                                       segment.bucket);
                      }));
     for (std::string& subject : subjects) {
-      keys.keys.push_back({{std::move(subject), segment.category, segment.bucket}, mode, {}, 0});
+      add_key(std::move(subject), segment.category, segment.bucket, mode, 0);
     }
     dropped.push_back(segment.id);
   }
@@ -827,10 +841,8 @@ absl::Status Engine::DropDueSegments(const std::string& by, const SweepFacts& fa
     summary.scanned += done.records + done.held;
     summary.held += done.held;
     for (store::SubjectRecordCount& count : done.counts) {
-      keys.keys.push_back({{std::move(count.subject_id), segment.category, segment.bucket},
-                           segment.mode,
-                           {},
-                           count.records});
+      add_key(std::move(count.subject_id), segment.category, segment.bucket, segment.mode,
+              count.records);
     }
     dropped.push_back(segment.id);
   }
@@ -844,18 +856,7 @@ absl::Status Engine::DropDueSegments(const std::string& by, const SweepFacts& fa
             [&](const SweepPlan::KeyWork& a, const SweepPlan::KeyWork& b) {
               return key_of(a) < key_of(b);
             });
-  // A month of several segments names a subject's key once per segment:
-  // one key, one entry, with all its records.
-  std::vector<SweepPlan::KeyWork> merged;
-  merged.reserve(keys.keys.size());
-  for (SweepPlan::KeyWork& work : keys.keys) {
-    if (!merged.empty() && key_of(merged.back()) == key_of(work)) {
-      merged.back().dropped_records += work.dropped_records;
-    } else {
-      merged.push_back(std::move(work));
-    }
-  }
-  keys.keys = std::move(merged);
+  key_index.clear();
   RETURN_IF_ERROR(RunEraseJobs(by, keys, options, summary));
   if (options.cancel != nullptr && options.cancel->load()) {
     return absl::CancelledError(fmt::format(

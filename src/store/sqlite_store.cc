@@ -954,13 +954,8 @@ class SqliteKeyStore final : public KeyStore {
     ASSIGN_OR_RETURN(auto stmt, db_->Prepare("SELECT subject_id FROM data_keys WHERE "
                                              "category = ? AND bucket = ? ORDER BY subject_id"));
     stmt->BindText(1, category).BindText(2, bucket);
-    std::vector<std::string> subjects;
-    while (true) {
-      ASSIGN_OR_RETURN(StepResult r, stmt->Step());
-      if (r == StepResult::kDone) break;
-      subjects.push_back(stmt->ColumnText(0));
-    }
-    return subjects;
+    return internal::ReadAll<std::string>(
+        *stmt, [](const SqliteStatement& row) { return row.ColumnText(0); });
   }
 
   absl::Status Checkpoint() override {
