@@ -1075,6 +1075,33 @@ class SqliteStoreReader final : public StoreReader {
     return count;
   }
 
+  // Reloads the live segments by category when the snapshot's schema
+  // differs from the one they were read under: a segment is made by a
+  // CREATE TABLE and dropped by a DROP TABLE, in the transaction that
+  // changes the catalog, so the schema version tells every change of the
+  // live set. An audited read then asks the catalog nothing (it cost about
+  // a tenth of the reads' throughput).
+  absl::Status RefreshLiveSegments() {
+    if (schema_version_ == nullptr) {
+      ASSIGN_OR_RETURN(schema_version_, db_->Prepare("PRAGMA schema_version"));
+    }
+    int64_t version = 0;
+    {
+      StatementScope scope(*schema_version_);
+      ASSIGN_OR_RETURN(StepResult r, schema_version_->Step());
+      (void)r;
+      version = schema_version_->ColumnInt(0);
+    }
+    if (version == live_segments_schema_) return absl::OkStatus();
+    ASSIGN_OR_RETURN(std::vector<RecordSegmentRow> segments, tables_->List(/*with_dropped=*/false));
+    live_segments_.clear();
+    for (const RecordSegmentRow& segment : segments) {
+      live_segments_[segment.category].push_back(segment.id);
+    }
+    live_segments_schema_ = version;
+    return absl::OkStatus();
+  }
+
   // Runs `read` in one read transaction of this reader's connection.
   template <typename Read>
   absl::Status InSnapshot(Read read) {
@@ -1137,11 +1164,15 @@ class SqliteStoreReader final : public StoreReader {
     std::vector<RecordRow> rows;
     // One statement transaction per category would let a commit land
     // between them: read them all in one snapshot.
-    RETURN_IF_ERROR(InSnapshot([&]() -> absl::Status {
+    absl::Status read = InSnapshot([&]() -> absl::Status {
+      RETURN_IF_ERROR(RefreshLiveSegments());
+      std::vector<int64_t> tables;
       for (const std::string& category : categories) {
-        // The main table's rows of the category, then its segments', month
-        // by month.
-        ASSIGN_OR_RETURN(std::vector<int64_t> tables, tables_->AllTables(category));
+        // The main table's rows of the category, then its segments'.
+        tables.assign(1, 0);
+        if (auto live = live_segments_.find(category); live != live_segments_.end()) {
+          tables.insert(tables.end(), live->second.begin(), live->second.end());
+        }
         for (int64_t table : tables) {
           ASSIGN_OR_RETURN(SqliteStatement * list,
                            tables_->Statement(table, table == 0 ? Op::kListBySubjectAndCategory
@@ -1157,7 +1188,8 @@ class SqliteStoreReader final : public StoreReader {
         }
       }
       return absl::OkStatus();
-    }));
+    });
+    RETURN_IF_ERROR(read);
     return rows;
   }
 
@@ -1183,7 +1215,11 @@ class SqliteStoreReader final : public StoreReader {
   std::unique_ptr<SqliteDatabase> db_;
   std::unique_ptr<RecordTables> tables_;  // its statements go before db_ closes
   std::unique_ptr<SqliteKeyStore> keys_;
-  std::unique_ptr<SqliteStatement> subject_exists_;
+  std::unique_ptr<SqliteStatement> subject_exists_, schema_version_;
+  // The live segments' ids by category, ascending, as of schema version
+  // `live_segments_schema_` (RefreshLiveSegments).
+  absl::flat_hash_map<std::string, std::vector<int64_t>> live_segments_;
+  int64_t live_segments_schema_ = -1;
 };
 
 class SqliteStore final : public Store {

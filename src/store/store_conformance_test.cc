@@ -1279,6 +1279,24 @@ TEST_P(RetentionStoreConformanceTest, MonthRecordsGoToTheirSegmentAndAreFoundEve
   EXPECT_EQ(rs.CountRecords().value(), 76);
 }
 
+TEST_P(RetentionStoreConformanceTest, AReaderSeesSegmentsMadeAndDroppedAfterItOpened) {
+  RecordStore& rs = store_->records();
+  auto reader = store_->OpenReader();
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  const std::vector<std::string> categories = {"pd:CallLog"};
+  EXPECT_TRUE((*reader)->ListRecords("sub_1", categories).value().empty());
+  ASSERT_TRUE(rs.InsertRecord(KeyRecord("rec_1", "sub_1", "pd:CallLog", "2026-04", 1)).ok());
+  EXPECT_EQ(Ids((*reader)->ListRecords("sub_1", categories).value()),
+            (std::vector<std::string>{"rec_1"}));
+  ASSERT_TRUE(rs.InsertRecord(KeyRecord("rec_2", "sub_1", "pd:CallLog", "2026-05", 2)).ok());
+  EXPECT_EQ(Ids((*reader)->ListRecords("sub_1", categories).value()),
+            (std::vector<std::string>{"rec_1", "rec_2"}));
+  const int64_t april = store_->retention().ListSegments().value().at(0).id;
+  ASSERT_EQ(store_->retention().DropSegment(april).value().size(), 1u);
+  EXPECT_EQ(Ids((*reader)->ListRecords("sub_1", categories).value()),
+            (std::vector<std::string>{"rec_2"}));
+}
+
 TEST_P(RetentionStoreConformanceTest, DroppedSegmentsGoWholeExceptWhatMovedOut) {
   RecordStore& rs = store_->records();
   RetentionStore& retention = store_->retention();
