@@ -632,7 +632,7 @@ class SqliteRecordStore final : public RecordStore {
     std::stable_sort(routed.begin(), routed.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<std::string> purposes(RecordTables::kInsertBatchRows);
-    std::vector<RecordRow> inserted;
+    std::vector<const RecordRow*> inserted;
     for (size_t run = 0; run < routed.size();) {
       const int64_t table = routed[run].first;
       size_t end = run;
@@ -652,7 +652,7 @@ class SqliteRecordStore final : public RecordStore {
       }
       if (table != 0) {
         inserted.clear();
-        for (size_t at = run; at < end; ++at) inserted.push_back(records[routed[at].second]);
+        for (size_t at = run; at < end; ++at) inserted.push_back(&records[routed[at].second]);
         RETURN_IF_ERROR(tables_->NoteInserted(table, inserted));
       }
       run = end;

@@ -88,14 +88,10 @@ std::string RecordTables::TableName(int64_t segment) {
   return segment == 0 ? std::string("records") : fmt::format("record_segment_{}", segment);
 }
 
-absl::StatusOr<std::unique_ptr<SqliteStatement>> RecordTables::Prepare(std::string_view sql) {
-  return db_.Prepare(sql);
-}
-
 absl::StatusOr<SqliteStatement*> RecordTables::Statement(int64_t segment, Op op) {
   std::unique_ptr<SqliteStatement>& slot = tables_[segment][static_cast<size_t>(op)];
   if (slot == nullptr) {
-    ASSIGN_OR_RETURN(slot, Prepare(OpSql(op, TableName(segment))));
+    ASSIGN_OR_RETURN(slot, db_.Prepare(OpSql(op, TableName(segment))));
   }
   return slot.get();
 }
@@ -104,8 +100,8 @@ absl::StatusOr<std::vector<int64_t>> RecordTables::LiveOf(std::string_view categ
                                                           std::string_view bucket) {
   if (find_live_ == nullptr) {
     ASSIGN_OR_RETURN(find_live_,
-                     Prepare("SELECT id FROM record_segments "
-                             "WHERE category = ? AND bucket = ? AND dropped = 0 ORDER BY id"));
+                     db_.Prepare("SELECT id FROM record_segments "
+                                 "WHERE category = ? AND bucket = ? AND dropped = 0 ORDER BY id"));
   }
   StatementScope scope(*find_live_);
   find_live_->BindText(1, NonNull(category)).BindText(2, NonNull(bucket));
@@ -121,9 +117,9 @@ absl::StatusOr<std::vector<int64_t>> RecordTables::LiveOf(std::string_view categ
 absl::StatusOr<int64_t> RecordTables::SegmentForInsert(std::string_view category,
                                                        std::string_view bucket) {
   if (find_open_ == nullptr) {
-    ASSIGN_OR_RETURN(find_open_, Prepare("SELECT id, records FROM record_segments "
-                                         "WHERE category = ? AND bucket = ? AND dropped = 0 "
-                                         "ORDER BY id DESC LIMIT 1"));
+    ASSIGN_OR_RETURN(find_open_, db_.Prepare("SELECT id, records FROM record_segments "
+                                             "WHERE category = ? AND bucket = ? AND dropped = 0 "
+                                             "ORDER BY id DESC LIMIT 1"));
   }
   {
     StatementScope scope(*find_open_);
@@ -135,9 +131,10 @@ absl::StatusOr<int64_t> RecordTables::SegmentForInsert(std::string_view category
   }
   if (create_ == nullptr) {
     // first/last start inverted, so the first NoteInserted sets both.
-    ASSIGN_OR_RETURN(create_, Prepare("INSERT INTO record_segments (category, bucket, first_at, "
-                                      "last_at) VALUES (?, ?, 9223372036854775807, "
-                                      "-9223372036854775808) RETURNING id"));
+    ASSIGN_OR_RETURN(create_,
+                     db_.Prepare("INSERT INTO record_segments (category, bucket, first_at, "
+                                 "last_at) VALUES (?, ?, 9223372036854775807, "
+                                 "-9223372036854775808) RETURNING id"));
   }
   int64_t id = 0;
   {
@@ -167,15 +164,15 @@ absl::StatusOr<std::vector<int64_t>> RecordTables::LiveIds(
   if (category) {
     if (list_live_of_category_ == nullptr) {
       ASSIGN_OR_RETURN(list_live_of_category_,
-                       Prepare("SELECT id FROM record_segments "
-                               "WHERE category = ? AND dropped = 0 ORDER BY id"));
+                       db_.Prepare("SELECT id FROM record_segments "
+                                   "WHERE category = ? AND dropped = 0 ORDER BY id"));
     }
     stmt = list_live_of_category_.get();
     stmt->BindText(1, NonNull(*category));
   } else {
     if (list_live_ == nullptr) {
       ASSIGN_OR_RETURN(list_live_,
-                       Prepare("SELECT id FROM record_segments WHERE dropped = 0 ORDER BY id"));
+                       db_.Prepare("SELECT id FROM record_segments WHERE dropped = 0 ORDER BY id"));
     }
     stmt = list_live_.get();
   }
@@ -198,10 +195,11 @@ absl::StatusOr<std::vector<int64_t>> RecordTables::AllTables(
 
 absl::StatusOr<std::vector<RecordSegmentRow>> RecordTables::List(bool with_dropped) {
   if (list_all_ == nullptr) {
-    ASSIGN_OR_RETURN(list_all_, Prepare("SELECT id, category, bucket, first_at, last_at, dropped "
-                                        "FROM record_segments ORDER BY id"));
-    ASSIGN_OR_RETURN(list_terms_, Prepare("SELECT service, purposes FROM record_segment_terms "
-                                          "WHERE segment_id = ?"));
+    ASSIGN_OR_RETURN(list_all_,
+                     db_.Prepare("SELECT id, category, bucket, first_at, last_at, dropped "
+                                 "FROM record_segments ORDER BY id"));
+    ASSIGN_OR_RETURN(list_terms_, db_.Prepare("SELECT service, purposes FROM record_segment_terms "
+                                              "WHERE segment_id = ?"));
   }
   std::vector<RecordSegmentRow> rows;
   {
@@ -235,23 +233,24 @@ absl::StatusOr<std::vector<RecordSegmentRow>> RecordTables::List(bool with_dropp
   return rows;
 }
 
-absl::Status RecordTables::NoteInserted(int64_t segment, std::span<const RecordRow> records) {
+absl::Status RecordTables::NoteInserted(int64_t segment,
+                                        std::span<const RecordRow* const> records) {
   if (records.empty()) return absl::OkStatus();
   if (widen_ == nullptr) {
-    ASSIGN_OR_RETURN(widen_, Prepare("UPDATE record_segments SET first_at = min(first_at, ?), "
-                                     "last_at = max(last_at, ?), records = records + ? "
-                                     "WHERE id = ?"));
+    ASSIGN_OR_RETURN(widen_, db_.Prepare("UPDATE record_segments SET first_at = min(first_at, ?), "
+                                         "last_at = max(last_at, ?), records = records + ? "
+                                         "WHERE id = ?"));
     ASSIGN_OR_RETURN(add_terms_,
-                     Prepare("INSERT INTO record_segment_terms (segment_id, service, purposes) "
-                             "VALUES (?, ?, ?) ON CONFLICT DO NOTHING"));
+                     db_.Prepare("INSERT INTO record_segment_terms (segment_id, service, purposes) "
+                                 "VALUES (?, ?, ?) ON CONFLICT DO NOTHING"));
   }
-  absl::Time first = records.front().collected_at, last = first;
+  absl::Time first = records.front()->collected_at, last = first;
   // A batch brings few distinct terms: one insert each.
   absl::flat_hash_set<std::pair<std::string_view, std::string>> terms;
-  for (const RecordRow& record : records) {
-    first = std::min(first, record.collected_at);
-    last = std::max(last, record.collected_at);
-    if (terms.size() < 64) terms.emplace(record.service, absl::StrJoin(record.purposes, ","));
+  for (const RecordRow* record : records) {
+    first = std::min(first, record->collected_at);
+    last = std::max(last, record->collected_at);
+    if (terms.size() < 64) terms.emplace(record->service, absl::StrJoin(record->purposes, ","));
   }
   RETURN_IF_ERROR(widen_->BindInt(1, ToMicros(first))
                       .BindInt(2, ToMicros(last))
@@ -261,8 +260,8 @@ absl::Status RecordTables::NoteInserted(int64_t segment, std::span<const RecordR
   if (terms.size() == 64) {
     // Unusually many: add every record's terms, deduplicated by the table.
     terms.clear();
-    for (const RecordRow& record : records) {
-      terms.emplace(record.service, absl::StrJoin(record.purposes, ","));
+    for (const RecordRow* record : records) {
+      terms.emplace(record->service, absl::StrJoin(record->purposes, ","));
     }
   }
   for (const auto& [service, purposes] : terms) {
@@ -276,7 +275,7 @@ absl::Status RecordTables::Drop(int64_t segment) {
   if (mark_dropped_ == nullptr) {
     ASSIGN_OR_RETURN(
         mark_dropped_,
-        Prepare("UPDATE record_segments SET dropped = 1 WHERE id = ? AND dropped = 0"));
+        db_.Prepare("UPDATE record_segments SET dropped = 1 WHERE id = ? AND dropped = 0"));
   }
   RETURN_IF_ERROR(mark_dropped_->BindInt(1, segment).Run());
   if (sqlite3_changes(db_.handle()) == 0) {
@@ -288,9 +287,10 @@ absl::Status RecordTables::Drop(int64_t segment) {
 
 absl::Status RecordTables::Forget(int64_t segment) {
   if (forget_ == nullptr) {
-    ASSIGN_OR_RETURN(forget_, Prepare("DELETE FROM record_segments WHERE id = ? AND dropped = 1"));
+    ASSIGN_OR_RETURN(forget_,
+                     db_.Prepare("DELETE FROM record_segments WHERE id = ? AND dropped = 1"));
     ASSIGN_OR_RETURN(forget_terms_,
-                     Prepare("DELETE FROM record_segment_terms WHERE segment_id = ?"));
+                     db_.Prepare("DELETE FROM record_segment_terms WHERE segment_id = ?"));
   }
   RETURN_IF_ERROR(forget_->BindInt(1, segment).Run());
   return forget_terms_->BindInt(1, segment).Run();

@@ -78,7 +78,7 @@ class RecordTables {
   absl::StatusOr<std::vector<RecordSegmentRow>> List(bool with_dropped);
   // Widens a segment's collection span and adds the terms of `records`,
   // just inserted into it.
-  absl::Status NoteInserted(int64_t segment, std::span<const RecordRow> records);
+  absl::Status NoteInserted(int64_t segment, std::span<const RecordRow* const> records);
   // Drops the segment's table and marks it dropped in the catalog.
   absl::Status Drop(int64_t segment);
   // Removes a dropped segment from the catalog.
@@ -86,7 +86,6 @@ class RecordTables {
 
  private:
   static std::string TableName(int64_t segment);
-  absl::StatusOr<std::unique_ptr<SqliteStatement>> Prepare(std::string_view sql);
 
   SqliteDatabase& db_;
   const int64_t max_records_;
