@@ -787,8 +787,9 @@ class Engine {
   struct SweepFacts;
   struct SweepPlan;
   struct SweepPlanSegment;
-  // Folds the ledger's allowed reads since the last sweep into last uses.
-  absl::Status UpdateLastUses();
+  // Folds the ledger's allowed reads since the last sweep into last uses,
+  // in writer jobs of about `options.job_budget`.
+  absl::Status UpdateLastUses(const SweepOptions& options);
   absl::StatusOr<SweepFacts> LoadSweepFacts(bool count_records);
   // On the caller's thread, with a reader of its own.
   absl::StatusOr<SweepPlan> PlanSweep(const SweepFacts& facts, absl::Time as_of,

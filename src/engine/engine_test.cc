@@ -27,8 +27,10 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
@@ -1836,6 +1838,42 @@ TEST_F(RetentionEngineTest, AllowedReadsBecomeLastUsesAndDeniedOnesDoNot) {
   // Read once: the cursor moved past them.
   Sweep();
   EXPECT_EQ(ValueOf(dir_->store().retention().ListLastUses()).size(), 1u);
+}
+
+// The reads found in the ledger are recorded in writer jobs sized by the
+// budget: with a budget no job can keep, the first job records 256 last
+// uses and every later one a single use. None is missed or moved, and the
+// cursor moves once all are recorded.
+TEST_F(RetentionEngineTest, LastUsesRecordedInJobsOfOneUseMissNothing) {
+  ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
+  std::vector<std::pair<std::string, absl::Time>> reads;
+  for (int i = 0; i < 300; ++i) {
+    const std::string subject = AddCustomer();
+    clock_.Advance(absl::Minutes(1));
+    ValueOf(engine_->Read(Use(kAgent, "dpv:CustomerCare", subject, {"pd:Name"})));
+    reads.emplace_back(subject, clock_.Now());
+  }
+  // The first one read again, last: its later read wins.
+  clock_.Advance(absl::Minutes(1));
+  ValueOf(engine_->Read(Use(kAgent, "dpv:CustomerCare", reads[0].first, {"pd:Name"})));
+  reads[0].second = clock_.Now();
+  const int64_t entries = ValueOf(dir_->store().ledger().CountEntries());
+
+  SweepOptions options;
+  options.job_budget = absl::Nanoseconds(1);
+  Sweep(options);
+  absl::flat_hash_map<std::string, absl::Time> used;
+  for (const store::LastUseRow& use : ValueOf(dir_->store().retention().ListLastUses())) {
+    EXPECT_EQ(use.purpose, "dpv:CustomerCare");
+    used[use.subject_id] = use.used_at;
+  }
+  ASSERT_EQ(used.size(), reads.size());
+  for (const auto& [subject, at] : reads) {
+    EXPECT_EQ(absl::ToUnixSeconds(used[subject]), absl::ToUnixSeconds(at)) << subject;
+  }
+  // The cursor reached the ledger's end as it was (the sweep's own entries
+  // come after).
+  EXPECT_GE(ValueOf(dir_->store().retention().GetCursor("ledger.last_use")), entries);
 }
 
 TEST_F(RetentionEngineTest, ReadsAfterTheSweepFindNothingOfTheErasedRecords) {

@@ -1193,6 +1193,29 @@ class SqliteStoreReader final : public StoreReader {
     return rows;
   }
 
+  absl::Status ScanLedgerEntries(int64_t first, int64_t end,
+                                 const LedgerStore::EntryVisitor& visit) override {
+    if (scan_ledger_ == nullptr) {
+      ASSIGN_OR_RETURN(scan_ledger_, db_->Prepare("SELECT seq, entry, leaf_hash, nodes "
+                                                  "FROM ledger_entries WHERE seq >= ? AND seq < ? "
+                                                  "ORDER BY seq"));
+    }
+    return InSnapshot([&]() -> absl::Status {
+      StatementScope scope(*scan_ledger_);
+      scan_ledger_->BindInt(1, first).BindInt(2, end);
+      LedgerEntryRow row;  // its strings reused from row to row
+      while (true) {
+        ASSIGN_OR_RETURN(StepResult r, scan_ledger_->Step());
+        if (r == StepResult::kDone) return absl::OkStatus();
+        row.seq = scan_ledger_->ColumnInt(0);
+        row.entry.assign(scan_ledger_->ColumnTextView(1));
+        row.leaf_hash.assign(scan_ledger_->ColumnTextView(2));
+        row.nodes.assign(scan_ledger_->ColumnTextView(3));
+        RETURN_IF_ERROR(visit(row));
+      }
+    });
+  }
+
   KeyStore& keys() override { return *keys_; }
 
  private:
@@ -1215,7 +1238,7 @@ class SqliteStoreReader final : public StoreReader {
   std::unique_ptr<SqliteDatabase> db_;
   std::unique_ptr<RecordTables> tables_;  // its statements go before db_ closes
   std::unique_ptr<SqliteKeyStore> keys_;
-  std::unique_ptr<SqliteStatement> subject_exists_, schema_version_;
+  std::unique_ptr<SqliteStatement> subject_exists_, schema_version_, scan_ledger_;
   // The live segments' ids by category, ascending, as of schema version
   // `live_segments_schema_` (RefreshLiveSegments).
   absl::flat_hash_map<std::string, std::vector<int64_t>> live_segments_;

@@ -858,6 +858,12 @@ class StoreReader {
   // (an empty `subject_id`: all).
   virtual absl::StatusOr<int64_t> CountSegmentRecords(int64_t segment,
                                                       std::string_view subject_id) = 0;
+  // Calls `visit` for the committed ledger entries [first, end) in seq
+  // order, in one snapshot, as LedgerStore::ScanEntries does; an `end` past
+  // the ledger's end stops there. For work that reads the ledger off the
+  // writer (the sweep's last uses).
+  virtual absl::Status ScanLedgerEntries(int64_t first, int64_t end,
+                                         const LedgerStore::EntryVisitor& visit) = 0;
   virtual KeyStore& keys() = 0;
 };
 

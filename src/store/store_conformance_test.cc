@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <map>
 #include <string>
 #include <tuple>
@@ -306,6 +307,74 @@ TEST_P(StoreConformanceTest, AReaderSeesOnlyCommittedRowsOfTheCategoriesAsked) {
   EXPECT_EQ(reader.keys().BeginTransaction().status().code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(store_->keys().GetSubjectKey("sub_1").value().has_value());
+}
+
+// Entries of the test ledger: seq n holds "entry n", a 32-byte leaf with a
+// zero byte in it, and nodes only for odd seq.
+std::vector<LedgerEntryRow> LedgerRows(int64_t first, int64_t end) {
+  std::vector<LedgerEntryRow> rows;
+  for (int64_t seq = first; seq < end; ++seq) {
+    std::string leaf(32, static_cast<char>('a' + seq % 26));
+    leaf[7] = '\0';
+    rows.push_back({seq, fmt::format("entry {}", seq), leaf,
+                    seq % 2 == 1 ? std::string(32, '\x01') : std::string()});
+  }
+  return rows;
+}
+
+TEST_P(StoreConformanceTest, AReaderScansTheCommittedLedger) {
+  LedgerStore& ledger = store_->ledger();
+  ASSERT_TRUE(ledger.AppendEntries(LedgerRows(0, 5)).ok());
+  absl::StatusOr<std::unique_ptr<StoreReader>> opened = store_->OpenReader();
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  StoreReader& reader = **opened;
+  std::vector<LedgerEntryRow> seen;
+  auto scan = [&](int64_t first, int64_t end) {
+    seen.clear();
+    absl::Status scanned = reader.ScanLedgerEntries(first, end, [&](const LedgerEntryRow& row) {
+      seen.push_back(row);
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(scanned.ok()) << scanned;
+  };
+  scan(1, 3);
+  ASSERT_EQ(seen.size(), 2u);
+  const std::vector<LedgerEntryRow> expected = LedgerRows(1, 3);
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].seq, expected[i].seq);
+    EXPECT_EQ(seen[i].entry, expected[i].entry);
+    EXPECT_EQ(seen[i].leaf_hash, expected[i].leaf_hash);  // bytes, the zero one included
+    EXPECT_EQ(seen[i].nodes, expected[i].nodes);
+  }
+  scan(3, std::numeric_limits<int64_t>::max());  // stops at the end
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen.back().seq, 4);
+  scan(5, 100);
+  EXPECT_TRUE(seen.empty());
+
+  // Entries committed after the reader opened are seen; uncommitted ones
+  // are not.
+  ASSERT_TRUE(ledger.AppendEntries(LedgerRows(5, 6)).ok());
+  {
+    auto tx = store_->records().BeginTransaction();
+    ASSERT_TRUE(tx.ok());
+    ASSERT_TRUE(ledger.AppendEntries(LedgerRows(6, 7)).ok());
+    scan(5, 100);
+    ASSERT_EQ(seen.size(), 1u);
+    EXPECT_EQ(seen[0].seq, 5);
+    ASSERT_TRUE((*tx)->Commit().ok());
+  }
+  scan(5, 100);
+  EXPECT_EQ(seen.size(), 2u);
+
+  // The visitor's error ends the scan and is returned.
+  int visited = 0;
+  absl::Status stopped = reader.ScanLedgerEntries(0, 100, [&](const LedgerEntryRow&) {
+    ++visited;
+    return absl::InternalError("enough");
+  });
+  EXPECT_EQ(stopped.code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(visited, 1);
 }
 
 TEST_P(StoreConformanceTest, DeferredSyncCommitsAndSyncsOnRequest) {
