@@ -1095,9 +1095,14 @@ class SqliteStoreReader final : public StoreReader {
     if (version == live_segments_schema_) return absl::OkStatus();
     ASSIGN_OR_RETURN(std::vector<RecordSegmentRow> segments, tables_->List(/*with_dropped=*/false));
     live_segments_.clear();
+    std::vector<int64_t> live;
+    live.reserve(segments.size());
     for (const RecordSegmentRow& segment : segments) {
       live_segments_[segment.category].push_back(segment.id);
+      live.push_back(segment.id);
     }
+    std::sort(live.begin(), live.end());
+    tables_->ForgetStatementsExcept(live);
     live_segments_schema_ = version;
     return absl::OkStatus();
   }

@@ -17,6 +17,7 @@
 #include "common/status_macros.h"
 #include "common/testing/test_files.h"
 #include "store/internal/sqlite_db.h"
+#include "store/internal/sqlite_record_tables.h"
 #include "store/internal/wal_checkpointer.h"
 
 namespace mamori::store {
@@ -168,6 +169,60 @@ TEST_F(SqliteStoreTest, AMonthsRecordsFillSegmentsOfTheConfiguredSize) {
   EXPECT_EQ(retention.DropSegment(segments[1].id).value().at(0).records, 3);
   EXPECT_EQ(retention.CountRecordsOfKey(key).value(), 8);
   EXPECT_TRUE(retention.SubjectHasRecords("sub_1").value());
+}
+
+// A connection that did not drop a segment (a reader's) lets go of the
+// statements it prepared on it: with a month's segments dropped every
+// month, they would otherwise pile up for as long as the server runs.
+TEST_F(SqliteStoreTest, StatementsOfSegmentsDroppedElsewhereAreFinalized) {
+  auto store = OpenSqliteStore(dir_.string(), {.create = true, .segment_records = 1});
+  ASSERT_TRUE(store.ok()) << store.status();
+  RecordStore& rs = (*store)->records();
+  ASSERT_TRUE(rs.InsertSubject({"sub_1", absl::Now(), 1}).ok());
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(rs.InsertRecord({fmt::format("rec_{}", i),
+                                 "sub_1",
+                                 "pd:CallLog",
+                                 "mobile",
+                                 {"dpv:A"},
+                                 1,
+                                 "2026-04",
+                                 absl::FromUnixSeconds(i),
+                                 "sealed"})
+                    .ok());
+  }
+  auto other = internal::SqliteDatabase::Open((dir_ / kRecordsFileName).string(), false);
+  ASSERT_TRUE(other.ok()) << other.status();
+  auto statements = [&] {
+    int count = 0;
+    for (sqlite3_stmt* s = sqlite3_next_stmt((*other)->handle(), nullptr); s != nullptr;
+         s = sqlite3_next_stmt((*other)->handle(), s)) {
+      ++count;
+    }
+    return count;
+  };
+  const int own = statements();  // the connection's own, if any
+  {
+    internal::RecordTables tables(**other, 1);
+    std::vector<int64_t> live = tables.LiveIds(std::nullopt).value();
+    ASSERT_EQ(live.size(), 3u);
+    for (int64_t table : {int64_t{0}, live[0], live[1], live[2]}) {
+      ASSERT_TRUE(tables.Statement(table, internal::RecordTables::Op::kListBySubject).ok());
+    }
+    EXPECT_EQ(tables.PreparedTables(), 4u);
+    const int before = statements();
+
+    ASSERT_TRUE((*store)->retention().DropSegment(live[1]).ok());
+    ASSERT_TRUE((*store)->retention().DropSegment(live[2]).ok());
+    const std::vector<int64_t> left = tables.LiveIds(std::nullopt).value();
+    EXPECT_EQ(left, (std::vector<int64_t>{live[0]}));
+    tables.ForgetStatementsExcept(left);
+    EXPECT_EQ(tables.PreparedTables(), 2u);  // the main table's and the live segment's
+    EXPECT_EQ(statements(), before - 2);
+    // The statements kept still work.
+    ASSERT_TRUE(tables.Statement(live[0], internal::RecordTables::Op::kCountAll).ok());
+  }
+  EXPECT_EQ(statements(), own);
 }
 
 TEST_F(SqliteStoreTest, RefusesNewerSchema) {

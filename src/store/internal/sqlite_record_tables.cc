@@ -96,6 +96,12 @@ absl::StatusOr<SqliteStatement*> RecordTables::Statement(int64_t segment, Op op)
   return slot.get();
 }
 
+void RecordTables::ForgetStatementsExcept(std::span<const int64_t> live) {
+  absl::erase_if(tables_, [&](const auto& table) {
+    return table.first != 0 && !std::binary_search(live.begin(), live.end(), table.first);
+  });
+}
+
 absl::StatusOr<std::vector<int64_t>> RecordTables::LiveOf(std::string_view category,
                                                           std::string_view bucket) {
   if (find_live_ == nullptr) {

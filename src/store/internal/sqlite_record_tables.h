@@ -83,6 +83,12 @@ class RecordTables {
   absl::Status Drop(int64_t segment);
   // Removes a dropped segment from the catalog.
   absl::Status Forget(int64_t segment);
+  // Finalizes the statements of every segment not in `live` (ascending),
+  // dropped by another connection: a reader's statements would otherwise
+  // stay prepared for every segment it ever read, each month's.
+  void ForgetStatementsExcept(std::span<const int64_t> live);
+  // The tables with statements prepared, the main one included.
+  size_t PreparedTables() const { return tables_.size(); }
 
  private:
   static std::string TableName(int64_t segment);
