@@ -790,6 +790,23 @@ class Engine {
   // Folds the ledger's allowed reads since the last sweep into last uses,
   // in writer jobs of about `options.job_budget`.
   absl::Status UpdateLastUses(const SweepOptions& options);
+  // A table derived from the ledger's entries, kept up by FoldLedger.
+  struct LedgerFold {
+    std::string_view cursor;  // the retention cursor: how far it was folded
+    // Off the writer, before each chunk of entries.
+    std::function<void()> start_chunk;
+    // Off the writer, for each entry of the chunk in seq order: adds the
+    // entry's rows (most entries give none) and says how many.
+    std::function<size_t(const store::LedgerEntryRow&)> parse;
+    // On the writer: records the chunk's rows [first, end), those of whole
+    // entries.
+    std::function<absl::Status(size_t first, size_t end)> record;
+  };
+  // Folds the entries after `fold.cursor` up to the ledger's end as the
+  // call finds it (engine/ledger_fold.cc): read and parsed on a reader of
+  // its own, recorded in writer jobs of about `budget`, each moving the
+  // cursor past the entries it recorded.
+  absl::Status FoldLedger(const LedgerFold& fold, absl::Duration budget);
   absl::StatusOr<SweepFacts> LoadSweepFacts(bool count_records);
   // On the caller's thread, with a reader of its own.
   absl::StatusOr<SweepPlan> PlanSweep(const SweepFacts& facts, absl::Time as_of,

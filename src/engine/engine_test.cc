@@ -1944,6 +1944,28 @@ TEST_F(RetentionEngineTest, ReadsBesideASweepReturnNothingAnEarlierEntryErased) 
   EXPECT_EQ(with_values, 0) << "of " << after_erasure << " reads after their subject's erasure";
 }
 
+// Reads appended while the sweep folds last uses are the next sweep's: a
+// fold recording one use per job (a budget no job keeps) behind 16 callers
+// reading without pause would otherwise chase the ledger's end for ever.
+TEST_F(RetentionEngineTest, TheFoldEndsAtTheLedgersEndAsItFoundIt) {
+  ASSERT_NO_FATAL_FAILURE(AddUsualStaff());
+  std::vector<UseRequest> reads;
+  for (int i = 0; i < 4; ++i) {
+    reads.push_back(Use(kAgent, "dpv:CustomerCare", AddCustomer(), {"pd:Name"}));
+  }
+  for (const UseRequest& read : reads) ValueOf(engine_->Read(read));
+  const int64_t before = ValueOf(dir_->store().ledger().CountEntries());
+  const std::vector<SeenRead> seen = ReadWhile(reads, 16, [&] {
+    SweepOptions options;
+    options.job_budget = absl::Nanoseconds(1);
+    Sweep(std::move(options));
+  });
+  EXPECT_FALSE(seen.empty());
+  const int64_t cursor = ValueOf(dir_->store().retention().GetCursor("ledger.last_use"));
+  EXPECT_GE(cursor, before);
+  EXPECT_EQ(ValueOf(dir_->store().retention().ListLastUses()).size(), reads.size());
+}
+
 TEST_F(RetentionEngineTest, SmallJobsEraseEverythingAcrossManyCommits) {
   std::vector<std::string> subjects;
   for (int i = 0; i < 25; ++i) subjects.push_back(AddCaller());

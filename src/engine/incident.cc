@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <span>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "common/ids.h"
@@ -28,8 +31,6 @@ using json = nlohmann::json;
 namespace {
 
 constexpr char kUseIndexCursor[] = "ledger.uses";
-// Entries folded per writer job: foreground work runs in between.
-constexpr int64_t kUseIndexEntriesPerJob = 20000;
 
 // What an actor "read or received" (the wording): a decide returns
 // no value, a collect gives data to mamori, not to the actor.
@@ -202,67 +203,59 @@ absl::StatusOr<incident::IncidentNarrative> NarrativeFromJson(const json& j) {
 
 // --- The use index ---
 
+// Off the writer (Engine::FoldLedger), in jobs of the sweep's default
+// budget: the server runs it before each scheduled sweep.
 absl::Status Engine::UpdateUseIndex() {
-  bool caught_up = false;
-  while (!caught_up) {
-    absl::StatusOr<bool> done = Submit<bool>(JobKind::kRecords, [&]() -> absl::StatusOr<bool> {
-      store::RetentionStore& cursors = dir_.store().retention();
-      ASSIGN_OR_RETURN(int64_t first, cursors.GetCursor(kUseIndexCursor));
-      ASSIGN_OR_RETURN(int64_t size, dir_.store().ledger().CountEntries());
-      const int64_t end = std::min(size, first + kUseIndexEntriesPerJob);
-      std::vector<store::UseRow> uses;
-      RETURN_IF_ERROR(dir_.store().ledger().ScanEntries(
-          first, end, [&](const store::LedgerEntryRow& row) -> absl::Status {
-            // Changes are most of a quiet ledger: skip them unparsed.
-            if (row.entry.find("\"decision\"") == std::string::npos) return absl::OkStatus();
-            json entry = json::parse(row.entry, nullptr, /*allow_exceptions=*/false);
-            if (!entry.is_object() || entry.value("kind", "") != "decision") {
-              return absl::OkStatus();
-            }
-            store::UseRow use;
-            use.seq = row.seq;
-            absl::StatusOr<absl::Time> at = common::ParseTimestamp(entry.value("at", ""));
-            if (!at.ok()) return absl::OkStatus();
-            use.at = *at;
-            use.actor = entry.value("actor", "");
-            use.action = entry.value("action", "");
-            use.allowed = entry.value("outcome", "") == "allow";
-            use.purpose = entry.value("purpose", "");
-            use.recipient = entry.value("recipient", "");
-            use.rule_id = entry.value("rule_id", "");
-            use.reason_code = entry.value("reason_code", "");
-            use.flagged_for_audit = entry.value("flagged_for_audit", false);
-            use.ground = entry.value("ground", "none");
-            if (auto c = entry.find("categories"); c != entry.end() && c->is_array()) {
-              for (const json& category : *c) {
-                if (category.is_string()) use.categories.push_back(category.get<std::string>());
-              }
-            }
-            std::vector<std::string> subjects;
-            if (auto s = entry.find("subject"); s != entry.end() && s->is_string()) {
-              subjects.push_back(s->get<std::string>());
-            }
-            if (auto s = entry.find("subjects"); s != entry.end() && s->is_array()) {
-              for (const json& subject : *s) {
-                if (subject.is_string()) subjects.push_back(subject.get<std::string>());
-              }
-            }
-            if (subjects.empty()) subjects.emplace_back();
-            for (std::string& subject : subjects) {
-              store::UseRow one = use;
-              one.subject = std::move(subject);
-              uses.push_back(std::move(one));
-            }
-            return absl::OkStatus();
-          }));
-      RETURN_IF_ERROR(dir_.store().uses().InsertUses(uses));
-      RETURN_IF_ERROR(cursors.SetCursor(kUseIndexCursor, end));
-      return end >= size;
-    });
-    if (!done.ok()) return done.status();
-    caught_up = *done;
-  }
-  return absl::OkStatus();
+  std::vector<store::UseRow> uses;
+  std::vector<std::string> subjects;
+  LedgerFold fold;
+  fold.cursor = kUseIndexCursor;
+  fold.start_chunk = [&] { uses.clear(); };
+  fold.parse = [&](const store::LedgerEntryRow& row) -> size_t {
+    // Changes are most of a quiet ledger: skip them unparsed.
+    if (row.entry.find("\"decision\"") == std::string::npos) return 0;
+    json entry = json::parse(row.entry, nullptr, /*allow_exceptions=*/false);
+    if (!entry.is_object() || entry.value("kind", "") != "decision") return 0;
+    store::UseRow use;
+    use.seq = row.seq;
+    absl::StatusOr<absl::Time> at = common::ParseTimestamp(entry.value("at", ""));
+    if (!at.ok()) return 0;
+    use.at = *at;
+    use.actor = entry.value("actor", "");
+    use.action = entry.value("action", "");
+    use.allowed = entry.value("outcome", "") == "allow";
+    use.purpose = entry.value("purpose", "");
+    use.recipient = entry.value("recipient", "");
+    use.rule_id = entry.value("rule_id", "");
+    use.reason_code = entry.value("reason_code", "");
+    use.flagged_for_audit = entry.value("flagged_for_audit", false);
+    use.ground = entry.value("ground", "none");
+    if (auto c = entry.find("categories"); c != entry.end() && c->is_array()) {
+      for (const json& category : *c) {
+        if (category.is_string()) use.categories.push_back(category.get<std::string>());
+      }
+    }
+    subjects.clear();
+    if (auto s = entry.find("subject"); s != entry.end() && s->is_string()) {
+      subjects.push_back(s->get<std::string>());
+    }
+    if (auto s = entry.find("subjects"); s != entry.end() && s->is_array()) {
+      for (const json& subject : *s) {
+        if (subject.is_string()) subjects.push_back(subject.get<std::string>());
+      }
+    }
+    if (subjects.empty()) subjects.emplace_back();
+    for (std::string& subject : subjects) {
+      store::UseRow& one = uses.emplace_back(use);
+      one.subject = std::move(subject);
+    }
+    return subjects.size();
+  };
+  fold.record = [&](size_t first, size_t end) {
+    return dir_.store().uses().InsertUses(
+        std::span<const store::UseRow>(uses).subspan(first, end - first));
+  };
+  return FoldLedger(fold, SweepOptions().job_budget);
 }
 
 // --- The affected set ---

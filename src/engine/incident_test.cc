@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engine/engine.h"
@@ -115,6 +116,39 @@ TEST_F(IncidentEngineTest, ActorWindowCoversWhatTheActorReadInsideTheWindowOnly)
   for (const std::string& e : EntryBytes()) all += e;
   EXPECT_EQ(all.find(kIncidentWhy), std::string::npos);
   EXPECT_TRUE(Verify().ok);
+}
+
+// The index is folded off the writer; two folds at once (a report and the
+// server's schedule) record every decision once: the one that finds the
+// cursor moved starts again from it.
+TEST_F(IncidentEngineTest, FoldsAtOnceIndexEveryDecisionOnce) {
+  std::vector<std::string> customers;
+  for (int i = 0; i < 20; ++i) customers.push_back(AddCustomer());
+  int decisions = 0;
+  for (int round = 0; round < 30; ++round) {
+    for (const std::string& customer : customers) {
+      clock_.Advance(absl::Seconds(1));
+      ReadAs(kAgent, customer, {"pd:Name"});
+      ++decisions;
+    }
+  }
+  std::vector<absl::Status> folded(3);
+  std::vector<std::thread> folds;
+  for (absl::Status& status : folded) {
+    folds.emplace_back([&] { status = engine_->UpdateUseIndex(); });
+  }
+  for (std::thread& fold : folds) fold.join();
+  for (const absl::Status& status : folded) EXPECT_TRUE(status.ok()) << status;
+  const std::vector<store::UseRow> uses = ValueOf(
+      dir_->store().uses().ListUses(kAgent, absl::InfinitePast(), absl::InfiniteFuture(), 0));
+  ASSERT_EQ(uses.size(), static_cast<size_t>(decisions));
+  for (size_t i = 1; i < uses.size(); ++i) ASSERT_LT(uses[i - 1].seq, uses[i].seq);
+  // Nothing left to fold: a later fold adds nothing.
+  ASSERT_TRUE(engine_->UpdateUseIndex().ok());
+  EXPECT_EQ(ValueOf(dir_->store().uses().ListUses(kAgent, absl::InfinitePast(),
+                                                  absl::InfiniteFuture(), 0))
+                .size(),
+            static_cast<size_t>(decisions));
 }
 
 TEST_F(IncidentEngineTest, DeadlinesCountFromTheDayOfDiscoveryInTheOperatorsZone) {

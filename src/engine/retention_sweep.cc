@@ -46,12 +46,6 @@ namespace {
 
 // The retention cursor naming how far the ledger was read for last uses.
 constexpr char kLastUseCursor[] = "ledger.last_use";
-// Ledger entries read at a time, off the writer, when folding last uses.
-constexpr int64_t kLastUseChunkEntries = 20000;
-// Last uses recorded by the first writer job of a chunk, and by any one
-// job at most; the others record as many as fit in the job budget.
-constexpr size_t kLastUseFirstJobRows = 256;
-constexpr size_t kLastUseMaxJobRows = 20000;
 // Records' terms read per page of the scan.
 constexpr size_t kScanPage = 8192;
 
@@ -325,73 +319,34 @@ absl::StatusOr<store::ContractEndRow> Engine::PutContractEnd(const std::string& 
 
 // --- The sweep ---
 
-// The ledger is read on a reader of its own, off the writer: the entries'
-// parsing was most of the work, and done on the writer in jobs of 20,000
-// entries it held the writer 170 ms at a time, the worst stall of a sweep
-// for the reads queued behind it. The writer only records what each chunk
-// found, in jobs of about `options.job_budget`, and moves the cursor with
-// the chunk's last job. Recording is idempotent (the later time wins), so a
-// sweep stopped between two jobs reads that chunk again without harm.
+// Off the writer (Engine::FoldLedger). Recording keeps the later of two
+// times, so the order of the jobs does not matter.
 absl::Status Engine::UpdateLastUses(const SweepOptions& options) {
-  store::RetentionStore& retention = dir_.store().retention();
-  ASSIGN_OR_RETURN(std::unique_ptr<store::StoreReader> reader, dir_.store().OpenReader());
-  ASSIGN_OR_RETURN(int64_t first, Submit<int64_t>(JobKind::kRecords, [&] {
-                     return retention.GetCursor(kLastUseCursor);
-                   }));
-  size_t per_job = kLastUseFirstJobRows;
-  absl::flat_hash_map<std::pair<std::string, std::string>, absl::Time> latest;
   std::vector<store::LastUseRow> uses;
-  while (true) {
-    latest.clear();
-    int64_t end = first;
-    RETURN_IF_ERROR(reader->ScanLedgerEntries(
-        first, first + kLastUseChunkEntries, [&](const store::LedgerEntryRow& row) -> absl::Status {
-          end = row.seq + 1;
-          // Only allowed reads count as uses; skip the rest unparsed.
-          if (row.entry.find("\"read\"") == std::string::npos) return absl::OkStatus();
-          json entry = json::parse(row.entry, nullptr, /*allow_exceptions=*/false);
-          if (!entry.is_object() || entry.value("kind", "") != "decision" ||
-              entry.value("action", "") != "read" || entry.value("outcome", "") != "allow" ||
-              !entry.contains("subject") || !entry.contains("at")) {
-            return absl::OkStatus();
-          }
-          absl::StatusOr<absl::Time> at = common::ParseTimestamp(entry["at"].get<std::string>());
-          if (!at.ok()) return absl::OkStatus();
-          absl::Time& slot =
-              latest[{entry["subject"].get<std::string>(), entry.value("purpose", std::string())}];
-          slot = std::max(slot, *at);
-          return absl::OkStatus();
-        }));
-    if (end == first) return absl::OkStatus();  // caught up with what is committed
-    uses.clear();
-    uses.reserve(latest.size());
-    for (auto& [key, at] : latest) uses.push_back({key.first, key.second, at});
-    // At least one job per chunk: it moves the cursor, uses or not.
-    size_t recorded = 0;
-    do {
-      struct Pass {
-        size_t rows = 0;
-        absl::Duration took;
-      };
-      ASSIGN_OR_RETURN(Pass pass, Submit<Pass>(JobKind::kRecords, [&]() -> absl::StatusOr<Pass> {
-                         const absl::Time start = absl::Now();
-                         const size_t rows = std::min(per_job, uses.size() - recorded);
-                         RETURN_IF_ERROR(retention.RecordLastUses(
-                             std::span<const store::LastUseRow>(uses).subspan(recorded, rows)));
-                         if (recorded + rows == uses.size()) {
-                           RETURN_IF_ERROR(retention.SetCursor(kLastUseCursor, end));
-                         }
-                         return Pass{rows, absl::Now() - start};
-                       }));
-      recorded += pass.rows;
-      if (pass.rows > 0 && pass.took > absl::ZeroDuration()) {
-        const double fit =
-            static_cast<double>(pass.rows) * absl::FDivDuration(options.job_budget, pass.took);
-        per_job = std::clamp(static_cast<size_t>(fit), size_t{1}, kLastUseMaxJobRows);
-      }
-    } while (recorded < uses.size());
-    first = end;
-  }
+  LedgerFold fold;
+  fold.cursor = kLastUseCursor;
+  fold.start_chunk = [&] { uses.clear(); };
+  fold.parse = [&](const store::LedgerEntryRow& row) -> size_t {
+    // Only allowed reads count as uses; skip the rest unparsed.
+    if (row.entry.find("\"read\"") == std::string::npos) return 0;
+    json entry = json::parse(row.entry, nullptr, /*allow_exceptions=*/false);
+    if (!entry.is_object() || entry.value("kind", "") != "decision" ||
+        entry.value("action", "") != "read" || entry.value("outcome", "") != "allow" ||
+        !entry.contains("subject") || !entry["subject"].is_string() || !entry.contains("at") ||
+        !entry["at"].is_string()) {
+      return 0;
+    }
+    absl::StatusOr<absl::Time> at = common::ParseTimestamp(entry["at"].get<std::string>());
+    if (!at.ok()) return 0;
+    uses.push_back(
+        {entry["subject"].get<std::string>(), entry.value("purpose", std::string()), *at});
+    return 1;
+  };
+  fold.record = [&](size_t first, size_t end) {
+    return dir_.store().retention().RecordLastUses(
+        std::span<const store::LastUseRow>(uses).subspan(first, end - first));
+  };
+  return FoldLedger(fold, options.job_budget);
 }
 
 absl::StatusOr<Engine::SweepFacts> Engine::LoadSweepFacts(bool count_records) {
