@@ -549,6 +549,8 @@ class Engine {
                                                             absl::CivilDay day);
   // Erases (crypto-shreds) what no live purpose keeps, in writer jobs of a
   // bounded size; every erasure is in the ledger, one entry per data key.
+  // One sweep at a time, dry runs included: FailedPrecondition while
+  // another runs (two would plan the same keys and segments).
   absl::StatusOr<SweepSummary> SweepRetention(std::string by, SweepOptions options = {});
 
   // --- Provision (docs/provision.md) ---
@@ -923,6 +925,9 @@ class Engine {
   mutable std::shared_mutex tokens_mutex_;
   absl::flat_hash_map<std::string, TokenInfo> tokens_;
   absl::Status LoadTokens();
+
+  // Held by the one retention sweep running (SweepRetention).
+  std::mutex sweep_mutex_;
 
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -21,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -1964,6 +1965,44 @@ TEST_F(RetentionEngineTest, TheFoldEndsAtTheLedgersEndAsItFoundIt) {
   const int64_t cursor = ValueOf(dir_->store().retention().GetCursor("ledger.last_use"));
   EXPECT_GE(cursor, before);
   EXPECT_EQ(ValueOf(dir_->store().retention().ListLastUses()).size(), reads.size());
+}
+
+// Two sweeps would plan the same keys: the second is refused while the
+// first runs (held here in its scan), and runs once it has ended.
+TEST_F(RetentionEngineTest, OneSweepAtATime) {
+  AddCaller();
+  clock_.Set(TokyoMidnight(2026, 10, 2));
+  std::promise<void> scanning, tried;
+  std::shared_future<void> tried_done = tried.get_future().share();
+  SweepSummary first;
+  std::thread sweeping([&] {
+    SweepOptions options;
+    bool told = false;
+    options.progress = [&](int64_t, int64_t) {
+      if (told) return;
+      told = true;
+      scanning.set_value();
+      tried_done.wait();
+    };
+    first = Sweep(std::move(options));
+  });
+  if (scanning.get_future().wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+    tried.set_value();
+    sweeping.join();
+    FAIL() << "the first sweep never reached its scan";
+  }
+  absl::StatusOr<SweepSummary> second = engine_->SweepRetention("system:retention", {});
+  SweepOptions dry;
+  dry.dry_run = true;
+  absl::StatusOr<SweepSummary> dry_run = engine_->SweepRetention("system:retention", dry);
+  tried.set_value();
+  sweeping.join();
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(dry_run.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(first.deidentified, 1);
+  // Ended: the next one runs, and finds nothing left.
+  SweepSummary again = Sweep();
+  EXPECT_EQ(again.deidentified, 0);
 }
 
 TEST_F(RetentionEngineTest, SmallJobsEraseEverythingAcrossManyCommits) {

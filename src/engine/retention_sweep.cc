@@ -18,6 +18,7 @@
 #include <future>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <tuple>
@@ -868,6 +869,11 @@ absl::StatusOr<SweepSummary> Engine::SweepRetention(std::string by, SweepOptions
     return Invalid("as_of: only a dry run may look at another date; a real sweep runs now");
   }
   if (options.records_per_job == 0) options.records_per_job = 1;
+  std::unique_lock<std::mutex> one_sweep(sweep_mutex_, std::try_to_lock);
+  if (!one_sweep.owns_lock()) {
+    return absl::FailedPreconditionError(
+        "a retention sweep is already running; try again when it has ended");
+  }
   RETURN_IF_ERROR(UpdateLastUses(options));
   ASSIGN_OR_RETURN(SweepFacts facts, LoadSweepFacts(options.progress != nullptr));
   SweepSummary summary;
