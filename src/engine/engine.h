@@ -549,8 +549,9 @@ class Engine {
                                                             absl::CivilDay day);
   // Erases (crypto-shreds) what no live purpose keeps, in writer jobs of a
   // bounded size; every erasure is in the ledger, one entry per data key.
-  // One sweep at a time, dry runs included: FailedPrecondition while
-  // another runs (two would plan the same keys and segments).
+  // One real sweep at a time: FailedPrecondition while another runs (two
+  // would plan the same keys and segments). Dry runs change nothing and
+  // run beside anything (the audit report makes one).
   absl::StatusOr<SweepSummary> SweepRetention(std::string by, SweepOptions options = {});
 
   // --- Provision (docs/provision.md) ---

@@ -869,8 +869,8 @@ absl::StatusOr<SweepSummary> Engine::SweepRetention(std::string by, SweepOptions
     return Invalid("as_of: only a dry run may look at another date; a real sweep runs now");
   }
   if (options.records_per_job == 0) options.records_per_job = 1;
-  std::unique_lock<std::mutex> one_sweep(sweep_mutex_, std::try_to_lock);
-  if (!one_sweep.owns_lock()) {
+  std::unique_lock<std::mutex> one_sweep(sweep_mutex_, std::defer_lock);
+  if (!options.dry_run && !one_sweep.try_lock()) {
     return absl::FailedPreconditionError(
         "a retention sweep is already running; try again when it has ended");
   }
