@@ -838,6 +838,10 @@ class Engine {
   // size; also finishes segments a stopped sweep dropped.
   absl::Status DropDueSegments(const std::string& by, const SweepFacts& facts, SweepPlan& plan,
                                const SweepOptions& options, SweepSummary& summary);
+  // Overwrites the pages dropped segments freed (RetentionStore::
+  // ScrubFreePages) in writer jobs of about the budget; with `release`,
+  // then frees the zero-filled pages again.
+  absl::Status ScrubDroppedPages(const SweepOptions& options, bool release);
   // De-identifies a wholly due segment's records of the `deidentify`
   // erasure mode in jobs of bounded size before it is dropped.
   absl::Status DeidentifySegment(const SweepPlanSegment& segment, const SweepOptions& options);

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -2162,6 +2163,7 @@ TEST_F(SegmentSweepTest, ASweepStoppedAfterTheDropFinishesTheKeysNextTime) {
   const int64_t april = Segments().at(0).id;
   ASSERT_EQ(ValueOf(dir_->store().retention().DropSegment(april)).size(), 3u);
   ASSERT_TRUE(Segments().at(0).dropped);
+  ASSERT_TRUE(ValueOf(dir_->store().retention().HasUnscrubbedPages()));
   for (const std::string& subject : subjects) {
     ASSERT_TRUE(
         ValueOf(dir_->store().keys().GetDataKey({subject, "pd:Location", "2026-04"})).has_value());
@@ -2175,6 +2177,56 @@ TEST_F(SegmentSweepTest, ASweepStoppedAfterTheDropFinishesTheKeysNextTime) {
   }
   EXPECT_TRUE(Segments().empty());
   EXPECT_EQ(ErasureEntries().size(), 3u);
+  // Its freed pages are overwritten too.
+  EXPECT_FALSE(ValueOf(dir_->store().retention().HasUnscrubbedPages()));
+}
+
+// The month's table is dropped without overwriting its pages (that held
+// every read for the whole table); the sweep overwrites them in small jobs
+// before it ends, so none of its rows is left in the data directory.
+TEST_F(SegmentSweepTest, ADroppedMonthLeavesNothingOfItsRowsOnDisk) {
+  clock_.Set(TokyoMidnight(2026, 6, 1));
+  // Many records a key: the sweep's own ledger entries, one a key, would
+  // otherwise take all the freed pages and overwrite them anyway.
+  std::vector<std::pair<int, int>> april;
+  for (int day = 1; day <= 20; ++day) april.emplace_back(4, day);
+  std::vector<std::string> sealed;  // every 10th location's
+  for (int i = 0; i < 40; ++i) {
+    for (const store::RecordRow& row : RecordsOf(AddLocations(april))) {
+      if (row.category == "pd:Location" && row.collected_at < TokyoMidnight(2026, 4, 3)) {
+        sealed.push_back(row.sealed_value);
+      }
+    }
+  }
+  ASSERT_EQ(sealed.size(), 80u);
+  ASSERT_EQ(Segments().size(), 1u);
+  clock_.Set(TokyoMidnight(2026, 8, 1));
+  SweepOptions options;
+  options.job_budget = absl::Nanoseconds(1);  // a page a job
+  const SweepSummary swept = ValueOf(engine_->SweepRetention(kAdmin, options));
+  EXPECT_EQ(swept.erased, 800);
+  EXPECT_TRUE(Segments().empty());
+  EXPECT_FALSE(ValueOf(dir_->store().retention().HasUnscrubbedPages()));
+  ASSERT_NO_FATAL_FAILURE(StopEngine());
+  dir_.reset();  // closed: the WAL is copied into the file and removed
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((std::filesystem::path(data_dir_) / store::kRecordsFileName).c_str(), &db),
+            SQLITE_OK);
+  sqlite3_stmt* held = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM free_page_scrub", -1, &held, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(held), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int64(held, 0), 0);  // the zero-filled pages are free again
+  sqlite3_finalize(held);
+  sqlite3_close(db);
+  for (const auto& entry : std::filesystem::directory_iterator(data_dir_)) {
+    const std::string bytes = common::testing::ReadFileBytes(entry.path());
+    for (const std::string& value : sealed) {
+      EXPECT_EQ(bytes.find(value), std::string::npos) << entry.path();
+    }
+  }
+  ASSERT_NO_FATAL_FAILURE(OpenDirectory());
+  ASSERT_NO_FATAL_FAILURE(StartEngine());
 }
 
 TEST_F(SegmentSweepTest, CallMonthsAreDeidentifiedInJobsAndResumeAfterTheLastOneCommitted) {

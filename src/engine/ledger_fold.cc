@@ -12,8 +12,6 @@
 // reads on from where the cursor is.
 #include <algorithm>
 #include <cstdint>
-#include <deque>
-#include <future>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -22,6 +20,8 @@
 #include "common/status_macros.h"
 #include "engine/engine.h"
 #include "engine/engine_submit.h"
+#include "engine/job_pace.h"
+#include "engine/jobs_in_flight.h"
 
 namespace mamori::engine {
 namespace {
@@ -33,7 +33,6 @@ constexpr int64_t kFoldChunkEntries = 20000;
 // pace.
 constexpr size_t kFoldFirstJobRows = 256;
 constexpr size_t kFoldMaxJobRows = 20000;
-constexpr size_t kFoldJobsInFlight = 2;
 
 }  // namespace
 
@@ -49,7 +48,7 @@ absl::Status Engine::FoldLedger(const LedgerFold& fold, absl::Duration budget) {
                     ASSIGN_OR_RETURN(target, dir_.store().ledger().CountEntries());
                     return true;
                   }).status());
-  size_t per_job = kFoldFirstJobRows;
+  JobPace pace(kFoldFirstJobRows, kFoldMaxJobRows, budget);
   // For each entry of the chunk: the seq after it, and the chunk's rows up
   // to and including its own.
   std::vector<std::pair<int64_t, size_t>> ends;
@@ -66,50 +65,28 @@ absl::Status Engine::FoldLedger(const LedgerFold& fold, absl::Duration budget) {
                                   }));
     if (ends.empty()) return absl::OkStatus();  // the rest is not committed yet
 
-    // Two jobs in flight: one runs while the other's commit is synced, so
-    // the writer does not wait for the disk between them.
+    // Two jobs in flight (RunJobsInFlight), each recording whole entries.
     struct Pass {
       size_t rows = 0;
       absl::Duration took;
       std::optional<int64_t> moved;  // the cursor, when another fold moved it
     };
-    std::deque<std::future<absl::StatusOr<Pass>>> in_flight;
-    absl::Status failed;
     std::optional<int64_t> moved;
-    // Waits for the oldest job; sizes the next ones by its pace.
-    auto collect = [&] {
-      absl::StatusOr<Pass> pass = in_flight.front().get();
-      in_flight.pop_front();
-      if (!pass.ok()) {
-        if (failed.ok()) failed = pass.status();
-        return;
-      }
-      if (pass->moved) {
-        if (!moved) moved = pass->moved;
-        return;
-      }
-      if (pass->rows > 0 && pass->took > absl::ZeroDuration()) {
-        const double fit = static_cast<double>(pass->rows) * absl::FDivDuration(budget, pass->took);
-        per_job = std::clamp(static_cast<size_t>(fit), size_t{1}, kFoldMaxJobRows);
-      }
-    };
     int64_t at = first;  // the cursor once the jobs submitted have run
     size_t entry = 0, row = 0;
-    while (entry < ends.size() && failed.ok() && !moved) {
-      if (in_flight.size() == kFoldJobsInFlight) {
-        collect();
-        continue;
-      }
-      // Whole entries, as many as fit in `per_job` rows (at least one).
-      size_t stop = entry + 1;
-      while (stop < ends.size() && ends[stop].second - row <= per_job) ++stop;
-      const size_t row_end = ends[stop - 1].second;
-      const int64_t next = ends[stop - 1].first;
-      auto promise = std::make_shared<std::promise<absl::StatusOr<Pass>>>();
-      in_flight.push_back(promise->get_future());
-      SubmitAsync<Pass>(
-          JobKind::kRecords,
-          [&fold, &cursors, expected = at, row, row_end, next]() -> absl::StatusOr<Pass> {
+    // The jobs in flight use this chunk's rows: RunJobsInFlight waits for
+    // them all.
+    absl::StatusOr<JobsEnd> recorded = RunJobsInFlight<Pass>(
+        /*cancel=*/nullptr,
+        [&]() -> std::optional<WriterJob<Pass>> {
+          if (entry >= ends.size()) return std::nullopt;
+          // Whole entries, as many as fit in the pace's rows (at least one).
+          size_t stop = entry + 1;
+          while (stop < ends.size() && ends[stop].second - row <= pace.per_job()) ++stop;
+          const size_t row_end = ends[stop - 1].second;
+          const int64_t next = ends[stop - 1].first;
+          WriterJob<Pass> job = [&fold, &cursors, expected = at, row, row_end,
+                                 next]() -> absl::StatusOr<Pass> {
             const absl::Time start = absl::Now();
             ASSIGN_OR_RETURN(int64_t cursor, cursors.GetCursor(fold.cursor));
             // Another fold of the same table got here first.
@@ -117,15 +94,24 @@ absl::Status Engine::FoldLedger(const LedgerFold& fold, absl::Duration budget) {
             RETURN_IF_ERROR(fold.record(row, row_end));
             RETURN_IF_ERROR(cursors.SetCursor(fold.cursor, next));
             return Pass{row_end - row, absl::Now() - start, std::nullopt};
-          },
-          [promise](absl::StatusOr<Pass> pass) { promise->set_value(std::move(pass)); });
-      row = row_end;
-      at = next;
-      entry = stop;
-    }
-    // The jobs in flight use this chunk's rows: wait for them all.
-    while (!in_flight.empty()) collect();
-    RETURN_IF_ERROR(failed);
+          };
+          row = row_end;
+          at = next;
+          entry = stop;
+          return job;
+        },
+        [this](WriterJob<Pass> job, std::function<void(absl::StatusOr<Pass>)> done) {
+          SubmitAsync<Pass>(JobKind::kRecords, std::move(job), std::move(done));
+        },
+        [&](Pass& pass) {
+          if (pass.moved) {
+            if (!moved) moved = pass.moved;
+            return false;
+          }
+          pace.Learn(pass.rows, pass.took);
+          return true;
+        });
+    RETURN_IF_ERROR(recorded.status());
     // Moved: start again where it is (what this fold parsed may be recorded).
     first = moved ? *moved : at;
   }

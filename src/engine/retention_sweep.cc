@@ -14,8 +14,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <deque>
-#include <future>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -34,6 +32,8 @@
 #include "engine/engine.h"
 #include "engine/engine_internal.h"
 #include "engine/engine_submit.h"
+#include "engine/job_pace.h"
+#include "engine/jobs_in_flight.h"
 #include "ledger/entry_builder.h"
 #include "retention/retention.h"
 
@@ -610,87 +610,55 @@ absl::Status Engine::RunEraseJobs(const std::string& by, SweepPlan& plan,
   struct Erased {
     SweepSummary tally;
     absl::Duration took;  // on the writer
+    size_t first = 0, end = 0, records = 0;
   };
-  struct InFlight {
-    size_t first = 0;
-    size_t end = 0;
-    size_t records = 0;
-    std::future<absl::StatusOr<Erased>> result;
-  };
-  constexpr size_t kMaxInFlight = 2;
   constexpr size_t kFirstJobRecords = 64;
-  std::deque<InFlight> in_flight;
-  size_t per_job = std::min(options.records_per_job, kFirstJobRecords);
+  JobPace pace(kFirstJobRecords, options.records_per_job, options.job_budget);
   // A job is sized by its records to delete; a dropped segment's key
   // counts as one.
   auto work_of = [&](size_t k) -> size_t {
     const SweepPlan::KeyWork& work = plan.keys[k];
     return work.dropped_records >= 0 ? 1 : work.records.size();
   };
-  absl::Status failed;
-  // Waits for the oldest job and counts what it did.
-  auto collect = [&]() {
-    InFlight job = std::move(in_flight.front());
-    in_flight.pop_front();
-    absl::StatusOr<Erased> erased = job.result.get();
-    if (!erased.ok()) {
-      if (failed.ok()) failed = erased.status();
-      return;
-    }
-    const SweepSummary& tally = erased->tally;
-    summary.erased += tally.erased;
-    summary.deidentified += tally.deidentified;
-    summary.held += tally.held;
-    summary.keys_destroyed += tally.keys_destroyed;
-    summary.subjects_erased += tally.subjects_erased;
-    // As many records as fit in the budget at this job's pace.
-    if (job.records > 0 && erased->took > absl::ZeroDuration()) {
-      const double fit =
-          static_cast<double>(job.records) * absl::FDivDuration(options.job_budget, erased->took);
-      per_job = std::clamp(static_cast<size_t>(fit), size_t{1}, options.records_per_job);
-    }
-    // The ids are no longer needed: give the memory back as we go.
-    for (size_t k = job.first; k < job.end; ++k) {
-      std::vector<std::pair<int64_t, std::string>>().swap(plan.keys[k].records);
-    }
-  };
   size_t first = 0;
-  bool cancelled = false;
-  while (failed.ok() && first < plan.keys.size()) {
-    if (options.cancel != nullptr && options.cancel->load()) {
-      cancelled = true;
-      break;
-    }
-    if (in_flight.size() == kMaxInFlight) {
-      collect();
-      continue;
-    }
-    InFlight job;
-    job.first = first;
-    job.end = first;
-    while (job.end < plan.keys.size() &&
-           (job.end == first || job.records + work_of(job.end) <= per_job)) {
-      job.records += work_of(job.end);
-      ++job.end;
-    }
-    auto promise = std::make_shared<std::promise<absl::StatusOr<Erased>>>();
-    job.result = promise->get_future();
-    const size_t job_first = job.first, job_end = job.end;
-    SubmitAsync<Erased>(
-        JobKind::kWrites,
-        [this, &by, &plan, job_first, job_end]() -> absl::StatusOr<Erased> {
+  // The jobs in flight use the plan: RunJobsInFlight waits for them
+  // whatever happens.
+  const absl::StatusOr<JobsEnd> end = RunJobsInFlight<Erased>(
+      options.cancel,
+      [&]() -> std::optional<WriterJob<Erased>> {
+        if (first >= plan.keys.size()) return std::nullopt;
+        size_t job_end = first, records = 0;
+        while (job_end < plan.keys.size() &&
+               (job_end == first || records + work_of(job_end) <= pace.per_job())) {
+          records += work_of(job_end);
+          ++job_end;
+        }
+        const size_t job_first = std::exchange(first, job_end);
+        return [this, &by, &plan, job_first, job_end, records]() -> absl::StatusOr<Erased> {
           const absl::Time start = absl::Now();
           ASSIGN_OR_RETURN(SweepSummary tally, EraseKeys(by, plan, job_first, job_end));
-          return Erased{tally, absl::Now() - start};
-        },
-        [promise](absl::StatusOr<Erased> result) { promise->set_value(std::move(result)); });
-    in_flight.push_back(std::move(job));
-    first = job_end;
-  }
-  // The jobs in flight use the plan: wait for them whatever happened.
-  while (!in_flight.empty()) collect();
-  RETURN_IF_ERROR(failed);
-  if (cancelled) {
+          return Erased{tally, absl::Now() - start, job_first, job_end, records};
+        };
+      },
+      [this](WriterJob<Erased> job, std::function<void(absl::StatusOr<Erased>)> done) {
+        SubmitAsync<Erased>(JobKind::kWrites, std::move(job), std::move(done));
+      },
+      [&](Erased& erased) {
+        const SweepSummary& tally = erased.tally;
+        summary.erased += tally.erased;
+        summary.deidentified += tally.deidentified;
+        summary.held += tally.held;
+        summary.keys_destroyed += tally.keys_destroyed;
+        summary.subjects_erased += tally.subjects_erased;
+        pace.Learn(erased.records, erased.took);
+        // The ids are no longer needed: give the memory back as we go.
+        for (size_t k = erased.first; k < erased.end; ++k) {
+          std::vector<std::pair<int64_t, std::string>>().swap(plan.keys[k].records);
+        }
+        return true;
+      });
+  RETURN_IF_ERROR(end.status());
+  if (*end == JobsEnd::kCancelled) {
     return absl::CancelledError(fmt::format(
         "the retention sweep was stopped after erasing {} and de-identifying {} records",
         summary.erased, summary.deidentified));
@@ -726,7 +694,7 @@ absl::Status Engine::DeidentifySegment(const SweepPlanSegment& segment,
   // Jobs of about `options.job_budget` of the writer, as the erasure's,
   // each committing its remainders with the cursor that says how far it
   // got: a stopped sweep resumes after it, and no record leaves two.
-  size_t per_job = 64;
+  JobPace pace(64, options.records_per_job, options.job_budget);
   while (true) {
     if (options.cancel != nullptr && options.cancel->load()) {
       return absl::CancelledError("the retention sweep was stopped");
@@ -740,16 +708,54 @@ absl::Status Engine::DeidentifySegment(const SweepPlanSegment& segment,
           const absl::Time start = absl::Now();
           ASSIGN_OR_RETURN(std::vector<std::string> held,
                            HeldSubjects(dir_.store().retention(), segment.category, clock_.Now()));
-          ASSIGN_OR_RETURN(int64_t rows, DeidentifySegmentRecords(segment, held, per_job));
+          ASSIGN_OR_RETURN(int64_t rows, DeidentifySegmentRecords(segment, held, pace.per_job()));
           return Pass{rows, absl::Now() - start};
         }));
-    if (pass.rows < static_cast<int64_t>(per_job)) return absl::OkStatus();
-    if (pass.took > absl::ZeroDuration()) {
-      const double fit =
-          static_cast<double>(pass.rows) * absl::FDivDuration(options.job_budget, pass.took);
-      per_job = std::clamp(static_cast<size_t>(fit), size_t{1}, options.records_per_job);
-    }
+    if (pass.rows < static_cast<int64_t>(pace.per_job())) return absl::OkStatus();
+    pace.Learn(static_cast<size_t>(pass.rows), pass.took);
   }
+}
+
+absl::Status Engine::ScrubDroppedPages(const SweepOptions& options, bool release) {
+  // Pages a job fills or frees; a page is 16 KiB.
+  constexpr size_t kFirstJobPages = 32;
+  constexpr size_t kMostJobPages = 4096;
+  store::RetentionStore& retention = dir_.store().retention();
+  struct Pass {
+    int64_t pages = 0;
+    int64_t left = 0;
+    absl::Duration took;
+  };
+  // Jobs of `step` (pages to take → pages left) until one leaves none.
+  auto run = [&](auto step) -> absl::Status {
+    JobPace pace(kFirstJobPages, kMostJobPages, options.job_budget);
+    const absl::StatusOr<JobsEnd> end = RunJobsInFlight<Pass>(
+        options.cancel,
+        [&]() -> std::optional<WriterJob<Pass>> {
+          const int64_t pages = static_cast<int64_t>(pace.per_job());
+          return [step, pages]() -> absl::StatusOr<Pass> {
+            const absl::Time start = absl::Now();
+            ASSIGN_OR_RETURN(int64_t left, step(pages));
+            return Pass{pages, left, absl::Now() - start};
+          };
+        },
+        [this](WriterJob<Pass> job, std::function<void(absl::StatusOr<Pass>)> done) {
+          SubmitAsync<Pass>(JobKind::kWrites, std::move(job), std::move(done));
+        },
+        [&](Pass& pass) {
+          if (pass.left == 0) return false;
+          pace.Learn(static_cast<size_t>(pass.pages), pass.took);
+          return true;
+        });
+    RETURN_IF_ERROR(end.status());
+    // The pages left are filled by the next sweep.
+    if (*end == JobsEnd::kCancelled) return absl::CancelledError("the retention sweep was stopped");
+    return absl::OkStatus();
+  };
+  RETURN_IF_ERROR(run([&retention](int64_t pages) { return retention.ScrubFreePages(pages); }));
+  if (!release) return absl::OkStatus();
+  // Freeing a page costs far less than filling it: its own pace.
+  return run([&retention](int64_t pages) { return retention.ReleaseScrubbedPages(pages); });
 }
 
 absl::Status Engine::DropDueSegments(const std::string& by, const SweepFacts& facts,
@@ -835,6 +841,9 @@ absl::Status Engine::DropDueSegments(const std::string& by, const SweepFacts& fa
               count.records);
     }
     dropped.push_back(segment.id);
+    // Its pages are overwritten now, not at the end: they hold its rows'
+    // columns until then.
+    RETURN_IF_ERROR(ScrubDroppedPages(options, /*release=*/false));
   }
   // By subject: the key store holds a subject's keys together, so the
   // keys of all the dropped months are destroyed page by page, each page
@@ -894,6 +903,9 @@ absl::StatusOr<SweepSummary> Engine::SweepRetention(std::string by, SweepOptions
   }
   absl::Status erased = DropDueSegments(by, facts, plan, options, summary);
   if (erased.ok()) erased = RunEraseJobs(by, plan, options, summary);
+  // Also what a stopped sweep's drops left; then the pages are freed again
+  // for the store to reuse.
+  if (erased.ok()) erased = ScrubDroppedPages(options, /*release=*/true);
   if (!erased.ok()) {
     // Stopped or failed part way: what was destroyed is still overwritten
     // in the key store's file.

@@ -399,6 +399,16 @@ CREATE TABLE record_segment_terms (
   PRIMARY KEY (segment_id, service, purposes)
 ) WITHOUT ROWID;
 )sql"},
+    // A dropped segment's pages are freed as they are and overwritten
+    // afterwards, a few at a time, by rows of zeros that take them
+    // (RetentionStore::ScrubFreePages); the rows are deleted once every
+    // free page is overwritten.
+    {12, R"sql(
+CREATE TABLE free_page_scrub (
+  pages  INTEGER NOT NULL,
+  zeros  BLOB    NOT NULL
+);
+)sql"},
 };
 
 constexpr Migration kKeyMigrations[] = {

@@ -43,16 +43,17 @@ TEST_F(SqliteStoreTest, ReopenKeepsDataAndSchemaVersion) {
   }
   auto store = OpenSqliteStore(dir_.string(), {.create = false});
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ((*store)->records().SchemaVersion().value(), 11);
+  EXPECT_EQ((*store)->records().SchemaVersion().value(), 12);
   EXPECT_TRUE((*store)->records().GetPolicyVersion(1).value().has_value());
   EXPECT_EQ((*store)->engine(), "sqlite");
 }
 
 // A file at schema 4 (before retention) gains the retention and provision
 // tables, the records' index by data key, and the use index and incident
-// tables, the request and complaint tables, and the subjects' language when
-// opened, and keeps its records.
-TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema11) {
+// tables, the request and complaint tables, the subjects' language, the
+// record segments and the free-page scrub table when opened, and keeps its
+// records.
+TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema12) {
   {
     auto store = OpenSqliteStore(dir_.string(), {.create = true});
     ASSERT_TRUE(store.ok()) << store.status();
@@ -77,6 +78,7 @@ TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema11) {
                          "DROP TABLE incident_reports; DROP TABLE requests; "
                          "DROP TABLE complaints; ALTER TABLE subjects DROP COLUMN language; "
                          "DROP TABLE record_segments; DROP TABLE record_segment_terms; "
+                         "DROP TABLE free_page_scrub; "
                          "DROP INDEX records_by_key; CREATE INDEX records_by_subject_category "
                          "ON records(subject_id, category); "
                          "DELETE FROM schema_migrations WHERE version >= 5;",
@@ -87,7 +89,7 @@ TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema11) {
 
   auto store = OpenSqliteStore(dir_.string(), {.create = false});
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ((*store)->records().SchemaVersion().value(), 11);
+  EXPECT_EQ((*store)->records().SchemaVersion().value(), 12);
   EXPECT_TRUE((*store)->records().GetRecord("rec_1").value().has_value());
   EXPECT_EQ((*store)->records().GetSubject("sub_1").value()->language, "");
   RetentionStore& retention = (*store)->retention();
@@ -105,6 +107,7 @@ TEST_F(SqliteStoreTest, UpgradesSchema4ToSchema11) {
   EXPECT_TRUE(retention.InsertHold(hold).ok());
   EXPECT_EQ(retention.ListHolds("sub_1").value().size(), 1u);
   EXPECT_EQ(retention.GetCursor("last_uses").value(), 0);
+  EXPECT_FALSE(retention.HasUnscrubbedPages().value());
   EXPECT_TRUE((*store)->provisions().ListRecordsOfSubject("sub_1").value().empty());
   EXPECT_TRUE((*store)->provisions().ListTrusteeAudits("").value().empty());
   UseIndexStore& uses = (*store)->uses();
@@ -256,6 +259,60 @@ TEST_F(SqliteStoreTest, DestroyedKeyBytesLeaveTheDisk) {
     EXPECT_EQ(common::testing::ReadFileBytes(entry.path()).find(marker), std::string::npos)
         << entry.path();
   }
+}
+
+// A segment is dropped without overwriting its pages (secure_delete=FAST),
+// so its rows stay in the file until ScrubFreePages fills every free page
+// with zeros; then nothing of them is left in any file of the directory.
+TEST_F(SqliteStoreTest, ADroppedSegmentsRowsLeaveTheDiskOnceItsPagesAreScrubbed) {
+  const std::string marker = "SEALED-VALUE-MARKER-0123456789abcdef";
+  auto files_holding_marker = [&] {
+    int files = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+      if (common::testing::ReadFileBytes(entry.path()).find(marker) != std::string::npos) ++files;
+    }
+    return files;
+  };
+  {
+    auto store = OpenSqliteStore(dir_.string(), {.create = true});
+    ASSERT_TRUE(store.ok()) << store.status();
+    RecordStore& rs = (*store)->records();
+    ASSERT_TRUE(rs.InsertSubject({"sub_1", absl::Now(), 1}).ok());
+    std::vector<RecordRow> rows;
+    for (int i = 0; i < 300; ++i) {
+      RecordRow& row = rows.emplace_back();
+      row.id = fmt::format("rec_{}", i);
+      row.subject_id = "sub_1";
+      row.category = "pd:CallLog";
+      row.service = "mobile";
+      row.purposes = {"dpv:A"};
+      row.policy_version = 1;
+      row.key_bucket = "2026-04";
+      row.collected_at = absl::FromUnixSeconds(i);
+      row.sealed_value = fmt::format("{}-{:04}", marker, i);
+    }
+    ASSERT_TRUE(rs.InsertRecords(rows).ok());
+    RetentionStore& retention = (*store)->retention();
+    ASSERT_EQ(retention.DropSegment(retention.ListSegments().value().at(0).id).value().size(), 1u);
+  }
+  // Closed, so the WAL is copied into the file: the freed pages still hold
+  // the rows.
+  EXPECT_GE(files_holding_marker(), 1);
+  const auto size_with_rows = std::filesystem::file_size(dir_ / kRecordsFileName);
+  {
+    auto store = OpenSqliteStore(dir_.string(), {.create = false});
+    ASSERT_TRUE(store.ok()) << store.status();
+    RetentionStore& retention = (*store)->retention();
+    ASSERT_TRUE(retention.HasUnscrubbedPages().value());  // across the restart
+    int64_t left = 1;
+    while (left > 0) left = retention.ScrubFreePages(4).value();
+    int64_t held = 1;
+    while (held > 0) held = retention.ReleaseScrubbedPages(4).value();
+  }
+  EXPECT_EQ(files_holding_marker(), 0);
+  // The zeros went into the free pages, not onto the end of the file (a
+  // page or two for the scrub table's own rows at most).
+  EXPECT_LE(std::filesystem::file_size(dir_ / kRecordsFileName), size_with_rows + 2 * 16384);
 }
 
 // The transaction statements are kept prepared: reused across transactions,

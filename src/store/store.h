@@ -513,6 +513,23 @@ class RetentionStore {
   // Forgets a dropped segment once its keys are destroyed.
   virtual absl::Status ForgetSegment(int64_t segment) = 0;
 
+  // A segment is dropped without overwriting the pages it frees: doing so
+  // in the drop's transaction held the writer, and every use waiting on
+  // it, for as long as the whole table took to overwrite and sync (10-60 ms
+  // a table). Its pages are overwritten afterwards, a few at a time, by
+  // ScrubFreePages; until then HasUnscrubbedPages is true, across restarts.
+  virtual absl::StatusOr<bool> HasUnscrubbedPages() = 0;
+  // Fills up to `max_pages` free pages with zeros and holds them in the
+  // scrub table; returns how many free pages are left to fill (0: none left,
+  // HasUnscrubbedPages is false). Does nothing, and returns 0, when no drop
+  // left pages to overwrite.
+  virtual absl::StatusOr<int64_t> ScrubFreePages(int64_t max_pages) = 0;
+  // Frees the held zero-filled pages again, whole rows of about `max_pages`
+  // (at least one); returns how many pages are still held.
+  // FailedPrecondition while HasUnscrubbedPages: a page freed now would be
+  // filled again.
+  virtual absl::StatusOr<int64_t> ReleaseScrubbedPages(int64_t max_pages) = 0;
+
   // AlreadyExists for a taken id.
   virtual absl::Status InsertDeidentified(const DeidentifiedRow& row) = 0;
   virtual absl::StatusOr<int64_t> CountDeidentified() = 0;

@@ -1436,6 +1436,60 @@ TEST_P(RetentionStoreConformanceTest, SegmentsRollBackWithTheRecordsTransaction)
   EXPECT_TRUE(rs.GetRecord("rec_1").value().has_value());
   EXPECT_FALSE(retention.ListSegments().value().at(0).dropped);
   EXPECT_EQ(retention.CountRecordsOfKey({"sub_1", "pd:CallLog", "2026-04"}).value(), 1);
+  EXPECT_FALSE(retention.HasUnscrubbedPages().value());
+}
+
+// A drop leaves its freed pages to ScrubFreePages, which fills them a few
+// at a time until none is left; only then are they freed again.
+TEST_P(RetentionStoreConformanceTest, ADroppedSegmentsPagesAreFilledThenFreedAgain) {
+  RecordStore& rs = store_->records();
+  RetentionStore& retention = store_->retention();
+  EXPECT_FALSE(retention.HasUnscrubbedPages().value());
+  EXPECT_EQ(retention.ScrubFreePages(8).value(), 0);  // no drop: nothing to fill
+  EXPECT_EQ(retention.ReleaseScrubbedPages(8).value(), 0);
+  // About 150 KB of rows: several pages whatever their size.
+  std::vector<RecordRow> rows;
+  for (int i = 0; i < 500; ++i) {
+    RecordRow row = KeyRecord(fmt::format("rec_{:03}", i), i % 2 == 0 ? "sub_1" : "sub_2",
+                              "pd:CallLog", "2026-04", i);
+    row.sealed_value = std::string(300, static_cast<char>('a' + i % 26));
+    rows.push_back(std::move(row));
+  }
+  ASSERT_TRUE(rs.InsertRecords(rows).ok());
+  ASSERT_TRUE(rs.InsertRecord(KeyRecord("rec_kept", "sub_1", "pd:Name", "open", 1)).ok());
+  const int64_t april = retention.ListSegments().value().at(0).id;
+  ASSERT_EQ(retention.DropSegment(april).value().size(), 2u);
+  EXPECT_TRUE(retention.HasUnscrubbedPages().value());
+  EXPECT_EQ(retention.ReleaseScrubbedPages(8).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  // Calls `step(1)` until it returns 0, each call returning less than the
+  // one before; returns how many calls that took (0 on a failure).
+  auto one_page_at_a_time = [](auto step) {
+    int64_t left = step(1).value();
+    int calls = 1;
+    while (left > 0 && calls < 10'000) {
+      const int64_t next = step(1).value();
+      if (next >= left) return 0;
+      left = next;
+      ++calls;
+    }
+    return left == 0 ? calls : 0;
+  };
+  EXPECT_GE(one_page_at_a_time([&](int64_t pages) { return retention.ScrubFreePages(pages); }), 5);
+  EXPECT_FALSE(retention.HasUnscrubbedPages().value());
+  EXPECT_EQ(retention.ScrubFreePages(1).value(), 0);
+
+  // Freed again, a row at a time.
+  const int calls =
+      one_page_at_a_time([&](int64_t pages) { return retention.ReleaseScrubbedPages(pages); });
+  EXPECT_GE(calls, 2);
+  EXPECT_FALSE(retention.HasUnscrubbedPages().value());
+  // The rest of the store is as it was.
+  EXPECT_EQ(rs.CountRecords().value(), 1);
+  EXPECT_TRUE(rs.GetRecord("rec_kept").value().has_value());
+  EXPECT_TRUE(retention.SubjectHasRecords("sub_1").value());
+  EXPECT_FALSE(retention.SubjectHasRecords("sub_2").value());
 }
 
 // --- Provision ---

@@ -62,6 +62,10 @@ DeidentifiedRow ReadDeidentified(const SqliteStatement& stmt) {
                          stmt.ColumnText(3), stmt.ColumnBlob(4), FromMicros(stmt.ColumnInt(5))};
 }
 
+// Set (1) by a segment drop, whose freed pages still hold its rows, and
+// cleared once every free page is overwritten.
+constexpr std::string_view kUnscrubbedCursor = "free_pages.unscrubbed";
+
 class SqliteRetentionStore final : public RetentionStore {
  public:
   SqliteRetentionStore(SqliteDatabase& db, RecordTables& tables) : db_(db), tables_(tables) {}
@@ -113,6 +117,15 @@ class SqliteRetentionStore final : public RetentionStore {
                      db_.Prepare("SELECT id, category, service, month, remainder, created_at "
                                  "FROM deidentified_records ORDER BY rowid LIMIT ?"));
     ASSIGN_OR_RETURN(count_deidentified_, db_.Prepare("SELECT COUNT(*) FROM deidentified_records"));
+    ASSIGN_OR_RETURN(count_free_pages_, db_.Prepare("PRAGMA freelist_count"));
+    ASSIGN_OR_RETURN(page_size_of_, db_.Prepare("PRAGMA page_size"));
+    ASSIGN_OR_RETURN(insert_scrub_, db_.Prepare("INSERT INTO free_page_scrub (pages, zeros) "
+                                                "VALUES (?, zeroblob(?))"));
+    ASSIGN_OR_RETURN(list_scrub_,
+                     db_.Prepare("SELECT rowid, pages FROM free_page_scrub ORDER BY rowid"));
+    ASSIGN_OR_RETURN(release_scrub_, db_.Prepare("DELETE FROM free_page_scrub WHERE rowid <= ?"));
+    ASSIGN_OR_RETURN(count_scrub_pages_,
+                     db_.Prepare("SELECT COALESCE(SUM(pages), 0) FROM free_page_scrub"));
     return absl::OkStatus();
   }
 
@@ -312,11 +325,65 @@ class SqliteRetentionStore final : public RetentionStore {
         counts.push_back({stmt->ColumnText(0), stmt->ColumnInt(1)});
       }
     }
-    RETURN_IF_ERROR(tables_.Drop(segment));
+    RETURN_IF_ERROR(WithoutOverwritingFreedPages([&] { return tables_.Drop(segment); }));
+    RETURN_IF_ERROR(SetCursor(kUnscrubbedCursor, 1));
     return counts;
   }
 
   absl::Status ForgetSegment(int64_t segment) override { return tables_.Forget(segment); }
+
+  absl::StatusOr<bool> HasUnscrubbedPages() override {
+    ASSIGN_OR_RETURN(int64_t unscrubbed, GetCursor(kUnscrubbedCursor));
+    return unscrubbed != 0;
+  }
+
+  absl::StatusOr<int64_t> ScrubFreePages(int64_t max_pages) override {
+    ASSIGN_OR_RETURN(bool unscrubbed, HasUnscrubbedPages());
+    if (!unscrubbed) return 0;
+    // Every free page is taken, whatever freed it: SQLite does not say
+    // which pages a drop freed, and takes free pages in its own order.
+    ASSIGN_OR_RETURN(int64_t free, CountWith(*count_free_pages_));
+    if (free > 0) {
+      if (page_size_ == 0) {
+        ASSIGN_OR_RETURN(page_size_, CountWith(*page_size_of_));
+      }
+      const int64_t pages = std::clamp<int64_t>(max_pages, 1, free);
+      // A blob of n × (page size − 4) bytes spills into n overflow pages
+      // (each keeps 4 bytes for the next one's number), written whole: the
+      // zeros, and nothing of what the page held.
+      RETURN_IF_ERROR(insert_scrub_->BindInt(1, pages).BindInt(2, pages * (page_size_ - 4)).Run());
+      ASSIGN_OR_RETURN(free, CountWith(*count_free_pages_));
+    }
+    if (free == 0) RETURN_IF_ERROR(SetCursor(kUnscrubbedCursor, 0));
+    return free;
+  }
+
+  absl::StatusOr<int64_t> ReleaseScrubbedPages(int64_t max_pages) override {
+    ASSIGN_OR_RETURN(bool unscrubbed, HasUnscrubbedPages());
+    if (unscrubbed) {
+      return absl::FailedPreconditionError(
+          "pages a dropped segment freed are not all overwritten yet: scrub them first");
+    }
+    // Oldest rows first, whole, up to about `max_pages`.
+    int64_t last = 0, taken = 0;
+    {
+      StatementScope scope(*list_scrub_);
+      while (true) {
+        ASSIGN_OR_RETURN(StepResult r, list_scrub_->Step());
+        if (r == StepResult::kDone) break;
+        const int64_t pages = list_scrub_->ColumnInt(1);
+        if (taken > 0 && taken + pages > max_pages) break;
+        last = list_scrub_->ColumnInt(0);
+        taken += pages;
+      }
+    }
+    if (taken > 0) {
+      // The pages hold zeros already: freeing them need not write them.
+      RETURN_IF_ERROR(
+          WithoutOverwritingFreedPages([&] { return release_scrub_->BindInt(1, last).Run(); }));
+    }
+    return CountWith(*count_scrub_pages_);
+  }
 
   absl::StatusOr<int64_t> DeleteBlindIndexes(std::string_view subject_id) override {
     RETURN_IF_ERROR(delete_indexes_->BindText(1, NonNull(subject_id)).Run());
@@ -365,6 +432,18 @@ class SqliteRetentionStore final : public RetentionStore {
     return absl::OkStatus();
   }
 
+  // Runs `step` with secure_delete=FAST, which leaves the pages it frees as
+  // they are (ON overwrites each with zeros, and writes it to the WAL, in
+  // the same transaction); cells deleted from pages that stay are still
+  // zeroed. The connection is back to ON afterwards, whatever happened.
+  template <typename Step>
+  absl::Status WithoutOverwritingFreedPages(Step step) {
+    RETURN_IF_ERROR(db_.Exec("PRAGMA secure_delete=FAST"));
+    absl::Status status = step();
+    absl::Status restored = db_.Exec("PRAGMA secure_delete=ON");
+    return status.ok() ? restored : status;
+  }
+
   static void BindKey(SqliteStatement& stmt, const DataKeyId& key) {
     stmt.BindText(1, NonNull(key.subject_id))
         .BindText(2, NonNull(key.category))
@@ -384,7 +463,10 @@ class SqliteRetentionStore final : public RetentionStore {
   std::unique_ptr<SqliteStatement> insert_hold_, get_hold_, release_hold_, hold_released_,
       list_holds_, list_holds_by_subject_, put_contract_end_, list_contract_ends_,
       list_contract_ends_by_subject_, record_last_use_, list_last_uses_, get_cursor_, set_cursor_,
-      delete_indexes_, insert_deidentified_, count_deidentified_, list_deidentified_;
+      delete_indexes_, insert_deidentified_, count_deidentified_, list_deidentified_,
+      count_free_pages_, page_size_of_, insert_scrub_, list_scrub_, release_scrub_,
+      count_scrub_pages_;
+  int64_t page_size_ = 0;  // read once, when first needed
 };
 
 }  // namespace
