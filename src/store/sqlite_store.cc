@@ -1211,9 +1211,7 @@ class SqliteStoreReader final : public StoreReader {
   absl::Status ScanLedgerEntries(int64_t first, int64_t end,
                                  const LedgerStore::EntryVisitor& visit) override {
     if (scan_ledger_ == nullptr) {
-      ASSIGN_OR_RETURN(scan_ledger_, db_->Prepare("SELECT seq, entry, leaf_hash, nodes "
-                                                  "FROM ledger_entries WHERE seq >= ? AND seq < ? "
-                                                  "ORDER BY seq"));
+      ASSIGN_OR_RETURN(scan_ledger_, db_->Prepare(internal::kScanLedgerSql));
     }
     return InSnapshot([&]() -> absl::Status {
       StatementScope scope(*scan_ledger_);
@@ -1222,10 +1220,7 @@ class SqliteStoreReader final : public StoreReader {
       while (true) {
         ASSIGN_OR_RETURN(StepResult r, scan_ledger_->Step());
         if (r == StepResult::kDone) return absl::OkStatus();
-        row.seq = scan_ledger_->ColumnInt(0);
-        row.entry.assign(scan_ledger_->ColumnTextView(1));
-        row.leaf_hash.assign(scan_ledger_->ColumnTextView(2));
-        row.nodes.assign(scan_ledger_->ColumnTextView(3));
+        internal::ReadLedgerEntry(*scan_ledger_, row);
         RETURN_IF_ERROR(visit(row));
       }
     });

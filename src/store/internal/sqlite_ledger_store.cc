@@ -16,10 +16,6 @@ namespace {
 
 using StepResult = SqliteStatement::StepResult;
 
-constexpr std::string_view kScanSql =
-    "SELECT seq, entry, leaf_hash, nodes FROM ledger_entries WHERE seq >= ? AND seq < ? "
-    "ORDER BY seq";
-
 struct Finalize {
   void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
 };
@@ -63,7 +59,7 @@ class SqliteLedgerStore final : public LedgerStore {
     ASSIGN_OR_RETURN(insert_note_, db_.Prepare("INSERT INTO ledger_notes (seq, text) "
                                                "VALUES (?, ?)"));
     ASSIGN_OR_RETURN(get_note_, db_.Prepare("SELECT text FROM ledger_notes WHERE seq = ?"));
-    ASSIGN_OR_RETURN(scan_, PrepareRaw(kScanSql));
+    ASSIGN_OR_RETURN(scan_, PrepareRaw(kScanLedgerSql));
     return absl::OkStatus();
   }
 
@@ -100,7 +96,7 @@ class SqliteLedgerStore final : public LedgerStore {
     ASSIGN_OR_RETURN(StepResult r, get_entry_->Step());
     if (r == StepResult::kDone) return std::nullopt;
     LedgerEntryRow row;
-    ReadEntry(*get_entry_, row);
+    ReadLedgerEntry(*get_entry_, row);
     return row;
   }
 
@@ -119,7 +115,7 @@ class SqliteLedgerStore final : public LedgerStore {
     RawStatement nested;
     sqlite3_stmt* scan = scan_.get();
     if (scanning_) {
-      ASSIGN_OR_RETURN(nested, PrepareRaw(kScanSql));
+      ASSIGN_OR_RETURN(nested, PrepareRaw(kScanLedgerSql));
       scan = nested.get();
     }
     struct Done {
@@ -189,13 +185,6 @@ class SqliteLedgerStore final : public LedgerStore {
   }
 
  private:
-  static void ReadEntry(const SqliteStatement& stmt, LedgerEntryRow& row) {
-    row.seq = stmt.ColumnInt(0);
-    row.entry = stmt.ColumnBlob(1);
-    row.leaf_hash = stmt.ColumnBlob(2);
-    row.nodes = stmt.ColumnBlob(3);
-  }
-
   // Steps `stmt` once: the head on its row, nullopt when done.
   static absl::StatusOr<std::optional<TreeHeadRow>> ReadOptionalHead(SqliteStatement& stmt) {
     ASSIGN_OR_RETURN(StepResult r, stmt.Step());
@@ -232,6 +221,13 @@ class SqliteLedgerStore final : public LedgerStore {
 };
 
 }  // namespace
+
+void ReadLedgerEntry(const SqliteStatement& stmt, LedgerEntryRow& row) {
+  row.seq = stmt.ColumnInt(0);
+  row.entry.assign(stmt.ColumnTextView(1));
+  row.leaf_hash.assign(stmt.ColumnTextView(2));
+  row.nodes.assign(stmt.ColumnTextView(3));
+}
 
 absl::StatusOr<std::unique_ptr<LedgerStore>> NewSqliteLedgerStore(SqliteDatabase& db) {
   auto store = std::make_unique<SqliteLedgerStore>(db);
