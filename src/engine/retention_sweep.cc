@@ -797,10 +797,34 @@ absl::Status Engine::DropDueSegments(const std::string& by, const SweepFacts& fa
     int64_t records = 0;
     int64_t held = 0;
   };
+  // Each segment's records are counted per subject on a reader of the
+  // sweep's own, off the writer: the count reads the segment's whole subject
+  // index, two thirds of what its drop job did. The drop job takes that
+  // count when the segment's version says nothing changed its rows since
+  // (a rolled-back change moves it too, to no harm); else it counts again.
+  std::unique_ptr<store::StoreReader> reader;
+  if (!plan.segments.empty()) {
+    ASSIGN_OR_RETURN(reader, dir_.store().OpenReader());
+  }
+  struct Counted {
+    int64_t version = 0;
+    std::vector<store::SubjectRecordCount> counts;
+  };
   for (const SweepPlan::SegmentWork& segment : plan.segments) {
     if (options.cancel != nullptr && options.cancel->load()) break;
     if (segment.mode == policy::ErasureMode::kDeidentify) {
       RETURN_IF_ERROR(DeidentifySegment(segment, options));
+    }
+    // The version first, committed before the reader's snapshot begins: a
+    // change the snapshot sees but the version does not is impossible.
+    std::optional<Counted> counted;
+    ASSIGN_OR_RETURN(int64_t version, Submit<int64_t>(JobKind::kRecords, [&]() {
+                       return dir_.store().retention().SegmentVersion(segment.id);
+                     }));
+    if (absl::StatusOr<std::vector<store::SubjectRecordCount>> counts =
+            reader->CountSegmentRecordsBySubject(segment.id);
+        counts.ok()) {
+      counted = Counted{version, *std::move(counts)};
     }
     ASSIGN_OR_RETURN(
         Dropped done, Submit<Dropped>(JobKind::kWrites, [&]() -> absl::StatusOr<Dropped> {
@@ -816,13 +840,24 @@ absl::Status Engine::DropDueSegments(const std::string& by, const SweepFacts& fa
                                                       std::numeric_limits<size_t>::max()));
             (void)left;
           }
+          ASSIGN_OR_RETURN(int64_t version_now, retention.SegmentVersion(segment.id));
+          const bool still_counted = counted && counted->version == version_now;
           // What a hold keeps moves to the main table, under the same keys,
           // and goes record by record once the hold is released.
           for (const std::string& subject : held_subjects) {
             ASSIGN_OR_RETURN(int64_t moved, retention.MoveSubjectOutOfSegment(segment.id, subject));
             done.held += moved;
           }
-          ASSIGN_OR_RETURN(done.counts, retention.DropSegment(segment.id));
+          if (still_counted) {
+            RETURN_IF_ERROR(retention.DropCountedSegment(segment.id));
+            done.counts = counted->counts;
+            std::erase_if(done.counts, [&](const store::SubjectRecordCount& count) {
+              return std::binary_search(held_subjects.begin(), held_subjects.end(),
+                                        count.subject_id);
+            });
+          } else {
+            ASSIGN_OR_RETURN(done.counts, retention.DropSegment(segment.id));
+          }
           for (const store::SubjectRecordCount& count : done.counts) done.records += count.records;
           json entry = ChangeEntry("retention.segment_drop", by);
           entry["segment"] = segment.id;

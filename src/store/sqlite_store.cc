@@ -1085,6 +1085,20 @@ class SqliteStoreReader final : public StoreReader {
     return count;
   }
 
+  absl::StatusOr<std::vector<SubjectRecordCount>> CountSegmentRecordsBySubject(
+      int64_t segment) override {
+    std::vector<SubjectRecordCount> counts;
+    RETURN_IF_ERROR(InSnapshot([&]() -> absl::Status {
+      ASSIGN_OR_RETURN(std::vector<int64_t> live, tables_->LiveIds(std::nullopt));
+      if (segment == 0 || std::find(live.begin(), live.end(), segment) == live.end()) {
+        return absl::NotFoundError(fmt::format("record segment {} is not live", segment));
+      }
+      ASSIGN_OR_RETURN(counts, tables_->CountPerSubject(segment));
+      return absl::OkStatus();
+    }));
+    return counts;
+  }
+
   // Reloads the live segments by category when the snapshot's schema
   // differs from the one they were read under: a segment is made by a
   // CREATE TABLE and dropped by a DROP TABLE, in the transaction that

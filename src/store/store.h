@@ -512,6 +512,15 @@ class RetentionStore {
   virtual absl::StatusOr<std::vector<SubjectRecordCount>> DropSegment(int64_t segment) = 0;
   // Forgets a dropped segment once its keys are destroyed.
   virtual absl::Status ForgetSegment(int64_t segment) = 0;
+  // A number that moves whenever a segment's rows may have changed through
+  // this store (a record written to it or deleted from it, a subject moved
+  // out): equal at two times, its rows did not change in between. In
+  // memory: only comparable within one open store.
+  virtual absl::StatusOr<int64_t> SegmentVersion(int64_t segment) = 0;
+  // DropSegment for a caller that counted the segment's records already
+  // (StoreReader::CountSegmentRecordsBySubject, at a SegmentVersion it
+  // found unchanged since): the same drop, without reading the segment.
+  virtual absl::Status DropCountedSegment(int64_t segment) = 0;
 
   // A segment is dropped without overwriting the pages it frees: doing so
   // in the drop's transaction held the writer, and every use waiting on
@@ -875,6 +884,10 @@ class StoreReader {
   // (an empty `subject_id`: all).
   virtual absl::StatusOr<int64_t> CountSegmentRecords(int64_t segment,
                                                       std::string_view subject_id) = 0;
+  // A live segment's records per subject, by subject id, as
+  // RetentionStore::DropSegment counts them; NotFound when it is not live.
+  virtual absl::StatusOr<std::vector<SubjectRecordCount>> CountSegmentRecordsBySubject(
+      int64_t segment) = 0;
   // Calls `visit` for the committed ledger entries [first, end) in seq
   // order, in one snapshot, as LedgerStore::ScanEntries does; an `end` past
   // the ledger's end stops there. For work that reads the ledger off the

@@ -1439,6 +1439,55 @@ TEST_P(RetentionStoreConformanceTest, SegmentsRollBackWithTheRecordsTransaction)
   EXPECT_FALSE(retention.HasUnscrubbedPages().value());
 }
 
+// The sweep counts a segment on a reader and drops it uncounted when its
+// version has not moved since: any write to its rows moves it, writes to
+// other tables do not (beyond a deletion by id, which looks in every table).
+TEST_P(RetentionStoreConformanceTest, ASegmentCountedOnAReaderIsDroppedAsCounted) {
+  RecordStore& rs = store_->records();
+  RetentionStore& retention = store_->retention();
+  ASSERT_TRUE(rs.InsertRecords(std::vector<RecordRow>{
+                                   KeyRecord("rec_1", "sub_1", "pd:CallLog", "2026-04", 1),
+                                   KeyRecord("rec_2", "sub_2", "pd:CallLog", "2026-04", 2),
+                                   KeyRecord("rec_3", "sub_2", "pd:CallLog", "2026-04", 3),
+                               })
+                  .ok());
+  const int64_t april = retention.ListSegments().value().at(0).id;
+  int64_t version = retention.SegmentVersion(april).value();
+  // Elsewhere: the main table and another month.
+  ASSERT_TRUE(rs.InsertRecord(KeyRecord("rec_4", "sub_1", "pd:Name", "open", 4)).ok());
+  ASSERT_TRUE(rs.InsertRecord(KeyRecord("rec_5", "sub_1", "pd:CallLog", "2026-05", 5)).ok());
+  EXPECT_EQ(retention.SegmentVersion(april).value(), version);
+  // Its own rows: an insert, a deletion, a subject moved out.
+  ASSERT_TRUE(rs.InsertRecord(KeyRecord("rec_6", "sub_1", "pd:CallLog", "2026-04", 6)).ok());
+  EXPECT_NE(retention.SegmentVersion(april).value(), version);
+  version = retention.SegmentVersion(april).value();
+  const std::vector<std::string> gone = {"rec_6"};
+  ASSERT_EQ(retention.DeleteRecords(gone).value(), 1);
+  EXPECT_NE(retention.SegmentVersion(april).value(), version);
+  version = retention.SegmentVersion(april).value();
+  ASSERT_EQ(retention.MoveSubjectOutOfSegment(april, "sub_1").value(), 1);
+  EXPECT_NE(retention.SegmentVersion(april).value(), version);
+
+  auto reader = store_->OpenReader();
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  const std::vector<SubjectRecordCount> counts =
+      (*reader)->CountSegmentRecordsBySubject(april).value();
+  ASSERT_EQ(counts.size(), 1u);
+  EXPECT_EQ(counts[0].subject_id, "sub_2");
+  EXPECT_EQ(counts[0].records, 2);
+  EXPECT_EQ((*reader)->CountSegmentRecordsBySubject(0).status().code(),
+            absl::StatusCode::kNotFound);
+
+  ASSERT_TRUE(retention.DropCountedSegment(april).ok());
+  EXPECT_FALSE(rs.GetRecord("rec_2").value().has_value());
+  EXPECT_TRUE(rs.GetRecord("rec_1").value().has_value());  // moved out first
+  EXPECT_TRUE(retention.ListSegments().value().at(0).dropped);
+  EXPECT_TRUE(retention.HasUnscrubbedPages().value());
+  EXPECT_EQ(retention.DropCountedSegment(april).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ((*reader)->CountSegmentRecordsBySubject(april).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 // A drop leaves its freed pages to ScrubFreePages, which fills them a few
 // at a time until none is left; only then are they freed again.
 TEST_P(RetentionStoreConformanceTest, ADroppedSegmentsPagesAreFilledThenFreedAgain) {

@@ -89,11 +89,27 @@ std::string RecordTables::TableName(int64_t segment) {
 }
 
 absl::StatusOr<SqliteStatement*> RecordTables::Statement(int64_t segment, Op op) {
+  switch (op) {
+    case Op::kInsertOne:
+    case Op::kInsertBatch:
+    case Op::kDeleteById:
+    case Op::kDeleteAt:
+    case Op::kDeleteSubject:
+      ++versions_[segment];
+      break;
+    default:
+      break;
+  }
   std::unique_ptr<SqliteStatement>& slot = tables_[segment][static_cast<size_t>(op)];
   if (slot == nullptr) {
     ASSIGN_OR_RETURN(slot, db_.Prepare(OpSql(op, TableName(segment))));
   }
   return slot.get();
+}
+
+int64_t RecordTables::Version(int64_t segment) const {
+  auto it = versions_.find(segment);
+  return it == versions_.end() ? 0 : it->second;
 }
 
 void RecordTables::ForgetStatementsExcept(std::span<const int64_t> live) {
@@ -275,6 +291,18 @@ absl::Status RecordTables::NoteInserted(int64_t segment,
         add_terms_->BindInt(1, segment).BindText(2, service).BindText(3, purposes).Run());
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<SubjectRecordCount>> RecordTables::CountPerSubject(int64_t segment) {
+  ASSIGN_OR_RETURN(SqliteStatement * stmt, Statement(segment, Op::kCountPerSubject));
+  StatementScope scope(*stmt);
+  std::vector<SubjectRecordCount> counts;
+  while (true) {
+    ASSIGN_OR_RETURN(StepResult r, stmt->Step());
+    if (r == StepResult::kDone) break;
+    counts.push_back({stmt->ColumnText(0), stmt->ColumnInt(1)});
+  }
+  return counts;
 }
 
 absl::Status RecordTables::Drop(int64_t segment) {

@@ -62,7 +62,12 @@ class RecordTables {
   RecordTables(SqliteDatabase& db, int64_t max_records) : db_(db), max_records_(max_records) {}
 
   // The statement for `op` on segment `segment`'s table (0: `records`).
+  // Taking one that writes moves the segment's Version.
   absl::StatusOr<SqliteStatement*> Statement(int64_t segment, Op op);
+  // How many statements that write a segment's rows were taken on this
+  // connection: unchanged between two times, its rows did not change
+  // through it in between. Only the writer's connection changes them.
+  int64_t Version(int64_t segment) const;
 
   // The live segments of (category, bucket), ascending.
   absl::StatusOr<std::vector<int64_t>> LiveOf(std::string_view category, std::string_view bucket);
@@ -79,6 +84,8 @@ class RecordTables {
   // Widens a segment's collection span and adds the terms of `records`,
   // just inserted into it.
   absl::Status NoteInserted(int64_t segment, std::span<const RecordRow* const> records);
+  // A segment's records per subject, by subject id, off its subject index.
+  absl::StatusOr<std::vector<SubjectRecordCount>> CountPerSubject(int64_t segment);
   // Drops the segment's table and marks it dropped in the catalog.
   absl::Status Drop(int64_t segment);
   // Removes a dropped segment from the catalog.
@@ -96,6 +103,7 @@ class RecordTables {
   SqliteDatabase& db_;
   const int64_t max_records_;
   absl::flat_hash_map<int64_t, std::array<std::unique_ptr<SqliteStatement>, kOpCount>> tables_;
+  absl::flat_hash_map<int64_t, int64_t> versions_;
   std::unique_ptr<SqliteStatement> find_live_, find_open_, create_, list_live_,
       list_live_of_category_, list_all_, list_terms_, widen_, add_terms_, mark_dropped_, forget_,
       forget_terms_;

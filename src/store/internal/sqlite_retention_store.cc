@@ -314,20 +314,19 @@ class SqliteRetentionStore final : public RetentionStore {
 
   absl::StatusOr<std::vector<SubjectRecordCount>> DropSegment(int64_t segment) override {
     RETURN_IF_ERROR(CheckLive(segment));
-    std::vector<SubjectRecordCount> counts;
-    {
-      // Read off the subject index alone.
-      ASSIGN_OR_RETURN(SqliteStatement * stmt, tables_.Statement(segment, Op::kCountPerSubject));
-      StatementScope scope(*stmt);
-      while (true) {
-        ASSIGN_OR_RETURN(StepResult r, stmt->Step());
-        if (r == StepResult::kDone) break;
-        counts.push_back({stmt->ColumnText(0), stmt->ColumnInt(1)});
-      }
-    }
-    RETURN_IF_ERROR(WithoutOverwritingFreedPages([&] { return tables_.Drop(segment); }));
-    RETURN_IF_ERROR(SetCursor(kUnscrubbedCursor, 1));
+    ASSIGN_OR_RETURN(std::vector<SubjectRecordCount> counts, tables_.CountPerSubject(segment));
+    RETURN_IF_ERROR(DropCountedSegment(segment));
     return counts;
+  }
+
+  absl::Status DropCountedSegment(int64_t segment) override {
+    // NotFound unless live.
+    RETURN_IF_ERROR(WithoutOverwritingFreedPages([&] { return tables_.Drop(segment); }));
+    return SetCursor(kUnscrubbedCursor, 1);
+  }
+
+  absl::StatusOr<int64_t> SegmentVersion(int64_t segment) override {
+    return tables_.Version(segment);
   }
 
   absl::Status ForgetSegment(int64_t segment) override { return tables_.Forget(segment); }
