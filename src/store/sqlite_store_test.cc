@@ -388,14 +388,14 @@ TEST_F(SqliteStoreTest, BackgroundCheckpointsKeepEveryCommit) {
 // While a reader stays in the WAL the writer cannot start it over, so it
 // only grows. A checkpoint is due for every `background_pages` frames not
 // yet copied, not at every commit once the WAL is that long (each one syncs
-// the WAL and the database twice) — until it is ten times that long.
+// the WAL and the database twice), however long it grows.
 TEST_F(SqliteStoreTest, CheckpointsCountTheFramesNotYetCopied) {
   const std::string path = (dir_ / "grow.db").string();
   auto db = OpenWalTable(path);
   ASSERT_TRUE(db.ok()) << db.status();
   auto reader = internal::SqliteDatabase::Open(path, /*create=*/false);
   ASSERT_TRUE(reader.ok()) << reader.status();
-  constexpr int kBackgroundPages = 100;
+  constexpr int kBackgroundPages = 10;
   int checkpoints = 0;
   {
     internal::WalCheckpointer checkpointer(**db, kBackgroundPages, /*foreground_pages=*/1000000);
@@ -419,12 +419,12 @@ TEST_F(SqliteStoreTest, CheckpointsCountTheFramesNotYetCopied) {
   ASSERT_EQ(sqlite3_wal_checkpoint_v2((*db)->handle(), "main", SQLITE_CHECKPOINT_PASSIVE,
                                       &wal_frames, nullptr),
             SQLITE_OK);
-  EXPECT_GE(wal_frames, 200);  // never started over
-  ASSERT_LT(wal_frames, 10 * kBackgroundPages);
+  EXPECT_GE(wal_frames, 200);  // never started over: 20 times kBackgroundPages
   EXPECT_GT(checkpoints, 0);
   // A commit made while a checkpoint runs can see its frames still uncopied
   // and call for one more, so up to twice one per kBackgroundPages frames
-  // (at every commit, as before, it would be ~200).
+  // (at every commit it would be ~200; at every commit once the WAL is ten
+  // times kBackgroundPages long, as a former rule had it, over 100).
   EXPECT_LE(checkpoints, 2 * (wal_frames / kBackgroundPages) + 1) << wal_frames << " frames";
   ASSERT_TRUE((*reader)->Exec("COMMIT").ok());
 }

@@ -32,17 +32,12 @@ int WalCheckpointer::background_checkpoints() const {
 // Runs on the writer's thread after each commit, with the frames now in the
 // WAL. A checkpoint costs two syncs, so one is due for every
 // `background_pages` frames not yet copied, not at every commit once the
-// WAL is that long. But the WAL starts over only at a write that finds it
-// fully copied, which under steady load happens only while checkpoints
-// follow every commit; so once it is ten times that long, they do, until
-// it starts over (a long WAL slows every reader's page look-ups).
+// WAL is that long.
 int WalCheckpointer::OnCommit(void* arg, sqlite3* db, const char* schema, int pages) {
   auto* self = static_cast<WalCheckpointer*>(arg);
   const int copied = self->copied_frames_.load(std::memory_order_relaxed);
   // Fewer frames than were copied: the WAL started over since.
   const int uncopied = pages >= copied ? pages - copied : pages;
-  const bool long_wal = pages >= kLongWalFactor * self->background_pages_;
-  if (uncopied < self->background_pages_ && !long_wal) return SQLITE_OK;
   if (pages >= self->foreground_pages_) {
     // As SQLite's own automatic checkpoint: PASSIVE, errors ignored (BUSY
     // when the thread is checkpointing; it then does the work).
@@ -51,7 +46,7 @@ int WalCheckpointer::OnCommit(void* arg, sqlite3* db, const char* schema, int pa
         SQLITE_OK) {
       self->copied_frames_.store(copied_now, std::memory_order_relaxed);
     }
-  } else {
+  } else if (uncopied >= self->background_pages_) {
     {
       std::lock_guard<std::mutex> lock(self->mutex_);
       self->due_ = true;

@@ -11,12 +11,16 @@
 // never blocks the writer; the WAL then starts over at the first write
 // transaction that finds it fully copied. Counting the uncopied frames, not
 // all of them, matters under steady load, when the WAL seldom starts over:
-// a checkpoint (two syncs) at every commit cost more than the commits. A
-// WAL ten times `background_pages` long is checkpointed at every commit
-// again, until it starts over.
-// Should the WAL still reach `foreground_pages` (the writer never paused
-// long enough for the copy to catch up), the writer checkpoints at such a
-// commit itself, as SQLite's automatic checkpoint would. Durability is
+// a checkpoint (two syncs) at every commit cost more than the commits. Nor
+// does checkpointing a long WAL at every commit make it start over sooner:
+// a checkpoint takes two syncs, and the writer commits again meanwhile, so
+// it is seldom found fully copied either way (the audited reads ran ~25 %
+// faster without that rule; docs/performance.md).
+// Should the WAL reach `foreground_pages` (the writer never paused long
+// enough for the copy to catch up), the writer checkpoints at such a
+// commit itself, as SQLite's automatic checkpoint would: no commit comes
+// during it, so it leaves the WAL fully copied unless a reader still needs
+// its frames, and the next write starts it over. Durability is
 // unchanged: commits are made durable by the writer (synchronous=FULL),
 // and a checkpoint syncs the WAL before copying and the database after.
 //
@@ -59,9 +63,6 @@ class WalCheckpointer {
   const std::string path_;
   const int background_pages_;
   const int foreground_pages_;
-  // A WAL of kLongWalFactor * background_pages frames or more is
-  // checkpointed at every commit until it starts over.
-  static constexpr int kLongWalFactor = 10;
   // Frames of the WAL the last checkpoint had copied into the database.
   std::atomic<int> copied_frames_{0};
   mutable std::mutex mutex_;
