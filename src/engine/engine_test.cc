@@ -2287,10 +2287,8 @@ TEST_F(SegmentSweepTest, CallMonthsAreDeidentifiedInJobsAndResumeAfterTheLastOne
   store::RetentionStore& retention = dir_->store().retention();
   const auto first = ValueOf(retention.ListSegmentRecords(segments[0].id, 0, 4));
   ASSERT_EQ(first.size(), 4u);
-  ASSERT_TRUE(
-      retention
-          .SetCursor(fmt::format("segment.{}.deidentified", segments[0].id), first.back().first)
-          .ok());
+  const std::string cursor = fmt::format("segment.{}.deidentified", segments[0].id);
+  ASSERT_TRUE(retention.SetCursor(cursor, first.back().first).ok());
 
   clock_.Set(TokyoMidnight(2026, 10, 2));
   const SweepSummary planned = DryRun(clock_.Now());
@@ -2316,6 +2314,8 @@ TEST_F(SegmentSweepTest, CallMonthsAreDeidentifiedInJobsAndResumeAfterTheLastOne
                                             kept->sealed_value)),
             kCallRecord);
   EXPECT_TRUE(Segments().empty());
+  // Forgotten with the segment: nothing left to resume.
+  EXPECT_EQ(ValueOf(retention.GetCursor(cursor)), 0);
   const std::vector<json> drops = EntriesOf("retention.segment_drop");
   ASSERT_EQ(drops.size(), 1u);
   EXPECT_EQ(drops[0]["records"], 10);

@@ -868,6 +868,8 @@ absl::Status Engine::DropDueSegments(const std::string& by, const SweepFacts& fa
           } else {
             ASSIGN_OR_RETURN(done.counts, retention.DropSegment(segment.id));
           }
+          // How far its records were de-identified: nothing left to resume.
+          RETURN_IF_ERROR(retention.SetCursor(DeidentifiedCursor(segment.id), 0));
           for (const store::SubjectRecordCount& count : done.counts) done.records += count.records;
           json entry = ChangeEntry("retention.segment_drop", by);
           entry["segment"] = segment.id;

@@ -261,6 +261,30 @@ TEST_F(SqliteStoreTest, DestroyedKeyBytesLeaveTheDisk) {
   }
 }
 
+// A cursor set to 0 keeps no row: the sweep forgets a dropped segment's
+// de-identification cursor so, and the table does not grow by one row per
+// month ever swept.
+TEST_F(SqliteStoreTest, ACursorSetToZeroKeepsNoRow) {
+  const std::string path = (dir_ / kRecordsFileName).string();
+  {
+    auto store = OpenSqliteStore(dir_.string(), {.create = true});
+    ASSERT_TRUE(store.ok());
+    RetentionStore& retention = (*store)->retention();
+    ASSERT_TRUE(retention.SetCursor("segment.7.deidentified", 120).ok());
+    ASSERT_TRUE(retention.SetCursor("segment.8.deidentified", 40).ok());
+    ASSERT_TRUE(retention.SetCursor("segment.7.deidentified", 0).ok());
+  }
+  auto db = internal::SqliteDatabase::Open(path, /*create=*/false);
+  ASSERT_TRUE(db.ok()) << db.status();
+  auto names = (*db)->Prepare("SELECT name FROM retention_cursors ORDER BY name");
+  ASSERT_TRUE(names.ok()) << names.status();
+  std::vector<std::string> left;
+  while ((*names)->Step().value() == internal::SqliteStatement::StepResult::kRow) {
+    left.push_back((*names)->ColumnText(0));
+  }
+  EXPECT_EQ(left, std::vector<std::string>{"segment.8.deidentified"});
+}
+
 // A segment is dropped without overwriting its pages (secure_delete=FAST),
 // so its rows stay in the file until ScrubFreePages fills every free page
 // with zeros; then nothing of them is left in any file of the directory.

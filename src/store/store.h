@@ -478,7 +478,8 @@ class RetentionStore {
   virtual absl::StatusOr<std::vector<LastUseRow>> ListLastUses() = 0;
 
   // A named position kept between sweeps (e.g. how far the ledger was read
-  // for last uses); 0 when never set.
+  // for last uses); 0 when never set. Setting 0 forgets it: a cursor whose
+  // task is over (a dropped segment's) leaves nothing behind.
   virtual absl::StatusOr<int64_t> GetCursor(std::string_view name) = 0;
   virtual absl::Status SetCursor(std::string_view name, int64_t position) = 0;
 

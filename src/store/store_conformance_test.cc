@@ -1025,6 +1025,14 @@ TEST_P(RetentionStoreConformanceTest, CursorsAreZeroUntilSetAndOverwritten) {
   EXPECT_EQ(retention.GetCursor("other").value(), int64_t{1} << 40);
   EXPECT_EQ(retention.GetCursor("last_uses").value(), 7);
   EXPECT_EQ(retention.GetCursor("never").value(), 0);
+  // Setting 0 forgets a cursor, set or not.
+  ASSERT_TRUE(retention.SetCursor("last_uses", 0).ok());
+  EXPECT_EQ(retention.GetCursor("last_uses").value(), 0);
+  ASSERT_TRUE(retention.SetCursor("never", 0).ok());
+  EXPECT_EQ(retention.GetCursor("never").value(), 0);
+  ASSERT_TRUE(retention.SetCursor("last_uses", 3).ok());
+  EXPECT_EQ(retention.GetCursor("last_uses").value(), 3);
+  EXPECT_EQ(retention.GetCursor("other").value(), int64_t{1} << 40);
 }
 
 TEST_P(RetentionStoreConformanceTest, RecordsOfAKeyInInsertionOrderWithValues) {

@@ -108,6 +108,7 @@ class SqliteRetentionStore final : public RetentionStore {
     ASSIGN_OR_RETURN(set_cursor_,
                      db_.Prepare("INSERT INTO retention_cursors (name, position) VALUES (?, ?) "
                                  "ON CONFLICT (name) DO UPDATE SET position = excluded.position"));
+    ASSIGN_OR_RETURN(clear_cursor_, db_.Prepare("DELETE FROM retention_cursors WHERE name = ?"));
     ASSIGN_OR_RETURN(delete_indexes_,
                      db_.Prepare("DELETE FROM blind_indexes WHERE subject_id = ?"));
     ASSIGN_OR_RETURN(insert_deidentified_,
@@ -199,6 +200,8 @@ class SqliteRetentionStore final : public RetentionStore {
   }
 
   absl::Status SetCursor(std::string_view name, int64_t position) override {
+    // 0 reads as never set: no row is kept for it.
+    if (position == 0) return clear_cursor_->BindText(1, NonNull(name)).Run();
     return set_cursor_->BindText(1, NonNull(name)).BindInt(2, position).Run();
   }
 
@@ -462,7 +465,7 @@ class SqliteRetentionStore final : public RetentionStore {
   std::unique_ptr<SqliteStatement> insert_hold_, get_hold_, release_hold_, hold_released_,
       list_holds_, list_holds_by_subject_, put_contract_end_, list_contract_ends_,
       list_contract_ends_by_subject_, record_last_use_, list_last_uses_, get_cursor_, set_cursor_,
-      delete_indexes_, insert_deidentified_, count_deidentified_, list_deidentified_,
+      clear_cursor_, delete_indexes_, insert_deidentified_, count_deidentified_, list_deidentified_,
       count_free_pages_, page_size_of_, insert_scrub_, list_scrub_, release_scrub_,
       count_scrub_pages_;
   int64_t page_size_ = 0;  // read once, when first needed
