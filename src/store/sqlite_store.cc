@@ -1088,14 +1088,12 @@ class SqliteStoreReader final : public StoreReader {
   absl::StatusOr<std::vector<SubjectRecordCount>> CountSegmentRecordsBySubject(
       int64_t segment) override {
     std::vector<SubjectRecordCount> counts;
-    RETURN_IF_ERROR(InSnapshot([&]() -> absl::Status {
-      ASSIGN_OR_RETURN(std::vector<int64_t> live, tables_->LiveIds(std::nullopt));
-      if (segment == 0 || std::find(live.begin(), live.end(), segment) == live.end()) {
-        return absl::NotFoundError(fmt::format("record segment {} is not live", segment));
-      }
+    const absl::Status counted = InSnapshot([&]() -> absl::Status {
+      RETURN_IF_ERROR(tables_->CheckLive(segment));
       ASSIGN_OR_RETURN(counts, tables_->CountPerSubject(segment));
       return absl::OkStatus();
-    }));
+    });
+    RETURN_IF_ERROR(counted);
     return counts;
   }
 

@@ -293,6 +293,14 @@ absl::Status RecordTables::NoteInserted(int64_t segment,
   return absl::OkStatus();
 }
 
+absl::Status RecordTables::CheckLive(int64_t segment) {
+  ASSIGN_OR_RETURN(std::vector<int64_t> live, LiveIds(std::nullopt));
+  if (segment == 0 || !std::binary_search(live.begin(), live.end(), segment)) {
+    return absl::NotFoundError(fmt::format("record segment {} is not live", segment));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<SubjectRecordCount>> RecordTables::CountPerSubject(int64_t segment) {
   ASSIGN_OR_RETURN(SqliteStatement * stmt, Statement(segment, Op::kCountPerSubject));
   StatementScope scope(*stmt);

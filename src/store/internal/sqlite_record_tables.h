@@ -76,6 +76,8 @@ class RecordTables {
   absl::StatusOr<int64_t> SegmentForInsert(std::string_view category, std::string_view bucket);
   // Every live segment's id, or those of one category, ascending.
   absl::StatusOr<std::vector<int64_t>> LiveIds(std::optional<std::string_view> category);
+  // NotFound unless `segment` is a live segment (0, the main table, is not).
+  absl::Status CheckLive(int64_t segment);
   // 0 (the main table) and then LiveIds(category): every table a record
   // (of that category) may be in.
   absl::StatusOr<std::vector<int64_t>> AllTables(std::optional<std::string_view> category);

@@ -278,7 +278,7 @@ class SqliteRetentionStore final : public RetentionStore {
 
   absl::StatusOr<int64_t> MoveSubjectOutOfSegment(int64_t segment,
                                                   std::string_view subject_id) override {
-    RETURN_IF_ERROR(CheckLive(segment));
+    RETURN_IF_ERROR(tables_.CheckLive(segment));
     ASSIGN_OR_RETURN(SqliteStatement * copy, tables_.Statement(segment, Op::kCopySubjectToMain));
     RETURN_IF_ERROR(copy->BindText(1, NonNull(subject_id)).Run());
     const int64_t moved = sqlite3_changes(db_.handle());
@@ -289,7 +289,7 @@ class SqliteRetentionStore final : public RetentionStore {
 
   absl::StatusOr<std::vector<std::pair<int64_t, RecordRow>>> ListSegmentRecords(
       int64_t segment, int64_t after_position, size_t limit) override {
-    RETURN_IF_ERROR(CheckLive(segment));
+    RETURN_IF_ERROR(tables_.CheckLive(segment));
     const int64_t base = FirstPositionOf(segment);
     ASSIGN_OR_RETURN(SqliteStatement * scan, tables_.Statement(segment, Op::kScanRows));
     StatementScope scope(*scan);
@@ -316,7 +316,7 @@ class SqliteRetentionStore final : public RetentionStore {
   }
 
   absl::StatusOr<std::vector<SubjectRecordCount>> DropSegment(int64_t segment) override {
-    RETURN_IF_ERROR(CheckLive(segment));
+    RETURN_IF_ERROR(tables_.CheckLive(segment));
     ASSIGN_OR_RETURN(std::vector<SubjectRecordCount> counts, tables_.CountPerSubject(segment));
     RETURN_IF_ERROR(DropCountedSegment(segment));
     return counts;
@@ -424,14 +424,6 @@ class SqliteRetentionStore final : public RetentionStore {
       tables.insert(tables.end(), segments.begin(), segments.end());
     }
     return tables;
-  }
-
-  absl::Status CheckLive(int64_t segment) {
-    ASSIGN_OR_RETURN(std::vector<int64_t> live, tables_.LiveIds(std::nullopt));
-    if (segment == 0 || std::find(live.begin(), live.end(), segment) == live.end()) {
-      return absl::NotFoundError(fmt::format("record segment {} is not live", segment));
-    }
-    return absl::OkStatus();
   }
 
   // Runs `step` with secure_delete=FAST, which leaves the pages it frees as
